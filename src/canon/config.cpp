@@ -1,0 +1,407 @@
+#include "canon/config.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "util/files.hpp"
+#include "yaml/document.hpp"
+#include "yaml/value.hpp"
+
+namespace kanon::canon {
+namespace {
+
+using yaml::Value;
+
+bool is_dns_label(std::string_view s, std::size_t max)
+{
+    if (s.empty() || s.size() > max) {
+        return false;
+    }
+    auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
+    return std::all_of(s.begin(), s.end(), ok) && s.front() != '-' && s.back() != '-';
+}
+
+Error config_error(const Value& at, const std::string& what) { return file_error(at.origin, what); }
+
+Result<std::string> read_string(const Value& v, std::string_view key)
+{
+    if (v.type != Value::Type::scalar || v.scalar_type != yaml::PlainType::string) {
+        return config_error(v, fmt::format("'{}' must be a string", key));
+    }
+    return v.text;
+}
+
+Result<bool> read_bool(const Value& v, std::string_view key)
+{
+    if (v.type == Value::Type::scalar && v.scalar_type == yaml::PlainType::boolean) {
+        return v.to_json().get<bool>();
+    }
+    return config_error(v, fmt::format("'{}' must be true or false", key));
+}
+
+Status check_template(const Value& v, std::string_view key, const std::string& tmpl,
+                      std::initializer_list<std::string_view> allowed)
+{
+    std::size_t pos = 0;
+    while ((pos = tmpl.find('{', pos)) != std::string::npos) {
+        auto close = tmpl.find('}', pos);
+        if (close == std::string::npos) {
+            return config_error(v, fmt::format("'{}': unclosed '{{' in \"{}\"", key, tmpl));
+        }
+        auto name = std::string_view(tmpl).substr(pos + 1, close - pos - 1);
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+            std::string list;
+            for (auto a : allowed) {
+                list += fmt::format(" {{{}}}", a);
+            }
+            return config_error(v, fmt::format("'{}': unknown placeholder {{{}}} (allowed:{})", key, name, list));
+        }
+        pos = close + 1;
+    }
+    return ok_status();
+}
+
+// One table of the string keys: name in kanon.yaml, the field, the placeholders it may use.
+struct StringKey {
+    const char* section;
+    const char* key;
+    std::string Config::*field;
+    std::initializer_list<std::string_view> placeholders;
+};
+
+const std::vector<StringKey>& string_keys()
+{
+    static const std::vector<StringKey> k_keys = {
+        {"paths", "release", &Config::release_path, {"app", "stage"}},
+        {"paths", "env", &Config::env_path, {"app", "stage"}},
+        {"paths", "application", &Config::application_path, {"app", "stage"}},
+        {"paths", "chart", &Config::chart_path, {}},
+        {"naming", "application", &Config::application_name, {"app", "stage"}},
+        {"naming", "namespace", &Config::namespace_name, {"app", "stage"}},
+        {"naming", "env_secret", &Config::env_secret, {"app", "stage"}},
+        {"naming", "pull_secret", &Config::pull_secret, {"app", "stage"}},
+        {"naming", "initdb_secret", &Config::initdb_secret, {"app"}},
+        {"naming", "database_namespace", &Config::database_namespace, {}},
+        {"release_keys", "repository", &Config::repository_key, {}},
+        {"release_keys", "tag", &Config::tag_key, {}},
+        {"env_keys", "host", &Config::host_key, {}},
+        {"env_keys", "stage_var", &Config::stage_var_key, {}},
+        {"env_keys", "secret_ref", &Config::secret_ref_key, {}},
+        {"env_keys", "pull_secret", &Config::pull_secret_key, {}},
+        {"urls", "stage", &Config::url_template, {"app", "stage", "domain", "host"}},
+    };
+    return k_keys;
+}
+
+Status unknown_key(const Value& v, std::string_view where, std::string_view key, const std::vector<std::string>& known)
+{
+    std::string list;
+    for (const auto& k : known) {
+        list += (list.empty() ? "" : ", ") + k;
+    }
+    return config_error(v, fmt::format("unknown key '{}' in {} (known: {})", key, where, list));
+}
+
+Status read_stages(Config& c, const Value& v)
+{
+    if (v.type != Value::Type::sequence || v.items.empty()) {
+        return config_error(v, "'stages' must be a non-empty list, in promotion order");
+    }
+    c.stages.clear();
+    for (const auto& item : v.items) {
+        if (!item.is_map()) {
+            return config_error(item, "each stage must be a mapping with at least 'name'");
+        }
+        StageConfig s;
+        for (const auto& [k, val] : item.entries) {
+            if (k == "name" || k == "host" || k == "cnpg_cluster") {
+                auto str = read_string(val, "stages[]." + k);
+                if (!str) {
+                    return str.take_error();
+                }
+                (k == "name" ? s.name : k == "host" ? s.host : s.cnpg_cluster) = *str;
+            } else if (k == "self_heal") {
+                auto b = read_bool(val, "stages[].self_heal");
+                if (!b) {
+                    return b.take_error();
+                }
+                s.self_heal = *b;
+            } else {
+                return unknown_key(val, "a stage", k, {"name", "host", "self_heal", "cnpg_cluster"});
+            }
+        }
+        if (!is_dns_label(s.name, 63)) {
+            return config_error(item, fmt::format("stage name '{}' must be a DNS-1123 label", s.name));
+        }
+        if (c.stage(s.name) != nullptr) {
+            return config_error(item, fmt::format("stage '{}' is listed twice", s.name));
+        }
+        if (s.host.empty()) {
+            s.host = "{domain}";
+        }
+        if (s.cnpg_cluster.empty()) {
+            s.cnpg_cluster = "{app}-" + s.name + "-cnpg";
+        }
+        if (auto st = check_template(item, "stages[].host", s.host, {"domain", "app", "stage"}); !st) {
+            return st;
+        }
+        c.stages.push_back(std::move(s));
+    }
+    return ok_status();
+}
+
+Status read_apps(Config& c, const Value& v)
+{
+    if (!v.is_map()) {
+        return config_error(v, "'apps' must map app names to their settings");
+    }
+    for (const auto& [name, settings] : v.entries) {
+        if (auto st = validate_app_name(name); !st) {
+            return config_error(settings, st.error().message);
+        }
+        AppConfig a;
+        if (settings.is_map()) {
+            for (const auto& [k, val] : settings.entries) {
+                if (k != "domain") {
+                    return unknown_key(val, "an app", k, {"domain"});
+                }
+                auto d = read_string(val, "apps.*.domain");
+                if (!d) {
+                    return d.take_error();
+                }
+                a.domain = *d;
+            }
+        } else if (settings.type != Value::Type::null) {
+            return config_error(settings, fmt::format("'apps.{}' must be a mapping", name));
+        }
+        c.apps[name] = a;
+    }
+    return ok_status();
+}
+
+Status read_section(Config& c, const std::string& section, const Value& v)
+{
+    if (!v.is_map()) {
+        return config_error(v, fmt::format("'{}' must be a mapping", section));
+    }
+    std::vector<std::string> known;
+    for (const auto& k : string_keys()) {
+        if (section == k.section) {
+            known.emplace_back(k.key);
+        }
+    }
+    if (section == "smoke") {
+        known = {"paths"};
+    }
+    for (const auto& [key, val] : v.entries) {
+        if (section == "smoke" && key == "paths") {
+            if (val.type != Value::Type::sequence) {
+                return config_error(val, "'smoke.paths' must be a list of paths");
+            }
+            c.smoke_paths.clear();
+            for (const auto& p : val.items) {
+                auto str = read_string(p, "smoke.paths[]");
+                if (!str) {
+                    return str.take_error();
+                }
+                if (str->empty() || str->front() != '/') {
+                    return config_error(p, fmt::format("smoke path '{}' must start with '/'", *str));
+                }
+                c.smoke_paths.push_back(*str);
+            }
+            continue;
+        }
+        const StringKey* spec = nullptr;
+        for (const auto& k : string_keys()) {
+            if (section == k.section && key == k.key) {
+                spec = &k;
+            }
+        }
+        if (spec == nullptr) {
+            return unknown_key(val, fmt::format("'{}'", section), key, known);
+        }
+        auto str = read_string(val, section + "." + key);
+        if (!str) {
+            return str.take_error();
+        }
+        if (str->empty()) {
+            return config_error(val, fmt::format("'{}.{}' must not be empty", section, key));
+        }
+        if (auto st = check_template(val, section + "." + key, *str, spec->placeholders); !st) {
+            return st;
+        }
+        c.*(spec->field) = *str;
+    }
+    return ok_status();
+}
+
+}  // namespace
+
+const StageConfig* Config::stage(std::string_view name) const
+{
+    for (const auto& s : stages) {
+        if (s.name == name) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::string> Config::stage_names() const
+{
+    std::vector<std::string> out;
+    for (const auto& s : stages) {
+        out.push_back(s.name);
+    }
+    return out;
+}
+
+std::string expand(std::string_view tmpl, std::string_view app, std::string_view stage, std::string_view domain,
+                   std::string_view host)
+{
+    std::string out;
+    for (std::size_t i = 0; i < tmpl.size(); ++i) {
+        if (tmpl[i] == '{') {
+            auto close = tmpl.find('}', i);
+            if (close != std::string_view::npos) {
+                auto name = tmpl.substr(i + 1, close - i - 1);
+                const std::string_view* value = name == "app"      ? &app
+                                                : name == "stage"  ? &stage
+                                                : name == "domain" ? &domain
+                                                : name == "host"   ? &host
+                                                                   : nullptr;
+                if (value != nullptr) {
+                    out += *value;
+                    i = close;
+                    continue;
+                }
+            }
+        }
+        out += tmpl[i];
+    }
+    return out;
+}
+
+std::string Config::release_file(std::string_view app, std::string_view stage) const
+{
+    return expand(release_path, app, stage);
+}
+std::string Config::env_file(std::string_view app, std::string_view stage) const { return expand(env_path, app, stage); }
+std::string Config::application_file(std::string_view app, std::string_view stage) const
+{
+    return expand(application_path, app, stage);
+}
+std::string Config::chart_values_file() const { return chart_path + "/values.yaml"; }
+std::string Config::application(std::string_view app, std::string_view stage) const
+{
+    return expand(application_name, app, stage);
+}
+
+std::optional<std::pair<std::string, std::string>> Config::release_file_app(std::string_view path) const
+{
+    for (const auto& s : stages) {
+        std::string tmpl = expand(release_path, "{app}", s.name);
+        auto at = tmpl.find("{app}");
+        if (at == std::string::npos) {
+            continue;
+        }
+        std::string_view pre = std::string_view(tmpl).substr(0, at);
+        std::string_view post = std::string_view(tmpl).substr(at + 5);
+        if (path.size() <= pre.size() + post.size() || path.substr(0, pre.size()) != pre ||
+            path.substr(path.size() - post.size()) != post) {
+            continue;
+        }
+        auto app = path.substr(pre.size(), path.size() - pre.size() - post.size());
+        if (app.find('/') == std::string_view::npos) {
+            return std::make_pair(std::string(app), s.name);
+        }
+    }
+    return std::nullopt;
+}
+
+Status validate_app_name(std::string_view name)
+{
+    if (is_dns_label(name, 53)) {
+        return ok_status();
+    }
+    return usage_error(fmt::format("'{}' is not a valid app name", name),
+                       "an app name is a DNS-1123 label of at most 53 characters: lower-case letters, digits "
+                       "and '-', starting and ending with a letter or digit");
+}
+
+Status validate_stage(const Config& c, std::string_view stage)
+{
+    if (c.stage(stage) != nullptr) {
+        return ok_status();
+    }
+    std::string list;
+    for (const auto& s : c.stages) {
+        list += (list.empty() ? "" : ", ") + s.name;
+    }
+    return usage_error(fmt::format("unknown stage '{}' (stages: {})", stage, list));
+}
+
+Result<Config> parse_config(const std::string& text, const std::string& name)
+{
+    auto stream = yaml::Stream::parse(text, name);
+    if (!stream) {
+        return stream.take_error();
+    }
+    auto root = yaml::document_value(*stream);
+    if (!root) {
+        return root.take_error();
+    }
+    Config c;
+    c.source = name;
+    if (root->type == Value::Type::null) {
+        return c;
+    }
+    if (!root->is_map()) {
+        return config_error(*root, "kanon.yaml must be a mapping");
+    }
+    for (const auto& [key, val] : root->entries) {
+        Status st = ok_status();
+        if (key == "stages") {
+            st = read_stages(c, val);
+        } else if (key == "apps") {
+            st = read_apps(c, val);
+        } else if (key == "version") {
+            if (val.text != "1") {
+                st = config_error(val, "'version' must be 1");
+            }
+        } else if (key == "paths" || key == "naming" || key == "release_keys" || key == "env_keys" ||
+                   key == "urls" || key == "smoke") {
+            st = read_section(c, key, val);
+        } else {
+            st = unknown_key(val, "kanon.yaml", key,
+                             {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
+                              "apps"});
+        }
+        if (!st) {
+            return st.take_error();
+        }
+    }
+    for (const auto* tmpl : {&c.release_path, &c.env_path, &c.application_path}) {
+        if (tmpl->find("{app}") == std::string::npos || tmpl->find("{stage}") == std::string::npos) {
+            return file_error({name}, fmt::format("path template \"{}\" must use both {{app}} and {{stage}}", *tmpl));
+        }
+    }
+    return c;
+}
+
+Result<Config> load_config(const std::string& root, const std::string& explicit_path)
+{
+    std::string path = explicit_path.empty() ? root + "/kanon.yaml" : explicit_path;
+    if (explicit_path.empty() && !file_exists(path)) {
+        return Config{};
+    }
+    auto text = read_file(path);
+    if (!text) {
+        return text.take_error();
+    }
+    return parse_config(*text, path);
+}
+
+}  // namespace kanon::canon

@@ -1,0 +1,91 @@
+// The canon model: where an app's six files live, what its stages are called
+// and in which order a release moves through them, how things are named, and
+// which values of the env layer carry the domain, the stage and the secrets.
+//
+// Every field defaults to the canon of CANON.md; a `kanon.yaml` at the root
+// of web-core overrides what differs. docs/kanon-yaml.md documents each key.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace kanon::canon {
+
+struct StageConfig {
+    std::string name;
+    std::string host;          // template: {domain}, {app}
+    bool self_heal = false;    // the Application's syncPolicy.automated.selfHeal
+    std::string cnpg_cluster;  // template
+};
+
+struct AppConfig {
+    std::string domain;  // empty: unknown (taken from the prod env layer where needed)
+};
+
+struct Config {
+    // Path templates, relative to the repository root: {app}, {stage}.
+    std::string release_path = "deploy/env/release-{stage}/{app}.yaml";
+    std::string env_path = "deploy/env/{stage}/{app}.yaml";
+    std::string application_path = "deploy/argocd/apps/{stage}/{app}.yaml";
+    std::string chart_path = "deploy/charts/web";
+
+    std::vector<StageConfig> stages = {
+        {"dev", "dev.{domain}", false, "{app}-dev-cnpg"},
+        {"prod", "{domain}", true, "{app}-cnpg"},
+    };
+
+    // Naming templates: {app}, {stage}.
+    std::string application_name = "web-{app}-{stage}";
+    std::string namespace_name = "web-{app}-{stage}";
+    std::string env_secret = "web-{app}-{stage}-env";
+    std::string pull_secret = "gitlab-regcred";
+    std::string initdb_secret = "{app}-initdb-secret";
+    std::string database_namespace = "databases";
+
+    // Key paths in the release file and the env layer.
+    std::string repository_key = "image.repository";
+    std::string tag_key = "image.tag";
+    std::string host_key = "ingress.host";
+    std::string stage_var_key = "env.SYNESTRA_ENV";
+    std::string secret_ref_key = "envFrom[].secretRef.name";
+    std::string pull_secret_key = "imagePullSecrets[].name";
+
+    std::string url_template = "https://{host}";
+    std::vector<std::string> smoke_paths = {"/", "/admin"};
+
+    std::map<std::string, AppConfig, std::less<>> apps;
+
+    std::string source;  // where it was read from; empty for the defaults
+
+    [[nodiscard]] const StageConfig* stage(std::string_view name) const;
+    [[nodiscard]] std::vector<std::string> stage_names() const;
+    [[nodiscard]] std::string release_file(std::string_view app, std::string_view stage) const;
+    [[nodiscard]] std::string env_file(std::string_view app, std::string_view stage) const;
+    [[nodiscard]] std::string application_file(std::string_view app, std::string_view stage) const;
+    [[nodiscard]] std::string chart_values_file() const;
+    [[nodiscard]] std::string application(std::string_view app, std::string_view stage) const;
+    // The app named by a repository path that is one of its release files.
+    [[nodiscard]] std::optional<std::pair<std::string, std::string>> release_file_app(std::string_view path) const;
+};
+
+// Fills {app}, {stage}, {domain}, {host} in a template.
+std::string expand(std::string_view tmpl, std::string_view app, std::string_view stage,
+                   std::string_view domain = {}, std::string_view host = {});
+
+// Reads kanon.yaml text (name for error locations). Unknown keys, wrong types
+// and bad templates are errors with FILE:LINE:COL.
+Result<Config> parse_config(const std::string& text, const std::string& name);
+// Loads `explicit_path` if given, else `<root>/kanon.yaml` if it exists, else the defaults.
+Result<Config> load_config(const std::string& root, const std::string& explicit_path);
+
+// An app name is a DNS-1123 label of at most 53 characters; anything else is
+// a usage error, so no name can reach outside the layout.
+Status validate_app_name(std::string_view name);
+Status validate_stage(const Config& c, std::string_view stage);
+
+}  // namespace kanon::canon

@@ -1,0 +1,220 @@
+#include "cli/app.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "util/redact.hpp"
+#include "version.hpp"
+
+namespace kanon::cli {
+namespace {
+
+const std::vector<Command>& commands()
+{
+    static const std::vector<Command> k_commands = {
+        {"status", "show the release of every app in every stage at the tip of a branch", define_status},
+        {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
+        {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
+    };
+    return k_commands;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b)
+{
+    std::vector<std::size_t> prev(b.size() + 1);
+    std::vector<std::size_t> cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        prev[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+Paint paint_for(bool tty, const GlobalOptions& g)
+{
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* term = std::getenv("TERM");
+    bool on = tty && !g.no_color && (no_color == nullptr || *no_color == '\0') &&
+              !(term != nullptr && std::string(term) == "dumb");
+    return Paint{on};
+}
+
+void print_error(const Context& ctx, const Error& e, ExitCode code)
+{
+    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << redact_urls(e.describe()) << '\n';
+    if (!e.hint.empty()) {
+        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << redact_urls(e.hint) << '\n';
+    }
+    if (ctx.json()) {
+        nlohmann::ordered_json j;
+        j["ok"] = false;
+        j["exit_code"] = static_cast<int>(code);
+        j["error"]["message"] = redact_urls(e.message);
+        if (!e.where.file.empty()) {
+            j["error"]["file"] = e.where.file;
+            j["error"]["line"] = e.where.line;
+            j["error"]["column"] = e.where.column;
+        }
+        ctx.out << j.dump(2) << '\n';
+    }
+}
+
+// Suggestions for a parse error: an unknown command or flag close to a real one.
+std::string suggestion(const CLI::App& app, const std::vector<std::string>& args)
+{
+    std::vector<std::string> names;
+    for (const auto& c : commands()) {
+        names.emplace_back(c.name);
+    }
+    const CLI::App* sub = nullptr;
+    for (const auto& a : args) {
+        if (a.empty() || a[0] == '-') {
+            continue;
+        }
+        for (const auto* s : app.get_subcommands({})) {
+            if (s->get_name() == a) {
+                sub = s;
+            }
+        }
+        if (sub == nullptr) {
+            auto guess = did_you_mean(a, names);
+            return guess.empty() ? std::string() : fmt::format("did you mean 'kanon {}'?", guess);
+        }
+        break;
+    }
+    std::vector<std::string> flags;
+    for (const CLI::App* scope : {&app, sub}) {
+        if (scope == nullptr) {
+            continue;
+        }
+        for (const auto* o : scope->get_options({})) {
+            for (const auto& l : o->get_lnames()) {
+                flags.push_back("--" + l);
+            }
+        }
+    }
+    for (const auto& a : args) {
+        if (a.rfind("--", 0) == 0) {
+            std::string flag = a.substr(0, a.find('='));
+            if (std::find(flags.begin(), flags.end(), flag) == flags.end()) {
+                auto guess = did_you_mean(flag, flags);
+                if (!guess.empty()) {
+                    return fmt::format("did you mean '{}'?", guess);
+                }
+            }
+        }
+    }
+    return {};
+}
+
+std::string command_table()
+{
+    std::string s = "Commands:\n";
+    for (const auto& c : commands()) {
+        s += fmt::format("  {:<10} {}\n", c.name, c.summary);
+    }
+    return s;
+}
+
+}  // namespace
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& names)
+{
+    std::string best;
+    std::size_t best_d = 3;
+    for (const auto& n : names) {
+        std::size_t d = edit_distance(word, n);
+        if (d < best_d) {
+            best_d = d;
+            best = n;
+        }
+    }
+    if (!best.empty()) {
+        return best;
+    }
+    std::string prefixed;
+    for (const auto& n : names) {
+        if (word.size() >= 2 && n.rfind(word, 0) == 0) {
+            if (!prefixed.empty()) {
+                return {};
+            }
+            prefixed = n;
+        }
+    }
+    return prefixed;
+}
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_tty, bool err_is_tty)
+{
+    GlobalOptions global;
+    Runner runner;
+    CLI::App app{"kanon — GitOps release promotion for web apps with Argo CD", "kanon"};
+    app.set_version_flag("--version", std::string("kanon ") + k_version);
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.footer(command_table() +
+               "\nExit codes: 0 done, 1 operation failed, 2 usage, 3 check found problems,\n"
+               "4 verification failed, 5 timed out, 130 interrupted.\n"
+               "Run 'kanon COMMAND --help' for a command's flags.");
+    std::string output = "text";
+    app.add_option("-o,--output", output, "output format: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--config", global.config, "kanon.yaml to use (default: kanon.yaml at the repo root, optional)");
+    app.add_flag("--no-color", global.no_color, "never colour the output (also: NO_COLOR)");
+    app.add_flag("-v,--verbose", global.verbose, "say more on stderr");
+    app.add_flag("-q,--quiet", global.quiet, "say nothing on stderr but errors");
+    for (const auto& c : commands()) {
+        CLI::App* sub = app.add_subcommand(c.name, c.summary);
+        c.define(*sub, runner);
+    }
+
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) {  // --help, --version
+            app.exit(e, out, err);
+            return 0;
+        }
+        Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
+        Error usage = usage_error(e.what());
+        usage.hint = suggestion(app, args);
+        if (usage.hint.empty()) {
+            usage.hint = "run 'kanon --help' for the commands and 'kanon COMMAND --help' for their flags";
+        }
+        print_error(ctx, usage, ExitCode::usage);
+        return static_cast<int>(ExitCode::usage);
+    }
+    global.output = output == "json" ? Format::json : Format::text;
+    Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
+    if (!runner) {
+        print_error(ctx, usage_error("no command given"), ExitCode::usage);
+        return static_cast<int>(ExitCode::usage);
+    }
+    Result<ExitCode> r = [&]() -> Result<ExitCode> {
+        try {
+            return runner(ctx);
+        } catch (const std::exception& e) {
+            return Error{fmt::format("internal error: {}; please report this", e.what())};
+        }
+    }();
+    if (!r) {
+        print_error(ctx, r.error(), r.error().code);
+        return static_cast<int>(r.error().code);
+    }
+    return static_cast<int>(*r);
+}
+
+}  // namespace kanon::cli

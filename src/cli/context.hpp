@@ -1,0 +1,64 @@
+// What every command receives: the global flags, where to write, and whether
+// to paint. Commands write results to `out` and progress to `err`.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace kanon::cli {
+
+enum class Format { text, json };
+
+struct GlobalOptions {
+    Format output = Format::text;
+    std::string config;  // --config FILE
+    bool no_color = false;
+    int verbose = 0;
+    bool quiet = false;
+};
+
+// ANSI colour, only when enabled (a TTY, no NO_COLOR, no --no-color).
+struct Paint {
+    bool on = false;
+    [[nodiscard]] std::string wrap(const std::string& s, const char* code) const
+    {
+        return on ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+    }
+    [[nodiscard]] std::string bold(const std::string& s) const { return wrap(s, "1"); }
+    [[nodiscard]] std::string red(const std::string& s) const { return wrap(s, "31"); }
+    [[nodiscard]] std::string green(const std::string& s) const { return wrap(s, "32"); }
+    [[nodiscard]] std::string yellow(const std::string& s) const { return wrap(s, "33"); }
+    [[nodiscard]] std::string dim(const std::string& s) const { return wrap(s, "2"); }
+};
+
+struct Context {
+    GlobalOptions global;
+    std::ostream& out;
+    std::ostream& err;
+    Paint paint;     // for `out`
+    Paint err_paint; // for `err`
+    [[nodiscard]] bool json() const { return global.output == Format::json; }
+};
+
+using Runner = std::function<Result<ExitCode>(const Context&)>;
+
+// One entry of the table of subcommands: its name, its one-line summary, and
+// the function that declares its options and sets the runner when chosen.
+struct Command {
+    const char* name;
+    const char* summary;
+    void (*define)(CLI::App& sub, Runner& run);
+};
+
+void define_status(CLI::App& sub, Runner& run);
+void define_explain(CLI::App& sub, Runner& run);
+void define_yaml(CLI::App& sub, Runner& run);
+
+}  // namespace kanon::cli

@@ -1,0 +1,172 @@
+#include "cli/render.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace kanon::cli {
+namespace {
+
+std::size_t width(const std::string& s)
+{
+    std::size_t n = 0;
+    for (char c : s) {
+        if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint)
+{
+    std::vector<std::size_t> widths;
+    for (const auto& r : rows) {
+        widths.resize(std::max(widths.size(), r.size()));
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            widths[i] = std::max(widths[i], width(r[i]));
+        }
+    }
+    std::string out;
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        std::string line;
+        const auto& r = rows[row];
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            std::string cell = r[i];
+            if (i + 1 < r.size()) {
+                cell += std::string(widths[i] - width(r[i]) + 2, ' ');
+            }
+            line += cell;
+        }
+        out += (row == 0 ? paint.bold(line) : line) + "\n";
+    }
+    return out;
+}
+
+std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
+{
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> head = {"APP"};
+    for (const auto& s : r.stage_names) {
+        std::string up = s;
+        std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
+        head.push_back(up);
+    }
+    head.emplace_back("PENDING");
+    rows.push_back(head);
+    std::vector<std::string> notes;
+    for (const auto& a : r.apps) {
+        std::vector<std::string> row = {a.app};
+        for (const auto& s : a.stages) {
+            if (!s.problem.empty()) {
+                row.emplace_back("?");
+                notes.push_back(fmt::format("{} {}: {}", a.app, s.stage, s.problem));
+            } else {
+                row.push_back(s.tag);
+            }
+        }
+        row.emplace_back(a.pending ? "yes" : "no");
+        rows.push_back(std::move(row));
+    }
+    std::string out = render_table(rows, paint);
+    for (const auto& n : notes) {
+        out += paint.yellow("note: ") + n + "\n";
+    }
+    return out;
+}
+
+nlohmann::ordered_json status_json(const ops::StatusReport& r)
+{
+    nlohmann::ordered_json j;
+    j["repo"] = r.repo;
+    j["branch"] = r.branch;
+    j["commit"] = r.commit;
+    j["apps"] = nlohmann::ordered_json::array();
+    for (const auto& a : r.apps) {
+        nlohmann::ordered_json app;
+        app["app"] = a.app;
+        app["stages"] = nlohmann::ordered_json::object();
+        for (const auto& s : a.stages) {
+            nlohmann::ordered_json st;
+            st["repository"] = s.present && s.problem.empty() ? nlohmann::ordered_json(s.repository) : nullptr;
+            st["tag"] = s.present && s.problem.empty() ? nlohmann::ordered_json(s.tag) : nullptr;
+            st["file"] = s.file;
+            if (!s.problem.empty()) {
+                st["problem"] = s.problem;
+            }
+            app["stages"][s.stage] = st;
+        }
+        app["pending"] = a.pending;
+        j["apps"].push_back(app);
+    }
+    return j;
+}
+
+std::string leaf_text(const yaml::Value& v)
+{
+    if (v.type == yaml::Value::Type::mapping) {
+        return "{}";
+    }
+    if (v.type == yaml::Value::Type::sequence) {
+        return "[]";
+    }
+    return v.to_json().dump();
+}
+
+std::string render_explain_text(const ops::ExplainReport& r, const Paint& paint)
+{
+    std::string out = fmt::format("{} {}: ", r.app, r.stage);
+    std::vector<std::string> files;
+    for (const auto& s : r.sources) {
+        files.push_back(s.present ? s.file : s.file + " (missing)");
+    }
+    out += fmt::format("{}\n", fmt::join(files, " <- "));
+    if (!r.from_application) {
+        out += paint.dim(fmt::format("(valueFiles in the canon's order: {} has none)\n", r.application_file));
+    }
+    std::vector<std::vector<std::string>> rows = {{"KEY", "VALUE", "FROM"}};
+    for (const auto& l : r.leaves) {
+        std::string from = l.value.origin.file.empty() ? "" : fmt::format("{}:{}", l.value.origin.file, l.value.origin.line);
+        if (!l.value.shadowed.empty()) {
+            const auto& s = l.value.shadowed.front();
+            from += fmt::format(" (overrides {}:{})", s.file, s.line);
+        }
+        rows.push_back({l.path, leaf_text(l.value), from});
+    }
+    out += render_table(rows, paint);
+    for (const auto& w : r.warnings) {
+        out += paint.yellow("warning: ") + w + "\n";
+    }
+    return out;
+}
+
+nlohmann::ordered_json explain_json(const ops::ExplainReport& r)
+{
+    nlohmann::ordered_json j;
+    j["app"] = r.app;
+    j["stage"] = r.stage;
+    j["sources"] = nlohmann::ordered_json::array();
+    for (const auto& s : r.sources) {
+        j["sources"].push_back({{"file", s.file}, {"role", s.role}, {"present", s.present}});
+    }
+    j["values"] = nlohmann::ordered_json::array();
+    for (const auto& l : r.leaves) {
+        nlohmann::ordered_json v;
+        v["key"] = l.path;
+        v["value"] = l.value.to_json();
+        v["file"] = l.value.origin.file;
+        v["line"] = l.value.origin.line;
+        auto over = nlohmann::ordered_json::array();
+        for (const auto& s : l.value.shadowed) {
+            over.push_back({{"file", s.file}, {"line", s.line}});
+        }
+        v["overrides"] = over;
+        j["values"].push_back(v);
+    }
+    j["warnings"] = r.warnings;
+    return j;
+}
+
+}  // namespace kanon::cli

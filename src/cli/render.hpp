@@ -1,0 +1,29 @@
+// Reports are values; these pure functions render them as text or JSON, so
+// tests compare exact output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "ops/explain.hpp"
+#include "ops/status.hpp"
+
+namespace kanon::cli {
+
+// Columns padded to their widest cell (counted in characters); the last
+// column is not padded.
+std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint = {});
+
+std::string render_status_text(const ops::StatusReport& r, const Paint& paint);
+nlohmann::ordered_json status_json(const ops::StatusReport& r);
+
+std::string render_explain_text(const ops::ExplainReport& r, const Paint& paint);
+nlohmann::ordered_json explain_json(const ops::ExplainReport& r);
+
+// A leaf value as `explain` shows it: JSON, so "1.10" and 1.1 differ visibly.
+std::string leaf_text(const yaml::Value& v);
+
+}  // namespace kanon::cli

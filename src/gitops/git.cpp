@@ -1,0 +1,91 @@
+#include "gitops/git.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "util/process.hpp"
+#include "util/redact.hpp"
+
+namespace kanon::gitops {
+namespace {
+
+std::string command_text(const GitCall& call)
+{
+    std::string s = "git";
+    for (const auto& a : call.args) {
+        s += ' ';
+        s += a.size() > 80 ? a.substr(0, 77) + "..." : a;
+        if (s.size() > 300) {
+            s += " ...";
+            break;
+        }
+    }
+    return redact_urls(s);
+}
+
+ProcessSpec spec_for(const GitCall& call)
+{
+    ProcessSpec spec;
+    spec.argv = {"git"};
+    if (!call.git_dir.empty()) {
+        spec.argv.push_back("--git-dir=" + call.git_dir);
+    }
+    spec.argv.insert(spec.argv.end(), call.args.begin(), call.args.end());
+    spec.input = call.input;
+    spec.cwd = call.cwd;
+    spec.timeout = call.timeout;
+    // Never prompt, never translate messages we match on, never page.
+    spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"LC_ALL", "C"}, {"GIT_PAGER", "cat"}, {"GIT_PROTOCOL_FROM_USER", "0"}};
+    spec.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"};
+    return spec;
+}
+
+}  // namespace
+
+Result<GitOutput> git_try(const GitCall& call)
+{
+    auto r = run_process(spec_for(call));
+    if (!r) {
+        return Error{redact_urls(r.error().message)};
+    }
+    if (r->timed_out) {
+        return Error{fmt::format("{} timed out after {}s", command_text(call),
+                                 std::chrono::duration_cast<std::chrono::seconds>(call.timeout).count()),
+                     ExitCode::failed};
+    }
+    return GitOutput{r->signal != 0 ? 128 + r->signal : r->exit_code, std::move(r->out), std::move(r->err)};
+}
+
+Result<std::string> git(const GitCall& call)
+{
+    auto r = git_try(call);
+    if (!r) {
+        return r.take_error();
+    }
+    if (r->exit_code != 0) {
+        std::string err = r->err;
+        while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
+            err.pop_back();
+        }
+        return Error{fmt::format("{} failed (exit {}): {}", command_text(call), r->exit_code,
+                                 err.empty() ? "no message" : redact_urls(err))};
+    }
+    return std::move(r->out);
+}
+
+std::string normalize_remote(const std::string& repo)
+{
+    if (repo.find("://") != std::string::npos) {
+        return repo;
+    }
+    // scp-like ssh syntax: user@host:path (a ':' before any '/').
+    auto colon = repo.find(':');
+    auto slash = repo.find('/');
+    if (colon != std::string::npos && (slash == std::string::npos || colon < slash)) {
+        return repo;
+    }
+    return "file://" + std::filesystem::absolute(repo).lexically_normal().string();
+}
+
+}  // namespace kanon::gitops

@@ -1,0 +1,36 @@
+// Spawned git: every call is an argv, with a timeout, in a clean, non-
+// interactive environment; every failure names the git command (URLs
+// redacted) and carries git's own stderr.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace kanon::gitops {
+
+struct GitCall {
+    std::vector<std::string> args;  // after "git"
+    std::string input;
+    std::string git_dir;            // --git-dir, or empty
+    std::string cwd;
+    std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+};
+
+struct GitOutput {
+    int exit_code = 0;
+    std::string out;
+    std::string err;
+};
+
+// Runs git; a non-zero exit is an Error naming the command with git's stderr.
+Result<std::string> git(const GitCall& call);
+// Runs git; a non-zero exit is returned, not an Error (for probes).
+Result<GitOutput> git_try(const GitCall& call);
+
+// A URL git can fetch from: plain paths become file:// URLs.
+std::string normalize_remote(const std::string& repo);
+
+}  // namespace kanon::gitops

@@ -1,0 +1,60 @@
+// The tip of one branch of web-core, fetched as cheaply as git allows: a
+// temporary bare repository, a depth-1 single-branch fetch without blobs
+// (where the server allows filters; a plain depth-1 fetch where it does not),
+// then only the blobs that are asked for, in one batched fetch. Its cost does
+// not grow with the history, and barely with the number of apps.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace kanon::gitops {
+
+struct Target {
+    std::string repo;    // as given (URL or path), empty: origin of the checkout in the current directory
+    std::string branch;  // empty: the remote's default branch
+};
+
+struct TreeEntry {
+    std::string path;
+    std::string oid;
+};
+
+class Snapshot {
+public:
+    static Result<Snapshot> fetch(const Target& target);
+
+    Snapshot(Snapshot&&) noexcept = default;
+    Snapshot& operator=(Snapshot&&) noexcept = default;
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+    ~Snapshot();
+
+    [[nodiscard]] const std::string& url() const { return m_url; }          // as git uses it (may hold userinfo)
+    [[nodiscard]] const std::string& branch() const { return m_branch; }
+    [[nodiscard]] const std::string& commit() const { return m_commit; }
+
+    // Files (blobs) under the given directories at the tip.
+    Result<std::vector<TreeEntry>> list(const std::vector<std::string>& dirs) const;
+    // Contents of the given files; a file absent at the tip is absent from the map.
+    Result<std::map<std::string, std::string>> read(const std::vector<std::string>& paths) const;
+
+private:
+    Snapshot() = default;
+    Status prefetch(const std::vector<std::string>& oids) const;
+
+    std::string m_dir;  // the temporary bare repository
+    std::string m_url;
+    std::string m_branch;
+    std::string m_commit;
+    bool m_partial = false;
+};
+
+// The origin URL of the git checkout in the current directory.
+Result<std::string> default_remote();
+
+}  // namespace kanon::gitops

@@ -1,0 +1,17 @@
+// kanon's entry point: hands argv to the command line and returns its code.
+#include <unistd.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/app.hpp"
+
+int main(int argc, char** argv)
+{
+    std::ios::sync_with_stdio(false);
+    std::vector<std::string> args(argv + 1, argv + argc);
+    int code = kanon::cli::run(args, std::cout, std::cerr, ::isatty(1) == 1, ::isatty(2) == 1);
+    std::cout.flush();
+    return code;
+}

@@ -1,0 +1,180 @@
+#include "ops/explain.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "util/files.hpp"
+#include "yaml/document.hpp"
+#include "yaml/edit.hpp"
+#include "yaml/value.hpp"
+
+namespace kanon::ops {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<yaml::Value> load_values(const std::string& dir, const std::string& rel)
+{
+    auto text = read_file(dir + "/" + rel);
+    if (!text) {
+        return text.take_error();
+    }
+    auto s = yaml::Stream::parse(std::move(*text), rel);
+    if (!s) {
+        return s.take_error();
+    }
+    return yaml::document_value(*s);
+}
+
+// The chart path and valueFiles of an Application manifest, as repo paths.
+struct AppSource {
+    std::string chart;
+    std::vector<std::string> value_files;
+};
+
+Result<AppSource> read_application(const std::string& dir, const std::string& rel)
+{
+    auto v = load_values(dir, rel);
+    if (!v) {
+        return v.take_error();
+    }
+    AppSource out;
+    const yaml::Value* spec = v->get("spec");
+    const yaml::Value* source = spec != nullptr ? spec->get("source") : nullptr;
+    if (source == nullptr || !source->is_map()) {
+        return out;
+    }
+    const yaml::Value* path = source->get("path");
+    if (path != nullptr && path->type == yaml::Value::Type::scalar) {
+        out.chart = fs::path(path->text).lexically_normal().string();
+    }
+    const yaml::Value* helm = source->get("helm");
+    const yaml::Value* files = helm != nullptr ? helm->get("valueFiles") : nullptr;
+    if (files != nullptr && files->type == yaml::Value::Type::sequence) {
+        for (const auto& f : files->items) {
+            out.value_files.push_back((fs::path(out.chart) / f.text).lexically_normal().string());
+        }
+    }
+    return out;
+}
+
+void warn_overrides(const canon::Config& c, ExplainReport& rep, const std::string& release_file)
+{
+    for (const std::string& key : {c.repository_key, c.tag_key}) {
+        auto path = yaml::parse_path(key);
+        if (!path) {
+            continue;
+        }
+        const yaml::Value* v = &rep.merged;
+        for (const auto& seg : path->segments) {
+            v = v != nullptr ? v->get(seg.key) : nullptr;
+        }
+        if (v == nullptr) {
+            continue;
+        }
+        bool replaced_release = false;
+        for (const auto& s : v->shadowed) {
+            replaced_release = replaced_release || s.file == release_file;
+        }
+        if (v->origin.file != release_file && replaced_release) {
+            rep.warnings.push_back(fmt::format(
+                "{} comes from {}:{}, which overrides the release file {}: a release or promotion of this "
+                "stage will not change what is deployed (remove the key from {})",
+                key, v->origin.file, v->origin.line, release_file, v->origin.file));
+        }
+    }
+}
+
+}  // namespace
+
+Result<ExplainReport> explain(const ExplainOptions& opts)
+{
+    if (auto st = canon::validate_app_name(opts.app); !st) {
+        return st.take_error();
+    }
+    auto config = canon::load_config(opts.dir, opts.config_path);
+    if (!config) {
+        return config.take_error();
+    }
+    if (auto st = canon::validate_stage(*config, opts.stage); !st) {
+        return st.take_error();
+    }
+    ExplainReport rep;
+    rep.app = opts.app;
+    rep.stage = opts.stage;
+    rep.application_file = config->application_file(opts.app, opts.stage);
+    std::string release = config->release_file(opts.app, opts.stage);
+    std::string env = config->env_file(opts.app, opts.stage);
+    std::string chart = config->chart_path;
+    std::vector<std::string> files = {release, env};
+    if (file_exists(opts.dir + "/" + rep.application_file)) {
+        auto app = read_application(opts.dir, rep.application_file);
+        if (!app) {
+            return app.take_error();
+        }
+        if (!app->value_files.empty()) {
+            rep.from_application = true;
+            files = app->value_files;
+        }
+        if (!app->chart.empty()) {
+            chart = app->chart;
+        }
+    }
+    if (!file_exists(opts.dir + "/" + release) && !file_exists(opts.dir + "/" + env)) {
+        return Error{fmt::format("app '{}' has neither {} nor {} in {}", opts.app, release, env, opts.dir)};
+    }
+    std::string chart_values = (fs::path(chart) / "values.yaml").lexically_normal().string();
+    yaml::Value chart_value;
+    rep.sources.push_back({chart_values, file_exists(opts.dir + "/" + chart_values), "chart"});
+    if (rep.sources.back().present) {
+        auto v = load_values(opts.dir, chart_values);
+        if (!v) {
+            return v.take_error();
+        }
+        chart_value = std::move(*v);
+    }
+    std::vector<yaml::Value> layers;
+    for (const auto& f : files) {
+        std::string role = f == release ? "release" : f == env ? "env" : "values";
+        bool present = file_exists(opts.dir + "/" + f);
+        rep.sources.push_back({f, present, role});
+        if (!present) {
+            continue;  // Argo CD would fail the render; explain still shows the rest
+        }
+        auto v = load_values(opts.dir, f);
+        if (!v) {
+            return v.take_error();
+        }
+        layers.push_back(std::move(*v));
+    }
+    rep.merged = yaml::helm_merge(chart_value, layers);
+    warn_overrides(*config, rep, release);
+
+    const yaml::Value* root = &rep.merged;
+    std::string prefix;
+    if (!opts.key.empty()) {
+        auto path = yaml::parse_path(opts.key);
+        if (!path) {
+            return path.take_error();
+        }
+        for (const auto& seg : path->segments) {
+            if (seg.type == yaml::Segment::Type::key && root->is_map()) {
+                root = root->get(seg.key);
+            } else if (seg.type == yaml::Segment::Type::index && root->type == yaml::Value::Type::sequence &&
+                       seg.index < root->items.size()) {
+                root = &root->items[seg.index];
+            } else {
+                root = nullptr;
+            }
+            if (root == nullptr) {
+                return Error{fmt::format("'{}' is not set for {} in stage {}", opts.key, opts.app, opts.stage)};
+            }
+        }
+        prefix = path->prefix(path->segments.size());
+    }
+    rep.leaves = yaml::leaves(*root, prefix);
+    return rep;
+}
+
+}  // namespace kanon::ops

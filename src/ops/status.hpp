@@ -1,0 +1,50 @@
+// `kanon status`: the release of every app in every stage at the tip of a
+// branch, read without a working tree and without history.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "canon/config.hpp"
+#include "gitops/snapshot.hpp"
+
+namespace kanon::ops {
+
+struct StageRelease {
+    std::string stage;
+    std::string file;
+    bool present = false;
+    std::string repository;
+    std::string tag;
+    std::string problem;  // why the release could not be read, if it could not
+};
+
+struct AppStatus {
+    std::string app;
+    std::vector<StageRelease> stages;  // in promotion order
+    // Some stage runs something its next stage does not: a promotion is waiting.
+    bool pending = false;
+};
+
+struct StatusReport {
+    std::string repo;  // redacted
+    std::string branch;
+    std::string commit;
+    std::vector<std::string> stage_names;
+    std::vector<AppStatus> apps;
+};
+
+struct StatusOptions {
+    gitops::Target target;
+    std::vector<std::string> apps;  // empty: every app
+    std::string config_path;        // empty: kanon.yaml at the tip, if any
+};
+
+Result<StatusReport> status(const StatusOptions& opts);
+
+// The apps named by release files among `paths` (sorted, unique).
+std::vector<std::string> discover_apps(const canon::Config& c, const std::vector<std::string>& paths);
+// The directories to list to find every release file.
+std::vector<std::string> release_dirs(const canon::Config& c);
+
+}  // namespace kanon::ops

@@ -1,0 +1,18 @@
+// Reading whole files with a size limit, and atomic writes (temp file in the
+// same directory, fsync, rename) that keep the original file's mode.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace kanon {
+
+inline constexpr std::size_t k_default_max_file_size = 16U * 1024U * 1024U;
+
+Result<std::string> read_file(const std::string& path, std::size_t max_size = k_default_max_file_size);
+Status write_file_atomic(const std::string& path, const std::string& content);
+bool file_exists(const std::string& path);
+
+}  // namespace kanon

@@ -1,0 +1,216 @@
+#include "util/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace kanon {
+namespace {
+
+struct Pipe {
+    std::array<int, 2> fd{-1, -1};
+    ~Pipe() { close_both(); }
+    void close_end(int i)
+    {
+        if (fd[i] >= 0) {
+            ::close(fd[i]);
+            fd[i] = -1;
+        }
+    }
+    void close_both()
+    {
+        close_end(0);
+        close_end(1);
+    }
+};
+
+Error sys_error(const std::string& what, const std::string& prog)
+{
+    return Error{fmt::format("cannot run {}: {}: {}", prog, what, std::strerror(errno))};
+}
+
+std::vector<std::string> build_env(const ProcessSpec& spec)
+{
+    std::vector<std::string> out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        std::string name = entry.substr(0, entry.find('='));
+        if (spec.env.count(name) != 0) {
+            continue;
+        }
+        bool drop = false;
+        for (const auto& u : spec.unset_env) {
+            drop = drop || u == name;
+        }
+        if (!drop) {
+            out.push_back(std::move(entry));
+        }
+    }
+    for (const auto& [k, v] : spec.env) {
+        out.push_back(k + "=" + v);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string ProcessResult::status_text() const
+{
+    if (timed_out) {
+        return "timed out";
+    }
+    if (signal != 0) {
+        return fmt::format("killed by signal {}", signal);
+    }
+    return fmt::format("exited with {}", exit_code);
+}
+
+Result<ProcessResult> run_process(const ProcessSpec& spec)
+{
+    const std::string& prog = spec.argv.empty() ? std::string("(nothing)") : spec.argv[0];
+    if (spec.argv.empty()) {
+        return Error{"internal error: empty argv"};
+    }
+    Pipe in;
+    Pipe out;
+    Pipe err;
+    if (::pipe2(in.fd.data(), O_CLOEXEC) != 0 || ::pipe2(out.fd.data(), O_CLOEXEC) != 0 ||
+        ::pipe2(err.fd.data(), O_CLOEXEC) != 0) {
+        return sys_error("pipe", prog);
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err.fd[1], 2);
+    if (!spec.cwd.empty()) {
+        posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
+    }
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+
+    std::vector<char*> argv;
+    for (const auto& a : spec.argv) {
+        argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    }
+    argv.push_back(nullptr);
+    auto env_strings = build_env(spec);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, prog.c_str(), &fa, &attr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        errno = rc;
+        return sys_error("posix_spawnp", prog);
+    }
+    in.close_end(0);
+    out.close_end(1);
+    err.close_end(1);
+
+    ProcessResult res;
+    std::size_t written = 0;
+    if (spec.input.empty()) {
+        in.close_end(1);
+    } else {
+        ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
+    }
+    auto deadline = std::chrono::steady_clock::now() + spec.timeout;
+    char buf[65536];
+    while (out.fd[0] >= 0 || err.fd[0] >= 0) {
+        std::array<pollfd, 3> fds{};
+        nfds_t n = 0;
+        int idx_out = -1;
+        int idx_err = -1;
+        int idx_in = -1;
+        if (out.fd[0] >= 0) {
+            idx_out = static_cast<int>(n);
+            fds[n++] = {out.fd[0], POLLIN, 0};
+        }
+        if (err.fd[0] >= 0) {
+            idx_err = static_cast<int>(n);
+            fds[n++] = {err.fd[0], POLLIN, 0};
+        }
+        if (in.fd[1] >= 0) {
+            idx_in = static_cast<int>(n);
+            fds[n++] = {in.fd[1], POLLOUT, 0};
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            res.timed_out = true;
+            ::kill(-pid, SIGKILL);
+            break;
+        }
+        int pr = ::poll(fds.data(), n, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (pr < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            return sys_error("poll", prog);
+        }
+        auto drain = [&](int idx, Pipe& p, std::string& sink) {
+            if (idx < 0 || (fds[idx].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+                return;
+            }
+            ssize_t r = ::read(p.fd[0], buf, sizeof buf);
+            if (r > 0) {
+                sink.append(buf, static_cast<std::size_t>(r));
+            } else if (r == 0 || errno != EINTR) {
+                p.close_end(0);
+            }
+        };
+        drain(idx_out, out, res.out);
+        drain(idx_err, err, res.err);
+        if (idx_in >= 0 && (fds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+            ssize_t w = ::write(in.fd[1], spec.input.data() + written, spec.input.size() - written);
+            if (w > 0) {
+                written += static_cast<std::size_t>(w);
+            }
+            if (w < 0 && errno != EAGAIN && errno != EINTR) {
+                in.close_end(1);  // the child closed its stdin
+            }
+            if (written == spec.input.size()) {
+                in.close_end(1);
+            }
+        }
+    }
+    in.close_end(1);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return sys_error("waitpid", prog);
+        }
+    }
+    if (WIFEXITED(status)) {
+        res.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+        res.signal = WTERMSIG(status);
+    }
+    return res;
+}
+
+}  // namespace kanon

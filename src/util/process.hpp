@@ -1,0 +1,39 @@
+// Running a program from an argv vector (posix_spawnp, never a shell), with
+// its stdin fed from a string, stdout and stderr captured, extra environment
+// variables, and a timeout after which it is killed.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace kanon {
+
+struct ProcessSpec {
+    std::vector<std::string> argv;
+    std::string input;
+    std::string cwd;                                 // empty: inherit
+    std::map<std::string, std::string> env;          // set or override
+    std::vector<std::string> unset_env;              // remove
+    std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+};
+
+struct ProcessResult {
+    int exit_code = -1;  // -1 when killed by a signal
+    int signal = 0;
+    bool timed_out = false;
+    std::string out;
+    std::string err;
+    [[nodiscard]] bool ok() const { return exit_code == 0 && !timed_out; }
+    // "exited with 128", "killed by signal 9", "timed out after 30s"
+    [[nodiscard]] std::string status_text() const;
+};
+
+// An Error only when the program could not be started or waited for; a
+// program that ran and failed is a ProcessResult with exit_code != 0.
+Result<ProcessResult> run_process(const ProcessSpec& spec);
+
+}  // namespace kanon

@@ -1,0 +1,601 @@
+#include "yaml/edit.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "yaml/scalar.hpp"
+
+namespace kanon::yaml {
+namespace {
+
+enum class Mode { read, write };
+
+const char* kind_name(const Node& n)
+{
+    switch (n.kind) {
+    case Kind::mapping: return "a mapping";
+    case Kind::sequence: return "a list";
+    case Kind::alias: return "an alias";
+    case Kind::scalar: return n.value.empty() && n.style == Style::plain ? "empty" : "a scalar";
+    }
+    return "a node";
+}
+
+bool is_empty_plain(const Node& n)
+{
+    return n.kind == Kind::scalar && n.style == Style::plain && n.value.empty() && n.tag.empty() && n.anchor.empty();
+}
+
+// The outcome of walking one document.
+struct Walk {
+    enum class Outcome { found, missing, mismatch } outcome = Outcome::mismatch;
+    NodeId node = k_no_node;       // found: the node; missing: the deepest existing node
+    std::size_t missing_from = 0;  // missing: index of the first absent segment
+    Error reason;                  // mismatch: why the path does not fit this document
+};
+
+class Walker {
+public:
+    Walker(const Stream& s, const Path& p, Mode m) : m_s(s), m_p(p), m_mode(m) {}
+
+    Result<Walk> walk(NodeId root)
+    {
+        NodeId cur = root;
+        for (std::size_t i = 0; i < m_p.segments.size(); ++i) {
+            auto d = deref(cur, i);
+            if (!d) {
+                return d.take_error();
+            }
+            cur = *d;
+            const Segment& seg = m_p.segments[i];
+            const Node& n = m_s.node(cur);
+            if (seg.type == Segment::Type::every) {
+                return usage_error(fmt::format("key path '{}': [] (every item) cannot be used here", m_p.text));
+            }
+            if (seg.type == Segment::Type::key) {
+                if (n.kind != Kind::mapping) {
+                    if (m_mode == Mode::write && is_empty_plain(n)) {
+                        return Walk{Walk::Outcome::missing, cur, i, {}};
+                    }
+                    return mismatch(cur, i, fmt::format("{} is {}, not a mapping", at(i), kind_name(n)));
+                }
+                auto next = lookup_key(cur, seg.key, i);
+                if (!next) {
+                    return next.take_error();
+                }
+                if (*next == k_no_node) {
+                    return Walk{Walk::Outcome::missing, cur, i, {}};
+                }
+                cur = *next;
+            } else {
+                if (n.kind != Kind::sequence) {
+                    return mismatch(cur, i, fmt::format("{} is {}, not a list", at(i), kind_name(n)));
+                }
+                if (seg.index >= n.children.size()) {
+                    return mismatch(cur, i,
+                                    fmt::format("{} has {} items, so there is no item [{}]", at(i),
+                                                n.children.size(), seg.index));
+                }
+                cur = n.children[seg.index];
+            }
+        }
+        auto d = deref(cur, m_p.segments.size());
+        if (!d) {
+            return d.take_error();
+        }
+        return Walk{Walk::Outcome::found, *d, 0, {}};
+    }
+
+private:
+    std::string at(std::size_t i) const { return i == 0 ? std::string("the document") : "'" + m_p.prefix(i) + "'"; }
+
+    Walk mismatch(NodeId id, std::size_t /*i*/, std::string why)
+    {
+        return Walk{Walk::Outcome::mismatch, id, 0, file_error(m_s.locate(id), std::move(why))};
+    }
+
+    // Aliases are followed when reading; when writing they are refused, and
+    // so is any node whose anchor an alias shares.
+    Result<NodeId> deref(NodeId id, std::size_t i)
+    {
+        const Node& n = m_s.node(id);
+        if (n.kind == Kind::alias) {
+            if (m_mode == Mode::write) {
+                return file_error(m_s.locate(id),
+                                  fmt::format("{} is the alias *{}: setting through it would change the anchored "
+                                              "value and every other alias of it; edit the anchor &{} instead",
+                                              at(i), n.value, n.value));
+            }
+            return n.alias_of;
+        }
+        if (m_mode == Mode::write && n.shared) {
+            return file_error(m_s.locate(id),
+                              fmt::format("{} carries the anchor &{} that aliases refer to: setting it would change "
+                                          "every *{} too",
+                                          at(i), n.anchor, n.anchor));
+        }
+        return id;
+    }
+
+    Result<NodeId> lookup_key(NodeId map, const std::string& key, std::size_t i)
+    {
+        const Node& m = m_s.node(map);
+        NodeId found = k_no_node;
+        NodeId found_key = k_no_node;
+        std::vector<NodeId> merges;
+        for (std::size_t k = 0; k + 1 < m.children.size(); k += 2) {
+            NodeId kid = m.children[k];
+            const Node& kn = m_s.node(kid);
+            if (kn.kind == Kind::scalar && kn.style == Style::plain && kn.value == "<<") {
+                merges.push_back(m.children[k + 1]);
+                continue;
+            }
+            if (!m_s.key_equals(kid, key)) {
+                continue;
+            }
+            if (found != k_no_node) {
+                auto first = m_s.locate(found_key);
+                return file_error(m_s.locate(kid),
+                                  fmt::format("duplicate key '{}' (first at line {}): which one Helm reads is not "
+                                              "defined; remove one of them",
+                                              m_p.prefix(i + 1), first.line));
+            }
+            found = m.children[k + 1];
+            found_key = kid;
+        }
+        if (found != k_no_node || merges.empty()) {
+            return found;
+        }
+        // `<<: *base` or `<<: [*a, *b]`: earlier merges win.
+        for (NodeId mv : merges) {
+            std::vector<NodeId> sources;
+            const Node& mn = m_s.node(mv);
+            if (mn.kind == Kind::sequence) {
+                sources = mn.children;
+            } else {
+                sources.push_back(mv);
+            }
+            for (NodeId src : sources) {
+                NodeId target = m_s.node(src).kind == Kind::alias ? m_s.node(src).alias_of : src;
+                if (m_s.node(target).kind != Kind::mapping) {
+                    continue;
+                }
+                if (++m_merge_budget > 10'000) {
+                    return file_error(m_s.locate(src), "too many nested `<<` merges");
+                }
+                auto r = lookup_key(target, key, i);
+                if (!r) {
+                    return r;
+                }
+                if (*r != k_no_node) {
+                    if (m_mode == Mode::write) {
+                        return file_error(m_s.locate(src),
+                                          fmt::format("'{}' comes from the `<<` merge at this line: setting it would "
+                                                      "change the merged anchor; edit the anchor or add the key "
+                                                      "here by hand",
+                                                      m_p.prefix(i + 1)));
+                    }
+                    return r;
+                }
+            }
+        }
+        return k_no_node;
+    }
+
+    const Stream& m_s;
+    const Path& m_p;
+    Mode m_mode;
+    std::size_t m_merge_budget = 0;
+};
+
+// One walk over every document. Exactly one document may hold the path.
+struct Located {
+    Walk walk;
+    std::size_t document = 0;
+};
+
+Result<Located> locate_path(const Stream& s, const Path& p, Mode mode)
+{
+    std::vector<Located> found;
+    std::vector<Located> missing;
+    std::optional<Error> mismatch;
+    const auto& docs = s.documents();
+    for (std::size_t d = 0; d < docs.size(); ++d) {
+        if (docs[d].root == k_no_node) {
+            continue;
+        }
+        Walker w(s, p, mode);
+        auto r = w.walk(docs[d].root);
+        if (!r) {
+            return r.take_error();
+        }
+        switch (r->outcome) {
+        case Walk::Outcome::found: found.push_back({*r, d}); break;
+        case Walk::Outcome::missing: missing.push_back({*r, d}); break;
+        case Walk::Outcome::mismatch:
+            if (!mismatch) {
+                mismatch = r->reason;
+            }
+            break;
+        }
+    }
+    if (found.size() > 1) {
+        auto a = s.locate(found[0].walk.node);
+        auto b = s.locate(found[1].walk.node);
+        return file_error(b, fmt::format("'{}' is present in several documents of this file (lines {} and {}); "
+                                         "kanon will not guess which one to use",
+                                         p.text, a.line, b.line));
+    }
+    if (found.size() == 1) {
+        return found[0];
+    }
+    if (mode == Mode::write && missing.size() == 1 && (docs.size() == 1 || !mismatch)) {
+        return missing[0];
+    }
+    if (mode == Mode::write && missing.size() > 1) {
+        return file_error({s.name()}, fmt::format("'{}' is in none of the {} documents of this file; kanon will not "
+                                                  "guess which one to add it to",
+                                                  p.text, missing.size()));
+    }
+    if (mismatch && docs.size() == 1) {
+        return *mismatch;
+    }
+    if (mode == Mode::write && docs.empty()) {
+        return Located{Walk{Walk::Outcome::missing, k_no_node, 0, {}}, 0};
+    }
+    return file_error({s.name()}, fmt::format("no key '{}'", p.text));
+}
+
+// ---- writing ---------------------------------------------------------------
+
+struct Splice {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::string text;
+};
+
+std::string spliced(const std::string& text, const Splice& sp)
+{
+    std::string out;
+    out.reserve(text.size() + sp.text.size());
+    out.append(text, 0, sp.begin);
+    out += sp.text;
+    out.append(text, sp.end, std::string::npos);
+    return out;
+}
+
+// Where the last byte of a node's content is: block collections end at their
+// last item, not at the next token libyaml peeked at.
+std::size_t content_end(const Stream& s, NodeId id)
+{
+    for (;;) {
+        const Node& n = s.node(id);
+        if ((n.kind == Kind::mapping || n.kind == Kind::sequence) && n.style == Style::block && !n.children.empty()) {
+            id = n.children.back();
+            continue;
+        }
+        return n.kind == Kind::scalar ? n.value_span.end : n.span.end;
+    }
+}
+
+std::size_t line_start(const std::string& t, std::size_t pos)
+{
+    while (pos > 0 && t[pos - 1] != '\n' && t[pos - 1] != '\r') {
+        --pos;
+    }
+    return pos;
+}
+
+// The indentation (in characters) of the line up to `pos`, as spaces.
+std::size_t column_of(const std::string& t, std::size_t pos)
+{
+    std::size_t col = 0;
+    for (std::size_t i = line_start(t, pos); i < pos; ++i) {
+        if ((static_cast<unsigned char>(t[i]) & 0xC0U) != 0x80U) {
+            ++col;
+        }
+    }
+    return col;
+}
+
+// The file's indentation step: the first nested block mapping's offset from
+// its parent's keys. Two spaces when the file has no nesting.
+std::size_t indent_step(const Stream& s)
+{
+    for (NodeId id = 0; id < s.node_count(); ++id) {
+        const Node& n = s.node(id);
+        if (n.kind != Kind::mapping || n.style != Style::block || n.children.empty() || n.parent == k_no_node) {
+            continue;
+        }
+        const Node& parent = s.node(n.parent);
+        if (parent.kind != Kind::mapping || parent.style != Style::block || parent.children.empty()) {
+            continue;
+        }
+        std::size_t child = column_of(s.text(), s.node(n.children[0]).span.begin);
+        std::size_t base = column_of(s.text(), s.node(parent.children[0]).span.begin);
+        if (child > base) {
+            return child - base;
+        }
+    }
+    return 2;
+}
+
+std::string render_key(const std::string& key)
+{
+    return plain_is_safe(key, true) ? key : double_quoted(key);
+}
+
+// `k1:\n  k2: value` for the missing segments, each line at `indent` plus steps.
+Result<std::string> nested_block(const Path& p, std::size_t from, std::size_t indent, std::size_t step,
+                                 std::string_view eol, const std::string& value)
+{
+    std::string out;
+    for (std::size_t i = from; i < p.segments.size(); ++i) {
+        const Segment& seg = p.segments[i];
+        if (seg.type != Segment::Type::key) {
+            return usage_error(fmt::format("cannot create '{}': kanon creates mapping keys, not list items",
+                                           p.prefix(i + 1)));
+        }
+        if (i > from) {
+            out += eol;
+        }
+        out += std::string(indent + (i - from) * step, ' ');
+        out += render_key(seg.key);
+        out += ':';
+    }
+    out += ' ';
+    out += value;
+    return out;
+}
+
+Result<std::string> nested_flow(const Path& p, std::size_t from, const std::string& value)
+{
+    std::string out;
+    std::size_t open = 0;
+    for (std::size_t i = from; i < p.segments.size(); ++i) {
+        if (p.segments[i].type != Segment::Type::key) {
+            return usage_error(fmt::format("cannot create '{}': kanon creates mapping keys, not list items",
+                                           p.prefix(i + 1)));
+        }
+        if (i > from) {
+            out += '{';
+            ++open;
+        }
+        out += render_key(p.segments[i].key) + ": ";
+    }
+    out += value;
+    out += std::string(open, '}');
+    return out;
+}
+
+// Text after `pos` up to the end of its line (a trailing comment included).
+std::size_t end_of_line(const std::string& t, std::size_t pos)
+{
+    while (pos < t.size() && t[pos] != '\n' && t[pos] != '\r') {
+        ++pos;
+    }
+    return pos;
+}
+
+Result<Splice> insertion(const Stream& s, const Path& p, const Walk& w, const std::string& value)
+{
+    const std::string& t = s.text();
+    std::string eol(s.line_break());
+    std::size_t step = indent_step(s);
+    if (w.node == k_no_node) {  // an empty file, or only comments
+        auto body = nested_block(p, w.missing_from, 0, step, eol, value);
+        if (!body) {
+            return body.take_error();
+        }
+        std::string pre = (!t.empty() && t.back() != '\n' && t.back() != '\r') ? eol : "";
+        return Splice{t.size(), t.size(), pre + *body + eol};
+    }
+    const Node& c = s.node(w.node);
+    if (c.kind == Kind::mapping && c.style == Style::flow) {
+        auto body = nested_flow(p, w.missing_from, value);
+        if (!body) {
+            return body.take_error();
+        }
+        if (c.children.empty()) {
+            std::size_t brace = t.find('{', c.span.begin);
+            return Splice{brace + 1, brace + 1, *body};
+        }
+        std::size_t end = content_end(s, c.children.back());
+        return Splice{end, end, ", " + *body};
+    }
+    if (c.kind == Kind::mapping) {
+        std::size_t indent = column_of(t, s.node(c.children[0]).span.begin);
+        auto body = nested_block(p, w.missing_from, indent, step, eol, value);
+        if (!body) {
+            return body.take_error();
+        }
+        std::size_t end = content_end(s, c.children.back());
+        if (end > 0 && (t[end - 1] == '\n' || t[end - 1] == '\r')) {  // after a block scalar
+            return Splice{end, end, *body + eol};
+        }
+        end = end_of_line(t, end);
+        return Splice{end, end, eol + *body};
+    }
+    // An empty value (`image:`) becomes a mapping.
+    if (in_flow(s, w.node)) {
+        return file_error(s.locate(w.node), fmt::format("'{}' is empty inside a flow collection; write it by hand",
+                                                        p.prefix(w.missing_from)));
+    }
+    std::size_t parent_indent = 0;
+    if (c.parent != k_no_node) {
+        const Node& parent = s.node(c.parent);
+        if (parent.kind != Kind::mapping) {
+            return file_error(s.locate(w.node), fmt::format("'{}' is an empty list item; write it by hand",
+                                                            p.prefix(w.missing_from)));
+        }
+        parent_indent = column_of(t, s.node(parent.children[0]).span.begin);
+    } else {
+        auto body = nested_block(p, w.missing_from, 0, step, eol, value);
+        if (!body) {
+            return body.take_error();
+        }
+        std::string pre = (!t.empty() && t.back() != '\n' && t.back() != '\r') ? eol : "";
+        return Splice{t.size(), t.size(), pre + *body + eol};
+    }
+    auto body = nested_block(p, w.missing_from, parent_indent + step, step, eol, value);
+    if (!body) {
+        return body.take_error();
+    }
+    std::size_t end = end_of_line(t, c.value_span.end);
+    return Splice{end, end, eol + *body};
+}
+
+std::string render_value(std::string_view value, Style old, bool flow, const SetOptions& opts)
+{
+    if (opts.raw) {
+        return std::string(value);
+    }
+    return render_string(value, old, flow);
+}
+
+}  // namespace
+
+bool in_flow(const Stream& s, NodeId id)
+{
+    for (NodeId p = s.node(id).parent; p != k_no_node; p = s.node(p).parent) {
+        if (s.node(p).style == Style::flow) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<NodeId> find(const Stream& s, const Path& path)
+{
+    auto r = locate_path(s, path, Mode::read);
+    if (!r) {
+        return r.take_error();
+    }
+    return r->walk.node;
+}
+
+std::vector<NodeId> find_all(const Stream& s, const Path& path)
+{
+    std::vector<NodeId> current;
+    for (const auto& d : s.documents()) {
+        if (d.root != k_no_node) {
+            current.push_back(d.root);
+        }
+    }
+    auto deref = [&](NodeId id) { return s.node(id).kind == Kind::alias ? s.node(id).alias_of : id; };
+    for (const auto& seg : path.segments) {
+        std::vector<NodeId> next;
+        for (NodeId raw : current) {
+            NodeId id = deref(raw);
+            const Node& n = s.node(id);
+            if (seg.type == Segment::Type::key && n.kind == Kind::mapping) {
+                for (std::size_t k = 0; k + 1 < n.children.size(); k += 2) {
+                    if (s.key_equals(n.children[k], seg.key)) {
+                        next.push_back(n.children[k + 1]);
+                    }
+                }
+            } else if (seg.type == Segment::Type::index && n.kind == Kind::sequence && seg.index < n.children.size()) {
+                next.push_back(n.children[seg.index]);
+            } else if (seg.type == Segment::Type::every && n.kind == Kind::sequence) {
+                next.insert(next.end(), n.children.begin(), n.children.end());
+            }
+        }
+        current = std::move(next);
+    }
+    for (auto& id : current) {
+        id = deref(id);
+    }
+    return current;
+}
+
+Result<std::string> get_scalar(const Stream& s, const Path& path)
+{
+    auto id = find(s, path);
+    if (!id) {
+        return id.take_error();
+    }
+    const Node& n = s.node(*id);
+    if (n.kind != Kind::scalar) {
+        return file_error(s.locate(*id), fmt::format("'{}' is {}, not a scalar", path.text, kind_name(n)));
+    }
+    return n.value;
+}
+
+Result<SetResult> set_scalar(const Stream& s, const Path& path, std::string_view value, const SetOptions& opts)
+{
+    if (path.segments.empty()) {
+        return usage_error("cannot set the document root; name a key");
+    }
+    if (path.has_wildcard()) {
+        return usage_error(fmt::format("key path '{}': [] (every item) cannot be set; name one item as [N]", path.text));
+    }
+    if (opts.raw && !value.empty() && !plain_is_safe(value, false) && resolve_plain(value) == PlainType::string) {
+        return usage_error(fmt::format("'{}' cannot be written as a plain scalar", value));
+    }
+    auto located = locate_path(s, path, Mode::write);
+    if (!located) {
+        return located.take_error();
+    }
+    const Walk& w = located->walk;
+    SetResult out;
+    Splice sp;
+    if (w.outcome == Walk::Outcome::found) {
+        const Node& n = s.node(w.node);
+        if (n.kind != Kind::scalar) {
+            return file_error(s.locate(w.node), fmt::format("'{}' is {}, not a scalar", path.text, kind_name(n)));
+        }
+        if (n.style == Style::literal || n.style == Style::folded) {
+            return file_error(s.locate(w.node), fmt::format("'{}' is a block scalar (| or >); kanon does not rewrite "
+                                                            "block scalars",
+                                                            path.text));
+        }
+        out.old_value = n.value;
+        out.where = s.locate(n.value_span.begin);
+        bool same_type = opts.raw ? (n.style == Style::plain && n.tag.empty())
+                                  : resolve_node(n) == PlainType::string;
+        if (n.value == value && same_type) {
+            out.text = s.text();
+            return out;
+        }
+        std::string rendered = render_value(value, n.style, in_flow(s, w.node), opts);
+        if (n.value_span.begin == n.value_span.end && n.value_span.begin > 0 &&
+            s.text()[n.value_span.begin - 1] == ':') {
+            rendered.insert(0, " ");  // `key:` with no value
+        }
+        sp = Splice{n.value_span.begin, n.value_span.end, rendered};
+    } else {
+        if (!opts.create) {
+            return file_error({s.name()}, fmt::format("no key '{}'", path.text));
+        }
+        bool flow = w.node != k_no_node && (s.node(w.node).style == Style::flow || in_flow(s, w.node));
+        auto ins = insertion(s, path, w, render_value(value, Style::plain, flow, opts));
+        if (!ins) {
+            return ins.take_error();
+        }
+        sp = std::move(*ins);
+        out.created = true;
+        out.where = s.locate(sp.begin);
+    }
+    out.text = spliced(s.text(), sp);
+    out.changed = out.text != s.text();
+    // Read the edit back: a value that does not come back exactly is a bug,
+    // and the user's file is never written with it.
+    auto again = Stream::parse(out.text, s.name(), s.limits());
+    if (!again) {
+        return Error{fmt::format("internal error: the edit of '{}' would make the file invalid ({}); nothing was "
+                                 "written, please report this",
+                                 path.text, again.error().message)};
+    }
+    auto back = find(*again, path);
+    if (!back || again->node(*back).kind != Kind::scalar || again->node(*back).value != value ||
+        (!opts.raw && resolve_node(again->node(*back)) != PlainType::string)) {
+        return Error{fmt::format("internal error: the edit of '{}' does not read back as the new value; nothing was "
+                                 "written, please report this",
+                                 path.text)};
+    }
+    return out;
+}
+
+}  // namespace kanon::yaml
