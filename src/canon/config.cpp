@@ -42,7 +42,7 @@ Result<bool> read_bool(const Value& v, std::string_view key)
 }
 
 Status check_template(const Value& v, std::string_view key, const std::string& tmpl,
-                      std::initializer_list<std::string_view> allowed)
+                      const std::vector<std::string_view>& allowed)
 {
     std::size_t pos = 0;
     while ((pos = tmpl.find('{', pos)) != std::string::npos) {
@@ -68,7 +68,7 @@ struct StringKey {
     const char* section;
     const char* key;
     std::string Config::*field;
-    std::initializer_list<std::string_view> placeholders;
+    std::vector<std::string_view> placeholders;
 };
 
 const std::vector<StringKey>& string_keys()

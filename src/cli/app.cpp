@@ -180,6 +180,34 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         c.define(*sub, runner);
     }
 
+    // An unknown command gets its own message (CLI11 would only say that a
+    // subcommand is required).
+    global.no_color = std::find(args.begin(), args.end(), "--no-color") != args.end();
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-o" || a == "--output" || a == "--config") {
+            ++i;
+            continue;
+        }
+        if (!a.empty() && a[0] == '-') {
+            continue;
+        }
+        std::vector<std::string> names;
+        for (const auto& c : commands()) {
+            names.emplace_back(c.name);
+        }
+        if (std::find(names.begin(), names.end(), a) == names.end()) {
+            Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
+            auto guess = did_you_mean(a, names);
+            print_error(ctx,
+                        usage_error(fmt::format("unknown command '{}'", a),
+                                    guess.empty() ? "run 'kanon --help' for the commands"
+                                                  : fmt::format("did you mean 'kanon {}'?", guess)),
+                        ExitCode::usage);
+            return static_cast<int>(ExitCode::usage);
+        }
+        break;
+    }
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
     try {
         app.parse(reversed);

@@ -36,7 +36,7 @@ ProcessSpec spec_for(const GitCall& call)
     spec.cwd = call.cwd;
     spec.timeout = call.timeout;
     // Never prompt, never translate messages we match on, never page.
-    spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"LC_ALL", "C"}, {"GIT_PAGER", "cat"}, {"GIT_PROTOCOL_FROM_USER", "0"}};
+    spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"LC_ALL", "C"}, {"GIT_PAGER", "cat"}};
     spec.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"};
     return spec;
 }

@@ -1,0 +1,50 @@
+# kanon: `make demo` runs the main job, `make test` runs every test.
+# Both install what they need first (scripts/install-deps, apt-get, idempotent).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+CMAKE_ARGS ?=
+
+.PHONY: all deps build test test-unit test-e2e test-asan demo bench format lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
+
+# Unit and end-to-end tests, then the unit tests again under ASan+UBSan.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	@$(MAKE) --no-print-directory test-asan
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L unit
+
+test-e2e: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L e2e
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKANON_SANITIZE=ON -DKANON_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target kanon_unit -- --no-print-directory
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -L unit
+
+demo: build
+	@KANON=$(BUILD)/kanon scripts/demo
+
+bench: build
+	$(BUILD)/bench/kanon_bench_yaml
+	KANON=$(BUILD)/kanon bench/status.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
+
+lint: build
+	clang-tidy -p $(BUILD) --quiet $$(git ls-files 'src/*.cpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
