@@ -77,7 +77,13 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size)
 Status write_file_atomic(const std::string& path, const std::string& content)
 {
     namespace fs = std::filesystem;
-    fs::path target(path);
+    // Write through a symlink to its target, as an editor does, rather than
+    // replacing the link with a regular file.
+    std::error_code ec;
+    fs::path target = fs::is_symlink(path, ec) ? fs::canonical(path, ec) : fs::path(path);
+    if (ec) {
+        return file_error({path}, fmt::format("cannot resolve the symlink: {}", ec.message()));
+    }
     fs::path dir = target.parent_path();
     if (dir.empty()) {
         dir = ".";
@@ -95,7 +101,7 @@ Status write_file_atomic(const std::string& path, const std::string& content)
     };
     struct stat st {};
     mode_t mode = 0644;
-    if (::stat(path.c_str(), &st) == 0) {
+    if (::stat(target.c_str(), &st) == 0) {
         mode = st.st_mode & 07777;
     }
     if (::fchmod(fd.get(), mode) != 0) {
@@ -120,7 +126,7 @@ Status write_file_atomic(const std::string& path, const std::string& content)
     if (::close(fd.release()) != 0) {
         return fail("cannot close");
     }
-    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    if (::rename(tmpl.c_str(), target.c_str()) != 0) {
         return fail("cannot rename the temporary file over it");
     }
     return ok_status();
