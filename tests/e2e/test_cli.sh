@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# e2e: the command-line frame from outside the process: exit codes, error
+# lines, --version, --help for every command, colour rules.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "$KANON" --version
+expect_contains "$OUT" "kanon 0."
+
+expect_exit 0 "$KANON" --help
+for c in status explain yaml; do expect_contains "$OUT" "  $c "; done
+
+for args in "status --help" "explain --help" "yaml --help" "yaml get --help" "yaml set --help"; do
+  # shellcheck disable=SC2086
+  expect_exit 0 "$KANON" $args
+  expect_contains "$OUT" "Usage:"
+done
+
+expect_exit 2 "$KANON" stauts
+expect_eq "$ERR" "$(printf "kanon: error: unknown command 'stauts'\nkanon: hint: did you mean 'kanon status'?")"
+
+expect_exit 2 "$KANON"
+
+expect_exit 2 "$KANON" status --brnach x
+expect_contains "$ERR" "did you mean '--branch'?"
+
+expect_exit 2 "$KANON" -o yaml status
+
+# No colour when not a TTY (here: a pipe), whatever TERM says.
+expect_exit 2 env TERM=xterm "$KANON" stauts
+case "$ERR" in *$'\033'*) fail "colour on a pipe" ;; esac
+
+# -o json: stdout is exactly one JSON document, also on errors.
+expect_exit 1 "$KANON" -o json yaml get /nonexistent.yaml a
+expect_json "$OUT" 'd["ok"] is False and d["exit_code"] == 1'
+
+echo "PASS: $E2E_NAME"
