@@ -1,0 +1,48 @@
+// What a release is: an image repository and an OCI tag, and the commit
+// message that moves one (subject for people, trailers for machines).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace kanon::canon {
+
+// The OCI distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+bool is_valid_tag(std::string_view tag);
+// A usage error (exit 2) naming what is wrong with the tag.
+Status validate_tag(std::string_view tag);
+
+// The trailers kanon writes on every commit, so that history is machine-readable.
+inline constexpr std::string_view k_trailer_app = "Kanon-App";
+inline constexpr std::string_view k_trailer_stage = "Kanon-Stage";
+inline constexpr std::string_view k_trailer_tag = "Kanon-Tag";
+inline constexpr std::string_view k_trailer_repository = "Kanon-Repository";
+inline constexpr std::string_view k_trailer_from = "Kanon-From";
+inline constexpr std::string_view k_trailer_source_ref = "Kanon-Source-Ref";
+inline constexpr std::string_view k_trailer_action = "Kanon-Action";
+
+struct ReleaseMessage {
+    std::string action;      // release, promote, reset, rollback
+    std::string app;
+    std::string stage;
+    std::string tag;
+    std::string repository;  // empty: unchanged
+    std::string from;        // promote/reset: the stage the tag came from
+    std::string source_ref;  // the web-core commit the image was built from, when known
+    std::string note;        // an extra line of body text, optional
+    bool skip_ci = true;
+};
+
+// "release(dev): synestra-io c3e8b0f4 [skip ci]", a blank line, optional
+// note, a blank line, then the trailers.
+std::string format_message(const ReleaseMessage& m);
+
+// Trailers of a commit message ("Key: value" lines of its last paragraph).
+std::map<std::string, std::string> parse_trailers(std::string_view message);
+
+}  // namespace kanon::canon
