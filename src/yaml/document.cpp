@@ -266,15 +266,15 @@ Result<Stream> Stream::parse(std::string text, std::string name, const Limits& l
     s.m_text = std::move(text);
     s.m_name = std::move(name);
     s.m_limits = limits;
+    if (s.m_text.size() > limits.max_bytes) {  // before any work proportional to the size
+        return file_error({s.m_name}, fmt::format("file is larger than the limit of {} bytes", limits.max_bytes));
+    }
     s.m_line_starts.push_back(0);
     for (std::size_t i = 0; i < s.m_text.size(); ++i) {
         char c = s.m_text[i];
         if (c == '\n' || (c == '\r' && (i + 1 == s.m_text.size() || s.m_text[i + 1] != '\n'))) {
             s.m_line_starts.push_back(i + 1);
         }
-    }
-    if (s.m_text.size() > limits.max_bytes) {
-        return file_error({s.m_name}, fmt::format("file is larger than the limit of {} bytes", limits.max_bytes));
     }
     if (auto bad = first_invalid_utf8(s.m_text); bad != std::string_view::npos) {
         return file_error(s.locate(bad), "invalid YAML: not UTF-8 text (a binary file?)");

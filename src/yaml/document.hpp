@@ -22,7 +22,7 @@ namespace kanon::yaml {
 // Hostile-input limits; each is named in the docs (kanon.yaml is not needed:
 // these guard every file kanon reads).
 struct Limits {
-    std::size_t max_bytes = 16U * 1024U * 1024U;
+    std::size_t max_bytes = std::size_t{16} * 1024U * 1024U;
     std::size_t max_depth = 256;
     std::size_t max_nodes = 2'000'000;
     std::size_t max_alias_expansion = 100'000;  // nodes produced by aliases when a value tree is built

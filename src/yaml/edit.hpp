@@ -22,7 +22,8 @@ namespace kanon::yaml {
 // Reading: follows aliases and `<<` merges. Returns the node at the path.
 Result<NodeId> find(const Stream& s, const Path& path);
 
-// Every node that matches a path with `[]` wildcards (missing keys are skipped).
+// Every node that matches a path with `[]` wildcards (missing keys are
+// skipped), each node once.
 std::vector<NodeId> find_all(const Stream& s, const Path& path);
 
 // The scalar at the path (an error names a collection found there).

@@ -42,7 +42,8 @@ void coalesce(Value& chart, const Value& user)
         Value* existing = chart.get(k);
         if (v.type == Value::Type::null) {
             if (existing != nullptr) {
-                std::erase_if(chart.entries, [&](const auto& e) { return e.first == k; });
+                // Not `[&]` on `k`: clang before 16 cannot capture a structured binding.
+                std::erase_if(chart.entries, [key = &k](const auto& e) { return e.first == *key; });
             }
             continue;
         }

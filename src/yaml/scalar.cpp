@@ -1,5 +1,6 @@
 #include "yaml/scalar.hpp"
 
+#include <algorithm>
 #include <array>
 #include <regex>
 
@@ -27,8 +28,9 @@ bool is_bool(std::string_view s)
 
 bool is_int(std::string_view s)
 {
+    // Go's ParseInt (base 0), which go-yaml calls, takes 0X, 0B and 0O too.
     static const std::regex k_int(
-        "[-+]?(0b[0-1_]+|0o?[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)");
+        "[-+]?(0[bB][0-1_]+|0[oO]?[0-7_]+|[0-9][0-9_]*|0[xX][0-9a-fA-F_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)");
     return matches(k_int, s);
 }
 
@@ -53,6 +55,25 @@ bool is_timestamp(std::string_view s)
     return matches(k_ts, s);
 }
 
+// libstdc++'s std::regex recurses once per character and overflows the
+// stack on long input (a 100 kB plain scalar crashed resolve_plain). The
+// patterns above only ever match short text, so a long scalar is judged by
+// its characters instead: starting like a date, or made only of characters
+// that numbers are written with, it is taken as "not a string".
+constexpr std::size_t k_regex_max = 256;
+
+PlainType resolve_long(std::string_view s)
+{
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (s.size() > 4 && std::all_of(s.begin(), s.begin() + 4, digit) && s[4] == '-') {
+        return PlainType::timestamp;
+    }
+    if (s.find_first_not_of("0123456789abcdefABCDEFxXoO_.:+-pP") == std::string_view::npos) {
+        return PlainType::floating;
+    }
+    return PlainType::string;
+}
+
 bool is_indicator(char c)
 {
     static constexpr std::string_view k_indicators = "-?:,[]{}#&*!|>'\"%@`";
@@ -67,7 +88,14 @@ bool is_printable_line(std::string_view s)
             return false;
         }
         // U+0085, U+2028, U+2029 are line breaks to YAML; U+FEFF is a BOM.
-        if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
+        // The other C1 controls (U+0080-U+009F) and U+FFFE/U+FFFF are not
+        // allowed in a YAML stream at all (libyaml: "control characters are
+        // not allowed"): only a double-quoted escape can carry them.
+        if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            return false;
+        }
+        if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBF &&
+            static_cast<unsigned char>(s[i + 2]) >= 0xBE) {
             return false;
         }
         if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
@@ -97,6 +125,9 @@ PlainType resolve_plain(std::string_view s)
     }
     if (s == "=") {
         return PlainType::merge;  // YAML 1.1's value key: never a plain string either
+    }
+    if (s.size() > k_regex_max) {
+        return resolve_long(s);
     }
     if (is_int(s)) {
         return PlainType::integer;
@@ -165,7 +196,10 @@ bool plain_is_safe(std::string_view s, bool in_flow)
     if (s.substr(0, 3) == "---" || s.substr(0, 3) == "...") {
         return false;
     }
-    if (in_flow && s.find_first_of(",[]{}") != std::string_view::npos) {
+    // In a flow collection `,[]{}` end a plain scalar, and go-yaml (Helm)
+    // also ends it at `?` and rejects `x:y` ("found unexpected ':'") where
+    // libyaml 0.2 accepts it: quote all of them.
+    if (in_flow && s.find_first_of(",[]{}:?") != std::string_view::npos) {
         return false;
     }
     return true;
@@ -205,6 +239,13 @@ std::string double_quoted(std::string_view s)
         } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
             out += "\\N";
             ++i;
+        } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+            out += fmt::format("\\x{:02X}", static_cast<unsigned char>(s[i + 1]));  // a C1 control
+            ++i;
+        } else if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBF &&
+                   static_cast<unsigned char>(s[i + 2]) >= 0xBE) {
+            out += static_cast<unsigned char>(s[i + 2]) == 0xBE ? "\\uFFFE" : "\\uFFFF";
+            i += 2;
         } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
                    (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
             out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\L" : "\\P";

@@ -1,5 +1,8 @@
 #include "yaml/value.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -121,10 +124,11 @@ nlohmann::ordered_json scalar_json(const Value& v)
 {
     switch (v.scalar_type) {
     case PlainType::boolean: {
-        static const std::string k_true = "yYtTon";
-        char c = v.text.empty() ? 'n' : v.text[0];
-        bool on = k_true.find(c) != std::string::npos && v.text != "off" && v.text != "Off" && v.text != "OFF";
-        return on;
+        // The spellings of true, listed: a first-letter test read `n`/`no`
+        // as true and `On`/`ON` as false.
+        static constexpr std::array<std::string_view, 11> k_true = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                                                    "True", "TRUE", "on",  "On",  "ON"};
+        return std::find(k_true.begin(), k_true.end(), v.text) != k_true.end();
     }
     case PlainType::integer: {
         std::string t = strip_underscores(v.text);
@@ -133,6 +137,9 @@ nlohmann::ordered_json scalar_json(const Value& v)
         }
         bool neg = !t.empty() && t[0] == '-';
         std::string digits = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? t.substr(1) : t;
+        if (digits.size() > 1 && digits[0] == '0') {
+            digits[1] = static_cast<char>(std::tolower(static_cast<unsigned char>(digits[1])));  // 0X1F is 0x1F
+        }
         int base = 10;
         if (digits.rfind("0x", 0) == 0) {
             base = 16;
@@ -150,6 +157,12 @@ nlohmann::ordered_json scalar_json(const Value& v)
         char* end = nullptr;
         long long n = std::strtoll(digits.c_str(), &end, base);
         if (errno != 0 || end == digits.c_str() || *end != '\0') {
+            // go-yaml: `09` is no octal number, but its float pattern
+            // matches it, and Helm reads 9.
+            if (base == 8 && digits[0] == '0' && digits.find_first_not_of("0123456789") == std::string::npos) {
+                double d = std::strtod(digits.c_str(), nullptr);
+                return neg ? -d : d;
+            }
             return v.text;
         }
         return neg ? -n : n;
