@@ -1,8 +1,9 @@
-// The tip of one branch of web-core, fetched as cheaply as git allows: a
-// temporary bare repository, a depth-1 single-branch fetch without blobs
-// (where the server allows filters; a plain depth-1 fetch where it does not),
-// then only the blobs that are asked for, in one batched fetch. Its cost does
-// not grow with the history, and barely with the number of apps.
+// The tip of one branch of web-core, fetched as cheaply as git allows: one
+// `git clone --bare --depth=1 --single-branch --filter=blob:none` into a
+// temporary directory (a plain depth-1 clone where the server does not allow
+// filters), then only the blobs that are asked for, in one batched fetch, read
+// with one `cat-file --batch`. Its cost does not grow with the history, and
+// barely with the number of apps.
 #pragma once
 
 #include <map>
@@ -28,13 +29,13 @@ class Snapshot {
 public:
     static Result<Snapshot> fetch(const Target& target);
 
-    Snapshot(Snapshot&&) noexcept = default;
-    Snapshot& operator=(Snapshot&&) noexcept = default;
+    Snapshot(Snapshot&& other) noexcept;
+    Snapshot& operator=(Snapshot&& other) noexcept;
     Snapshot(const Snapshot&) = delete;
     Snapshot& operator=(const Snapshot&) = delete;
     ~Snapshot();
 
-    [[nodiscard]] const std::string& url() const { return m_url; }          // as git uses it (may hold userinfo)
+    [[nodiscard]] const std::string& url() const { return m_url; }  // as git uses it (may hold userinfo)
     [[nodiscard]] const std::string& branch() const { return m_branch; }
     [[nodiscard]] const std::string& commit() const { return m_commit; }
 
@@ -42,10 +43,13 @@ public:
     Result<std::vector<TreeEntry>> list(const std::vector<std::string>& dirs) const;
     // Contents of the given files; a file absent at the tip is absent from the map.
     Result<std::map<std::string, std::string>> read(const std::vector<std::string>& paths) const;
+    // Contents of files already listed (by list()), keyed by path: no second listing.
+    Result<std::map<std::string, std::string>> read_entries(const std::vector<TreeEntry>& entries) const;
 
 private:
     Snapshot() = default;
     Status prefetch(const std::vector<std::string>& oids) const;
+    void remove();
 
     std::string m_dir;  // the temporary bare repository
     std::string m_url;
@@ -54,7 +58,8 @@ private:
     bool m_partial = false;
 };
 
-// The origin URL of the git checkout in the current directory.
+// The origin URL of the git checkout in the current directory (a relative
+// path made absolute the way git reads it: from the top of the checkout).
 Result<std::string> default_remote();
 
 }  // namespace kanon::gitops

@@ -29,9 +29,18 @@ Result<canon::Config> config_at_tip(const gitops::Snapshot& snap, const std::str
     return canon::parse_config(it->second, "kanon.yaml");
 }
 
-std::string scalar_at(const yaml::Stream& s, const std::string& key, std::string& problem)
+// The release keys of a Config, parsed once (not once per file).
+struct ReleaseKeys {
+    Result<yaml::Path> repository;
+    Result<yaml::Path> tag;
+    explicit ReleaseKeys(const canon::Config& c)
+        : repository(yaml::parse_path(c.repository_key)), tag(yaml::parse_path(c.tag_key))
+    {
+    }
+};
+
+std::string scalar_at(const yaml::Stream& s, const Result<yaml::Path>& path, std::string& problem)
 {
-    auto path = yaml::parse_path(key);
     if (!path) {
         problem = path.error().message;
         return {};
@@ -46,7 +55,7 @@ std::string scalar_at(const yaml::Stream& s, const std::string& key, std::string
     return *v;
 }
 
-StageRelease read_release(const canon::Config& c, const std::string& file, const std::string* text)
+StageRelease read_release(const ReleaseKeys& keys, const std::string& file, const std::string* text)
 {
     StageRelease r;
     r.file = file;
@@ -60,8 +69,8 @@ StageRelease read_release(const canon::Config& c, const std::string& file, const
         r.problem = s.error().describe();
         return r;
     }
-    r.repository = scalar_at(*s, c.repository_key, r.problem);
-    r.tag = scalar_at(*s, c.tag_key, r.problem);
+    r.repository = scalar_at(*s, keys.repository, r.problem);
+    r.tag = scalar_at(*s, keys.tag, r.problem);
     return r;
 }
 
@@ -90,11 +99,82 @@ std::vector<std::string> discover_apps(const canon::Config& c, const std::vector
     return {apps.begin(), apps.end()};
 }
 
+namespace {
+
+// The release files of `apps` (every app with a release file when empty,
+// which then names them), keyed by path.
+Result<std::map<std::string, std::string>> read_releases(const gitops::Snapshot& snap, const canon::Config& config,
+                                                         std::vector<std::string>& apps)
+{
+    if (!apps.empty()) {
+        std::vector<std::string> wanted;
+        for (const auto& a : apps) {
+            for (const auto& s : config.stages) {
+                wanted.push_back(config.release_file(a, s.name));
+            }
+        }
+        return snap.read(wanted);
+    }
+    // One listing of the release directories names the apps and gives the
+    // blobs to read: no second listing by path.
+    auto listed = snap.list(release_dirs(config));
+    if (!listed) {
+        return listed.take_error();
+    }
+    std::vector<std::string> paths;
+    paths.reserve(listed->size());
+    for (const auto& e : *listed) {
+        paths.push_back(e.path);
+    }
+    apps = discover_apps(config, paths);
+    std::set<std::string> wanted;
+    for (const auto& a : apps) {
+        for (const auto& s : config.stages) {
+            wanted.insert(config.release_file(a, s.name));
+        }
+    }
+    std::vector<gitops::TreeEntry> hits;
+    for (auto& e : *listed) {
+        if (wanted.count(e.path) != 0) {
+            hits.push_back(std::move(e));
+        }
+    }
+    return snap.read_entries(hits);
+}
+
+AppStatus app_status(const canon::Config& config, const ReleaseKeys& keys, const std::string& app,
+                     const std::map<std::string, std::string>& files)
+{
+    AppStatus as;
+    as.app = app;
+    for (const auto& s : config.stages) {
+        std::string f = config.release_file(app, s.name);
+        auto it = files.find(f);
+        StageRelease r = read_release(keys, f, it == files.end() ? nullptr : &it->second);
+        r.stage = s.name;
+        as.stages.push_back(std::move(r));
+    }
+    for (std::size_t i = 0; i + 1 < as.stages.size(); ++i) {
+        const auto& x = as.stages[i];
+        const auto& y = as.stages[i + 1];
+        if (x.present && !x.tag.empty() && (x.tag != y.tag || x.repository != y.repository)) {
+            as.pending = true;
+        }
+    }
+    return as;
+}
+
+}  // namespace
+
 Result<StatusReport> status(const StatusOptions& opts)
 {
+    std::vector<std::string> apps;
     for (const auto& a : opts.apps) {
         if (auto st = canon::validate_app_name(a); !st) {
             return st.take_error();
+        }
+        if (std::find(apps.begin(), apps.end(), a) == apps.end()) {
+            apps.push_back(a);
         }
     }
     auto snap = gitops::Snapshot::fetch(opts.target);
@@ -111,51 +191,16 @@ Result<StatusReport> status(const StatusOptions& opts)
     rep.commit = snap->commit();
     rep.stage_names = config->stage_names();
 
-    std::vector<std::string> apps = opts.apps;
-    if (apps.empty()) {
-        auto dirs = release_dirs(*config);
-        auto listed = snap->list(dirs);
-        if (!listed) {
-            return listed.take_error();
-        }
-        std::vector<std::string> paths;
-        paths.reserve(listed->size());
-        for (auto& e : *listed) {
-            paths.push_back(std::move(e.path));
-        }
-        apps = discover_apps(*config, paths);
-    }
-    std::vector<std::string> wanted;
-    for (const auto& a : apps) {
-        for (const auto& s : config->stages) {
-            wanted.push_back(config->release_file(a, s.name));
-        }
-    }
-    auto files = snap->read(wanted);
+    auto files = read_releases(*snap, *config, apps);
     if (!files) {
         return files.take_error();
     }
+    const ReleaseKeys keys(*config);
     for (const auto& a : apps) {
-        AppStatus as;
-        as.app = a;
-        bool any = false;
-        for (const auto& s : config->stages) {
-            std::string f = config->release_file(a, s.name);
-            auto it = files->find(f);
-            StageRelease r = read_release(*config, f, it == files->end() ? nullptr : &it->second);
-            r.stage = s.name;
-            any = any || r.present;
-            as.stages.push_back(std::move(r));
-        }
+        AppStatus as = app_status(*config, keys, a, *files);
+        bool any = std::any_of(as.stages.begin(), as.stages.end(), [](const StageRelease& r) { return r.present; });
         if (!any) {
             return Error{fmt::format("app '{}' has no release file at {} of {}", a, rep.branch, rep.repo)};
-        }
-        for (std::size_t i = 0; i + 1 < as.stages.size(); ++i) {
-            const auto& x = as.stages[i];
-            const auto& y = as.stages[i + 1];
-            if (x.present && !x.tag.empty() && (x.tag != y.tag || x.repository != y.repository)) {
-                as.pending = true;
-            }
         }
         rep.apps.push_back(std::move(as));
     }

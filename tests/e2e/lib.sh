@@ -1,0 +1,397 @@
+# shellcheck shell=bash
+# Shared helpers for the end-to-end tests (tests/e2e/test_*.sh).
+#
+# A test script does `source "$(dirname "$0")/lib.sh"` and then drives the
+# real binary ("$KANON") against git repositories it builds itself. Sourcing
+# this file:
+#   * skips the test (exit 77) when KANON is not an executable;
+#   * makes a private temporary directory, $E2E_TMP, removed on exit (after the
+#     commands registered with `on_exit`, e.g. killing a server);
+#   * gives the test a clean environment: its own empty HOME and TMPDIR, no
+#     system git config, fixed git identity, no proxies, NO_COLOR, LC_ALL=C,
+#     none of the Argo CD variables of the calling shell, and no git
+#     repository above $E2E_TMP (GIT_CEILING_DIRECTORIES); the test starts in
+#     $E2E_TMP.
+#
+# Assertions print what differs and end the test with exit 1:
+#   fail MSG...
+#   expect_eq ACTUAL EXPECTED [WHAT]
+#   expect_contains TEXT NEEDLE [WHAT]      expect_not_contains TEXT NEEDLE [WHAT]
+#   expect_exit CODE CMD...                 (runs CMD; its stdout is in $OUT,
+#                                            stderr in $ERR, both also in the files
+#                                            $OUT_FILE / $ERR_FILE, byte-exact)
+#   expect_json FILE_OR_TEXT PYTHON_EXPR    (a python3 expression over `d`, the
+#                                            parsed document, must be true)
+#
+# web-core repositories (bare, built with git plumbing, no working tree):
+#   make_webcore OUT.git N                  apps app1..appN
+#   make_webcore_apps OUT.git APP...        apps with the given names
+#   webcore_write REPO BRANCH MSG PATH CONTENT [PATH CONTENT]...
+#   webcore_rm REPO BRANCH MSG PATH...
+#   webcore_release REPO BRANCH APP STAGE TAG [REPOSITORY]
+#   webcore_branch REPO NEW FROM            webcore_default_branch REPO BRANCH
+#   webcore_cat REPO REV PATH               (prints a file at a revision)
+#   release_yaml REPOSITORY TAG             (prints a release file)
+#   expect_commit_count REPO BRANCH N       expect_file_line REPO BRANCH PATH LINE
+# Servers on loopback:
+#   start_git_http ROOT                     serves the bare repositories under ROOT
+#                                           over smart HTTP at $GIT_HTTP_URL/NAME.git
+#   free_port                               prints a free TCP port on 127.0.0.1
+#
+# Everything here uses bash, git and python3 only.
+
+set -euo pipefail
+
+if [[ -z "${KANON:-}" || ! -x "${KANON}" ]]; then
+    echo "SKIP: KANON is not set to the kanon binary" >&2
+    exit 77
+fi
+KANON="$(cd "$(dirname "$KANON")" && pwd)/$(basename "$KANON")"
+export KANON
+for tool in git python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP: $tool is not installed" >&2
+        exit 77
+    fi
+done
+
+E2E_NAME="$(basename "${0%.sh}")"
+E2E_TMP="$(mktemp -d "${TMPDIR:-/tmp}/kanon-e2e-${E2E_NAME}.XXXXXX")"
+E2E_ON_EXIT=()
+
+on_exit() { E2E_ON_EXIT+=("$*"); }
+
+_e2e_cleanup() {
+    local rc=$?
+    set +e
+    local i
+    for ((i = ${#E2E_ON_EXIT[@]} - 1; i >= 0; i--)); do
+        eval "${E2E_ON_EXIT[$i]}"
+    done
+    if [[ -n "${E2E_KEEP:-}" ]]; then
+        echo "kept $E2E_TMP" >&2
+    else
+        rm -rf "$E2E_TMP"
+    fi
+    return "$rc"
+}
+trap _e2e_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- a clean environment --------------------------------------------------
+mkdir -p "$E2E_TMP/home" "$E2E_TMP/tmp"
+export HOME="$E2E_TMP/home"
+export TMPDIR="$E2E_TMP/tmp"
+export XDG_CONFIG_HOME="$HOME/.config"
+export GIT_CONFIG_NOSYSTEM=1
+unset GIT_CONFIG_GLOBAL GIT_CONFIG GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT \
+      GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES \
+      GIT_NAMESPACE GIT_TRACE GIT_TRACE2 GIT_TRACE2_EVENT GIT_TRACE2_PERF \
+      GIT_SSH GIT_SSH_COMMAND GIT_ASKPASS SSH_ASKPASS GIT_PROTOCOL \
+      ARGOCD_SERVER ARGOCD_AUTH_TOKEN ARGOCD_OPTS \
+      http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy || true
+# git never looks for a repository above the test's directory.
+export GIT_CEILING_DIRECTORIES="$E2E_TMP"
+export no_proxy="127.0.0.1,localhost" NO_PROXY="127.0.0.1,localhost"
+export GIT_AUTHOR_NAME="E2E Author" GIT_AUTHOR_EMAIL="author@e2e.invalid"
+export GIT_COMMITTER_NAME="E2E Committer" GIT_COMMITTER_EMAIL="committer@e2e.invalid"
+export GIT_TERMINAL_PROMPT=0
+export NO_COLOR=1 LC_ALL=C TZ=UTC
+# Ensure the empty HOME gets a config that newer git versions would otherwise nag about.
+git config --global init.defaultBranch main
+cd "$E2E_TMP"
+
+# --- assertions -----------------------------------------------------------
+fail() {
+    local where="${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}"
+    if [[ "${FUNCNAME[1]:-}" == expect_* ]]; then
+        where="${BASH_SOURCE[2]##*/}:${BASH_LINENO[1]}"
+    fi
+    echo "FAIL ($where): $*" >&2
+    exit 1
+}
+
+expect_eq() {
+    local actual="$1" expected="$2" what="${3:-value}"
+    if [[ "$actual" != "$expected" ]]; then
+        {
+            echo "--- $what: expected"
+            printf '%s\n' "$expected"
+            echo "--- $what: actual"
+            printf '%s\n' "$actual"
+            echo "--- diff (expected -> actual)"
+            diff <(printf '%s\n' "$expected") <(printf '%s\n' "$actual") || true
+        } >&2
+        fail "$what differs"
+    fi
+}
+
+expect_contains() {
+    local text="$1" needle="$2" what="${3:-output}"
+    if [[ "$text" != *"$needle"* ]]; then
+        printf -- '--- %s:\n%s\n---\n' "$what" "$text" >&2
+        fail "$what does not contain '$needle'"
+    fi
+}
+
+expect_not_contains() {
+    local text="$1" needle="$2" what="${3:-output}"
+    if [[ "$text" == *"$needle"* ]]; then
+        printf -- '--- %s:\n%s\n---\n' "$what" "$text" >&2
+        fail "$what contains '$needle'"
+    fi
+}
+
+OUT="" ERR="" OUT_FILE="$E2E_TMP/.out" ERR_FILE="$E2E_TMP/.err"
+expect_exit() {
+    local want="$1"
+    shift
+    local rc=0
+    "$@" >"$OUT_FILE" 2>"$ERR_FILE" || rc=$?
+    OUT="$(cat "$OUT_FILE")"
+    ERR="$(cat "$ERR_FILE")"
+    if [[ "$rc" != "$want" ]]; then
+        printf -- '--- stdout:\n%s\n--- stderr:\n%s\n---\n' "$OUT" "$ERR" >&2
+        fail "'$*' exited $rc, expected $want"
+    fi
+}
+
+# expect_json FILE|TEXT EXPR: EXPR (python, over the parsed document `d`) must be true.
+expect_json() {
+    local src="$1" expr="$2" text
+    if [[ -f "$src" ]]; then text="$(cat "$src")"; else text="$src"; fi
+    local msg
+    if ! msg="$(printf '%s' "$text" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ok = eval(sys.argv[1], {"d": d})
+sys.exit(0 if ok else 3)
+' "$expr" 2>&1)"; then
+        printf -- '--- document:\n%s\n--- python:\n%s\n---\n' "$text" "$msg" >&2
+        fail "JSON check failed: $expr"
+    fi
+}
+
+# --- web-core repositories --------------------------------------------------
+release_yaml() {
+    printf 'image:\n  repository: %s\n  tag: "%s"\n' "$1" "$2"
+}
+
+_webcore_env_layer() {  # APP STAGE
+    local app="$1" stage="$2" host="$1.example.com"
+    [[ "$stage" == prod ]] || host="$stage.$host"
+    printf 'ingress:\n  host: %s\nenv:\n  SYNESTRA_ENV: %s\nenvFrom:\n  - secretRef:\n      name: web-%s-%s-env\n' \
+        "$host" "$stage" "$app" "$stage"
+}
+
+_webcore_application() {  # APP STAGE
+    local app="$1" stage="$2" heal=false
+    [[ "$stage" != prod ]] || heal=true
+    printf '%s\n' \
+        "apiVersion: argoproj.io/v1alpha1" "kind: Application" "metadata:" "  name: web-$app-$stage" \
+        "  namespace: argocd" "spec:" "  project: default" "  source:" \
+        "    repoURL: https://git.example.com/web-core.git" "    targetRevision: main" \
+        "    path: deploy/charts/web" "    helm:" "      valueFiles:" \
+        "        - ../../env/release-$stage/$app.yaml" "        - ../../env/$stage/$app.yaml" \
+        "  destination:" "    server: https://kubernetes.default.svc" "    namespace: web-$app-$stage" \
+        "  syncPolicy:" "    automated:" "      prune: true" "      selfHeal: $heal"
+}
+
+# Emits a fast-import "M" command with inline data (byte-exact; LC_ALL=C).
+_fi_file() {
+    local path="$1" content="$2"
+    printf 'M 100644 inline %s\ndata %d\n%s\n' "$path" "${#content}" "$content"
+}
+
+_fi_commit_header() {  # BRANCH MESSAGE (from the branch's tip when it exists)
+    local repo="$1" branch="$2" msg="$3"
+    printf 'commit refs/heads/%s\ncommitter %s <%s> %d +0000\ndata %d\n%s\n' \
+        "$branch" "$GIT_COMMITTER_NAME" "$GIT_COMMITTER_EMAIL" "$(date +%s)" "${#msg}" "$msg"
+    if git --git-dir="$repo" rev-parse -q --verify "refs/heads/$branch^{commit}" >/dev/null; then
+        printf 'from refs/heads/%s^0\n' "$branch"
+    fi
+}
+
+_fast_import() {  # REPO < stream
+    git --git-dir="$1" fast-import --quiet --force >/dev/null || fail "git fast-import into $1 failed"
+}
+
+# make_webcore_apps OUT.git APP...: a bare repository, default branch main, one
+# commit holding the canon's six files per app; dev and prod release the
+# same image (registry.example.com/web/web-APP, tag 1.0.0): nothing pending.
+make_webcore_apps() {
+    local out="$1"
+    shift
+    git init -q --bare -b main "$out"
+    {
+        _fi_commit_header "$out" main "web-core: canon layout for $# apps"
+        _fi_file deploy/charts/web/Chart.yaml $'apiVersion: v2\nname: web\nversion: 0.1.0\n'
+        _fi_file deploy/charts/web/values.yaml $'replicaCount: 1\nimage:\n  repository: placeholder\n  tag: "0"\n'
+        local app stage
+        for app in "$@"; do
+            for stage in dev prod; do
+                _fi_file "deploy/env/release-$stage/$app.yaml" "$(release_yaml "registry.example.com/web/web-$app" 1.0.0)"$'\n'
+                _fi_file "deploy/env/$stage/$app.yaml" "$(_webcore_env_layer "$app" "$stage")"$'\n'
+                _fi_file "deploy/argocd/apps/$stage/$app.yaml" "$(_webcore_application "$app" "$stage")"$'\n'
+            done
+        done
+    } | _fast_import "$out"
+}
+
+# make_webcore OUT.git N: apps app1..appN.
+make_webcore() {
+    local out="$1" n="$2" i apps=()
+    for ((i = 1; i <= n; i++)); do apps+=("app$i"); done
+    make_webcore_apps "$out" "${apps[@]}"
+}
+
+# webcore_write REPO BRANCH MSG PATH CONTENT [PATH CONTENT]...: one commit on
+# BRANCH (a new root commit when BRANCH does not exist yet). CONTENT is written
+# exactly as given (add the trailing newline yourself).
+webcore_write() {
+    local repo="$1" branch="$2" msg="$3"
+    shift 3
+    (($# % 2 == 0)) || fail "webcore_write: PATH CONTENT pairs expected"
+    {
+        _fi_commit_header "$repo" "$branch" "$msg"
+        while (($#)); do
+            _fi_file "$1" "$2"
+            shift 2
+        done
+    } | _fast_import "$repo"
+}
+
+webcore_rm() {
+    local repo="$1" branch="$2" msg="$3"
+    shift 3
+    {
+        _fi_commit_header "$repo" "$branch" "$msg"
+        local p
+        for p in "$@"; do printf 'D %s\n' "$p"; done
+    } | _fast_import "$repo"
+}
+
+webcore_release() {
+    local repo="$1" branch="$2" app="$3" stage="$4" tag="$5"
+    local repository="${6:-registry.example.com/web/web-$app}"
+    webcore_write "$repo" "$branch" "release($stage): $app -> $tag [skip ci]" \
+        "deploy/env/release-$stage/$app.yaml" "$(release_yaml "$repository" "$tag")"$'\n'
+}
+
+webcore_cat() { git --git-dir="$1" show "$2:$3"; }
+
+expect_commit_count() {
+    local n
+    n="$(git --git-dir="$1" rev-list --count "refs/heads/$2")" || fail "no branch $2 in $1"
+    expect_eq "$n" "$3" "commits on $2"
+}
+
+# expect_file_line REPO BRANCH PATH LINE: the file at the tip has exactly that line.
+expect_file_line() {
+    local text
+    text="$(webcore_cat "$1" "refs/heads/$2" "$3")" || fail "no $3 at $2 of $1"
+    if ! grep -qxF -- "$4" <<<"$text"; then
+        printf -- '--- %s at %s:\n%s\n---\n' "$3" "$2" "$text" >&2
+        fail "$3 at $2 has no line '$4'"
+    fi
+}
+
+webcore_branch() { git --git-dir="$1" update-ref "refs/heads/$2" "refs/heads/$3"; }
+webcore_default_branch() { git --git-dir="$1" symbolic-ref HEAD "refs/heads/$2"; }
+
+# --- loopback servers -------------------------------------------------------
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_git_http ROOT: git smart HTTP (git http-backend behind a small python
+# server) on a free port of 127.0.0.1, killed on exit. Sets GIT_HTTP_URL and
+# GIT_HTTP_PID. Pushes are allowed (REMOTE_USER is set). Each request is
+# appended to $E2E_TMP/http.log ("METHOD PATH?QUERY STATUS").
+start_git_http() {
+    local root="$1" port_file="$E2E_TMP/.http-port.$RANDOM"
+    local backend
+    backend="$(git --exec-path)/git-http-backend"
+    [[ -x "$backend" ]] || { echo "SKIP: git-http-backend not found" >&2; exit 77; }
+    python3 - "$root" "$backend" "$port_file" "$E2E_TMP/http.log" >>"$E2E_TMP/http.stderr" 2>&1 <<'PY' &
+import http.server, os, socketserver, subprocess, sys
+
+root, backend, port_file, log = sys.argv[1:5]
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def cgi(self):
+        path, _, query = self.path.partition("?")
+        data = self.body() if self.command == "POST" else b""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update({
+            "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": "e2e",
+            "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1",
+            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(data)),
+            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+            "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+        })
+        p = subprocess.run([backend], input=data, env=env, capture_output=True)
+        head, _, payload = p.stdout.partition(b"\r\n\r\n")
+        if not _:
+            head, _, payload = p.stdout.partition(b"\n\n")
+        status, headers = 200, []
+        for line in head.decode("latin-1").splitlines():
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                status = int(v.split()[0])
+            elif k:
+                headers.append((k, v.strip()))
+        # Logged before answering: once the client has its answer, the log has the line.
+        with open(log, "a") as f:
+            f.write(f"{self.command} {self.path} {status}\n")
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = cgi
+
+    def log_message(self, *args):
+        pass
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+srv = Server(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+PY
+    GIT_HTTP_PID=$!
+    on_exit "kill $GIT_HTTP_PID 2>/dev/null; wait $GIT_HTTP_PID 2>/dev/null"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$port_file" ]] && break
+        kill -0 "$GIT_HTTP_PID" 2>/dev/null || { cat "$E2E_TMP/http.stderr" >&2; fail "git http server died"; }
+        sleep 0.05
+    done
+    [[ -s "$port_file" ]] || fail "git http server did not start"
+    # shellcheck disable=SC2034  # for the test that sources this file
+    GIT_HTTP_URL="http://127.0.0.1:$(cat "$port_file")"
+}
