@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "util/redact.hpp"
+#include "util/suggest.hpp"
 #include "version.hpp"
 
 namespace kanon::cli {
@@ -18,27 +19,15 @@ const std::vector<Command>& commands()
 {
     static const std::vector<Command> k_commands = {
         {"status", "show the release of every app in every stage at the tip of a branch", define_status},
+        {"history", "show a stage's releases, newest first, from kanon's commits", define_history},
+        {"release", "commit a new image tag into a stage's release file", define_release},
+        {"promote", "commit the tag one stage runs into the next stage (dev to prod)", define_promote},
+        {"reset", "bring a stage (dev) back to the release of another (prod)", define_reset},
+        {"rollback", "put a stage back on a tag it ran before", define_rollback},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
     };
     return k_commands;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b)
-{
-    std::vector<std::size_t> prev(b.size() + 1);
-    std::vector<std::size_t> cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        prev[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
 }
 
 Paint paint_for(bool tty, const GlobalOptions& g)
@@ -52,15 +41,15 @@ Paint paint_for(bool tty, const GlobalOptions& g)
 
 void print_error(const Context& ctx, const Error& e, ExitCode code)
 {
-    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << redact_urls(e.describe()) << '\n';
+    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << redact(e.describe()) << '\n';
     if (!e.hint.empty()) {
-        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << redact_urls(e.hint) << '\n';
+        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << redact(e.hint) << '\n';
     }
     if (ctx.json()) {
         nlohmann::ordered_json j;
         j["ok"] = false;
         j["exit_code"] = static_cast<int>(code);
-        j["error"]["message"] = redact_urls(e.message);
+        j["error"]["message"] = redact(e.message);
         if (!e.where.file.empty()) {
             j["error"]["file"] = e.where.file;
             j["error"]["line"] = e.where.line;
@@ -128,32 +117,6 @@ std::string command_table()
 }
 
 }  // namespace
-
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& names)
-{
-    std::string best;
-    std::size_t best_d = 3;
-    for (const auto& n : names) {
-        std::size_t d = edit_distance(word, n);
-        if (d < best_d) {
-            best_d = d;
-            best = n;
-        }
-    }
-    if (!best.empty()) {
-        return best;
-    }
-    std::string prefixed;
-    for (const auto& n : names) {
-        if (word.size() >= 2 && n.rfind(word, 0) == 0) {
-            if (!prefixed.empty()) {
-                return {};
-            }
-            prefixed = n;
-        }
-    }
-    return prefixed;
-}
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_tty, bool err_is_tty)
 {

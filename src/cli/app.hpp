@@ -13,7 +13,4 @@ namespace kanon::cli {
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_tty = false,
         bool err_is_tty = false);
 
-// The closest name within edit distance 2 (or a unique prefix), or "".
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& names);
-
 }  // namespace kanon::cli

@@ -60,5 +60,10 @@ struct Command {
 void define_status(CLI::App& sub, Runner& run);
 void define_explain(CLI::App& sub, Runner& run);
 void define_yaml(CLI::App& sub, Runner& run);
+void define_release(CLI::App& sub, Runner& run);
+void define_promote(CLI::App& sub, Runner& run);
+void define_reset(CLI::App& sub, Runner& run);
+void define_rollback(CLI::App& sub, Runner& run);
+void define_history(CLI::App& sub, Runner& run);
 
 }  // namespace kanon::cli

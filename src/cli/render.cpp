@@ -169,4 +169,70 @@ nlohmann::ordered_json explain_json(const ops::ExplainReport& r)
     return j;
 }
 
+std::string render_write_text(const ops::WriteReport& r, const Paint& paint)
+{
+    std::string what = fmt::format("{}({}): {} {}", r.action, r.stage, r.app, r.tag);
+    if (!r.from.empty()) {
+        what += " from " + r.from;
+    }
+    if (!r.changed) {
+        return fmt::format("{}: {} already runs {}; nothing to change\n", what, r.stage, r.tag);
+    }
+    std::string was = r.previous_tag.empty() ? "" : fmt::format(" (was {})", r.previous_tag);
+    std::string tries = r.attempts > 1 ? fmt::format(", after {} attempts", r.attempts) : "";
+    return fmt::format("{}{}\n{} {} on {}{}\n", what, was, paint.green("committed"), r.commit, r.branch, tries);
+}
+
+nlohmann::ordered_json write_json(const ops::WriteReport& r)
+{
+    nlohmann::ordered_json j;
+    j["app"] = r.app;
+    j["stage"] = r.stage;
+    j["tag"] = r.tag;
+    j["repository"] = r.repository;
+    j["changed"] = r.changed;
+    j["commit"] = r.changed ? nlohmann::ordered_json(r.commit) : nlohmann::ordered_json(nullptr);
+    j["attempts"] = r.attempts;
+    j["action"] = r.action;
+    j["previous_tag"] = r.previous_tag;
+    if (!r.from.empty()) {
+        j["from"] = r.from;
+    }
+    j["base"] = r.base;
+    j["branch"] = r.branch;
+    j["repo"] = r.repo;
+    return j;
+}
+
+std::string render_history_text(const ops::HistoryReport& r, const Paint& paint)
+{
+    if (r.entries.empty()) {
+        return "no releases by kanon in the history of " + r.branch + "\n";
+    }
+    std::vector<std::vector<std::string>> rows = {{"WHEN", "ACTION", "TAG", "FROM", "BY", "COMMIT"}};
+    for (const auto& e : r.entries) {
+        rows.push_back({e.time, e.action, e.tag, e.from.empty() ? "-" : e.from, e.author, e.commit.substr(0, 12)});
+    }
+    return render_table(rows, paint);
+}
+
+nlohmann::ordered_json history_json(const ops::HistoryReport& r)
+{
+    nlohmann::ordered_json j;
+    j["repo"] = r.repo;
+    j["branch"] = r.branch;
+    j["entries"] = nlohmann::ordered_json::array();
+    for (const auto& e : r.entries) {
+        j["entries"].push_back({{"commit", e.commit},
+                                {"time", e.time},
+                                {"author", e.author},
+                                {"action", e.action},
+                                {"tag", e.tag},
+                                {"repository", e.repository},
+                                {"from", e.from},
+                                {"source_ref", e.source_ref}});
+    }
+    return j;
+}
+
 }  // namespace kanon::cli

@@ -9,6 +9,8 @@
 
 #include "cli/context.hpp"
 #include "ops/explain.hpp"
+#include "ops/history.hpp"
+#include "ops/promotion.hpp"
 #include "ops/status.hpp"
 
 namespace kanon::cli {
@@ -22,6 +24,12 @@ nlohmann::ordered_json status_json(const ops::StatusReport& r);
 
 std::string render_explain_text(const ops::ExplainReport& r, const Paint& paint);
 nlohmann::ordered_json explain_json(const ops::ExplainReport& r);
+
+std::string render_write_text(const ops::WriteReport& r, const Paint& paint);
+nlohmann::ordered_json write_json(const ops::WriteReport& r);
+
+std::string render_history_text(const ops::HistoryReport& r, const Paint& paint);
+nlohmann::ordered_json history_json(const ops::HistoryReport& r);
 
 // A leaf value as `explain` shows it: JSON, so "1.10" and 1.1 differ visibly.
 std::string leaf_text(const yaml::Value& v);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "gitops/credentials.hpp"
 #include "util/process.hpp"
 #include "util/redact.hpp"
 
@@ -21,7 +22,7 @@ std::string command_text(const GitCall& call)
             break;
         }
     }
-    return redact_urls(s);
+    return redact(s);
 }
 
 ProcessSpec spec_for(const GitCall& call)
@@ -38,6 +39,12 @@ ProcessSpec spec_for(const GitCall& call)
     // Never prompt, never translate messages we match on, never page.
     spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"LC_ALL", "C"}, {"GIT_PAGER", "cat"}};
     spec.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"};
+    for (const auto& [k, v] : askpass_env()) {
+        spec.env[k] = v;
+    }
+    for (const auto& [k, v] : call.env) {
+        spec.env[k] = v;
+    }
     return spec;
 }
 
@@ -47,7 +54,7 @@ Result<GitOutput> git_try(const GitCall& call)
 {
     auto r = run_process(spec_for(call));
     if (!r) {
-        return Error{redact_urls(r.error().message)};
+        return Error{redact(r.error().message)};
     }
     if (r->timed_out) {
         return Error{fmt::format("{} timed out after {}s", command_text(call),
@@ -69,7 +76,7 @@ Result<std::string> git(const GitCall& call)
             err.pop_back();
         }
         return Error{fmt::format("{} failed (exit {}): {}", command_text(call), r->exit_code,
-                                 err.empty() ? "no message" : redact_urls(err))};
+                                 err.empty() ? "no message" : redact(err))};
     }
     return std::move(r->out);
 }

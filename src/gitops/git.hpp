@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct GitCall {
     std::string input;
     std::string git_dir;            // --git-dir, or empty
     std::string cwd;
+    std::map<std::string, std::string> env;  // extra variables (e.g. GIT_INDEX_FILE)
     std::chrono::milliseconds timeout{std::chrono::seconds(120)};
 };
 

@@ -1,6 +1,13 @@
 #include "gitops/snapshot.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
@@ -133,6 +140,8 @@ Result<std::string> default_remote()
 
 Snapshot::Snapshot(Snapshot&& other) noexcept
     : m_dir(std::exchange(other.m_dir, {})),
+      m_keep(other.m_keep),
+      m_lock_fd(std::exchange(other.m_lock_fd, -1)),
       m_url(std::move(other.m_url)),
       m_branch(std::move(other.m_branch)),
       m_commit(std::move(other.m_commit)),
@@ -145,6 +154,8 @@ Snapshot& Snapshot::operator=(Snapshot&& other) noexcept
     if (this != &other) {
         remove();
         m_dir = std::exchange(other.m_dir, {});
+        m_keep = other.m_keep;
+        m_lock_fd = std::exchange(other.m_lock_fd, -1);
         m_url = std::move(other.m_url);
         m_branch = std::move(other.m_branch);
         m_commit = std::move(other.m_commit);
@@ -160,7 +171,11 @@ Snapshot::~Snapshot()
 
 void Snapshot::remove()
 {
-    if (!m_dir.empty()) {
+    if (m_lock_fd >= 0) {
+        ::close(m_lock_fd);  // releases the flock
+        m_lock_fd = -1;
+    }
+    if (!m_dir.empty() && !m_keep) {
         std::error_code ec;
         std::filesystem::remove_all(m_dir, ec);
         m_dir.clear();
@@ -180,11 +195,24 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     Snapshot s;
     s.m_url = normalize_remote(repo);
     s.m_branch = target.branch;
-    auto dir = make_temp_dir();
-    if (!dir) {
-        return dir.take_error();
+    if (!target.cache_dir.empty()) {
+        auto cached = open_cache(s, target.cache_dir);
+        if (!cached) {
+            return cached.take_error();
+        }
+        if (*cached) {
+            if (auto st = s.refresh(); !st) {
+                return st.take_error();
+            }
+            return s;
+        }
+    } else {
+        auto dir = make_temp_dir();
+        if (!dir) {
+            return dir.take_error();
+        }
+        s.m_dir = *dir;
     }
-    s.m_dir = *dir;
     // One clone does what ls-remote (default branch), init, fetch and the
     // partial-clone config would do in five processes and three connections.
     // --origin: prefetch() names the remote, whatever clone.defaultRemoteName says.
@@ -200,12 +228,12 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         return cloned.take_error();
     }
     std::string err = trim(cloned->err);
-    std::string where = redact_urls(s.m_url);
+    std::string where = redact(s.m_url);
     if (cloned->exit_code != 0) {
         if (contains(err, "not found in upstream") || contains(err, "couldn't find remote ref")) {
             return Error{fmt::format("branch '{}' does not exist in {}", s.m_branch, where)};
         }
-        return Error{fmt::format("git clone of {} failed: {}", where, redact_urls(first_problem(err)))};
+        return Error{fmt::format("git clone of {} failed: {}", where, redact(first_problem(err)))};
     }
     if (contains(err, "cloned an empty repository")) {
         // Only without --branch (a named branch that is absent fails above).
@@ -241,6 +269,74 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     }
     s.m_commit = trim(commit->out);
     return s;
+}
+
+// The cache holds one bare clone per remote URL and branch, named by a hash
+// of both, and a lock file beside it that serialises the runs sharing it.
+// Returns true when a usable clone is already there.
+Result<bool> Snapshot::open_cache(Snapshot& s, const std::string& cache_dir)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(cache_dir, ec);
+    if (ec) {
+        return Error{fmt::format("cannot create the cache directory {}: {}", cache_dir, ec.message())};
+    }
+    std::size_t h = std::hash<std::string>{}(s.m_url + "\n" + s.m_branch);
+    std::string name = fmt::format("{}/web-core-{:016x}", cache_dir, h);
+    s.m_lock_fd = ::open((name + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s.m_lock_fd < 0 || ::flock(s.m_lock_fd, LOCK_EX) != 0) {
+        return Error{fmt::format("cannot lock the cache {}.lock: {}", name, std::strerror(errno))};
+    }
+    s.m_dir = name + ".git";
+    s.m_keep = true;
+    if (!std::filesystem::exists(s.m_dir + "/HEAD")) {
+        std::filesystem::remove_all(s.m_dir, ec);  // a clone interrupted half-way
+        return false;
+    }
+    auto url = git_try(call({"config", "--get", "remote.origin.url"}, s.m_dir));
+    if (!url || url->exit_code != 0 || trim(url->out) != s.m_url) {
+        std::filesystem::remove_all(s.m_dir, ec);
+        return false;
+    }
+    if (s.m_branch.empty()) {  // the default branch the clone was made from
+        auto head = git_try(call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
+        if (!head || head->exit_code != 0 || trim(head->out).rfind("refs/heads/", 0) != 0) {
+            std::filesystem::remove_all(s.m_dir, ec);
+            return false;
+        }
+        s.m_branch = trim(head->out).substr(11);
+    }
+    auto filter = git_try(call({"config", "--get", "remote.origin.partialclonefilter"}, s.m_dir));
+    s.m_partial = filter && filter->exit_code == 0;
+    return true;
+}
+
+Status Snapshot::refresh()
+{
+    std::string ref = "refs/heads/" + m_branch;
+    std::vector<std::string> args = {"fetch", "-q", "--no-tags", "--depth=1", "--no-auto-maintenance",
+                                     "--recurse-submodules=no", "--no-write-fetch-head"};
+    if (m_partial) {
+        args.emplace_back("--filter=blob:none");
+    }
+    args.insert(args.end(), {"origin", "+" + ref + ":" + ref});
+    auto r = git_try(call(args, m_dir));
+    if (!r) {
+        return r.take_error();
+    }
+    if (r->exit_code != 0) {
+        std::string err = trim(r->err);
+        if (contains(err, "couldn't find remote ref")) {
+            return Error{fmt::format("branch '{}' does not exist in {}", m_branch, redact(m_url))};
+        }
+        return Error{fmt::format("git fetch of {} failed: {}", redact(m_url), redact(first_problem(err)))};
+    }
+    auto commit = git(call({"rev-parse", "--verify", ref + "^{commit}"}, m_dir));
+    if (!commit) {
+        return commit.take_error();
+    }
+    m_commit = trim(*commit);
+    return ok_status();
 }
 
 Result<std::vector<TreeEntry>> Snapshot::list(const std::vector<std::string>& dirs) const

@@ -16,8 +16,9 @@
 namespace kanon::gitops {
 
 struct Target {
-    std::string repo;    // as given (URL or path), empty: origin of the checkout in the current directory
-    std::string branch;  // empty: the remote's default branch
+    std::string repo;       // as given (URL or path), empty: origin of the checkout in the current directory
+    std::string branch;     // empty: the remote's default branch
+    std::string cache_dir;  // keep the clone here between runs (locked while in use); empty: a temporary one
 };
 
 struct TreeEntry {
@@ -38,6 +39,11 @@ public:
     [[nodiscard]] const std::string& url() const { return m_url; }  // as git uses it (may hold userinfo)
     [[nodiscard]] const std::string& branch() const { return m_branch; }
     [[nodiscard]] const std::string& commit() const { return m_commit; }
+    [[nodiscard]] const std::string& dir() const { return m_dir; }  // the bare repository
+
+    // Fetches the branch's current tip into the same repository (depth 1,
+    // incremental) and makes it this snapshot's commit.
+    Status refresh();
 
     // Files (blobs) under the given directories at the tip.
     Result<std::vector<TreeEntry>> list(const std::vector<std::string>& dirs) const;
@@ -48,10 +54,13 @@ public:
 
 private:
     Snapshot() = default;
+    static Result<bool> open_cache(Snapshot& s, const std::string& cache_dir);
     Status prefetch(const std::vector<std::string>& oids) const;
     void remove();
 
-    std::string m_dir;  // the temporary bare repository
+    std::string m_dir;  // the bare repository (temporary unless m_keep)
+    bool m_keep = false;
+    int m_lock_fd = -1;  // the cache directory's lock
     std::string m_url;
     std::string m_branch;
     std::string m_commit;

@@ -186,7 +186,7 @@ Result<StatusReport> status(const StatusOptions& opts)
         return config.take_error();
     }
     StatusReport rep;
-    rep.repo = redact_urls(snap->url());
+    rep.repo = redact(snap->url());
     rep.branch = snap->branch();
     rep.commit = snap->commit();
     rep.stage_names = config->stage_names();

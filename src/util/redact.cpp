@@ -1,5 +1,7 @@
 #include "util/redact.hpp"
 
+#include <cstdlib>
+
 namespace kanon {
 
 std::string redact_urls(std::string_view text)
@@ -28,6 +30,24 @@ std::string redact_urls(std::string_view text)
         i = end;
     }
     out.append(text.substr(i));
+    return out;
+}
+
+std::string redact(std::string_view text)
+{
+    std::string out = redact_urls(text);
+    for (const char* name : {"KANON_GIT_TOKEN", "CI_JOB_TOKEN", "ARGOCD_AUTH_TOKEN", "KANON_ARGOCD_TOKEN"}) {
+        const char* v = std::getenv(name);
+        if (v == nullptr || std::string_view(v).size() < 4) {
+            continue;  // too short to tell from ordinary text
+        }
+        std::string_view secret(v);
+        std::size_t pos = 0;
+        while ((pos = out.find(secret, pos)) != std::string::npos) {
+            out.replace(pos, secret.size(), "***");
+            pos += 3;
+        }
+    }
     return out;
 }
 

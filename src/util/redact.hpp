@@ -9,4 +9,8 @@ namespace kanon {
 
 std::string redact_urls(std::string_view text);
 
+// redact_urls, and every occurrence of a token kanon knows from its
+// environment (KANON_GIT_TOKEN, CI_JOB_TOKEN, ARGOCD_AUTH_TOKEN) replaced by ***.
+std::string redact(std::string_view text);
+
 }  // namespace kanon

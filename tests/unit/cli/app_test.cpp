@@ -5,8 +5,10 @@
 #include <sstream>
 
 #include "cli/app.hpp"
+#include "util/suggest.hpp"
 
 namespace kanon::cli {
+using kanon::did_you_mean;
 namespace {
 
 struct Run {

@@ -1,0 +1,184 @@
+// kanon release / promote / reset / rollback / history: the writes of the
+// canon, each one repository transaction, and the history they leave.
+#include <cstdlib>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/render.hpp"
+#include "ops/history.hpp"
+#include "ops/promotion.hpp"
+
+namespace kanon::cli {
+namespace {
+
+// The flags every write shares, bound to a WriteOptions.
+struct WriteFlags {
+    ops::WriteOptions w;
+    std::string author;
+    bool no_skip_ci = false;
+    int timeout_s = 120;
+};
+
+void add_target_flags(CLI::App& sub, gitops::Target& t)
+{
+    sub.add_option("--repo", t.repo,
+                   "web-core: URL or path (default: the origin of the checkout in the current directory)");
+    sub.add_option("--branch", t.branch, "branch (default: the remote's default branch)");
+    sub.add_option("--cache-dir", t.cache_dir, "keep the clone here between runs and fetch incrementally")
+        ->envname("KANON_CACHE_DIR");
+}
+
+void add_write_flags(CLI::App& sub, WriteFlags& f)
+{
+    add_target_flags(sub, f.w.target);
+    sub.add_option("--author", f.author, "commit author 'Name <email>' (default: GIT_AUTHOR_*, CI variables, git config)");
+    sub.add_flag("--no-skip-ci", f.no_skip_ci, "leave [skip ci] out of the commit message (for CI path rules)");
+    sub.add_option("--source-ref", f.w.source_ref, "the web-core commit the image was built from (a trailer)");
+    sub.add_option("--attempts", f.w.max_attempts, "pushes to try while the branch moves under us")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+    sub.add_option("--push-timeout", f.timeout_s, "seconds to keep retrying a push")->capture_default_str();
+}
+
+Result<ops::WriteOptions> finish(const WriteFlags& f, const Context& ctx)
+{
+    ops::WriteOptions w = f.w;
+    w.config_path = ctx.global.config;
+    w.skip_ci = !f.no_skip_ci;
+    w.deadline = std::chrono::seconds(f.timeout_s);
+    if (!f.author.empty()) {
+        auto id = gitops::parse_identity(f.author);
+        if (!id) {
+            return id.take_error();
+        }
+        w.author = *id;
+    }
+    if (ctx.global.verbose > 0) {
+        std::ostream* err = &ctx.err;
+        w.progress = [err](const std::string& line) { *err << "kanon: " << line << '\n'; };
+    }
+    return w;
+}
+
+Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& ctx)
+{
+    if (!r) {
+        return r.error();
+    }
+    if (ctx.json()) {
+        ctx.out << write_json(*r).dump(2) << '\n';
+    } else {
+        ctx.out << render_write_text(*r, ctx.paint);
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace
+
+void define_release(CLI::App& sub, Runner& run)
+{
+    auto o = std::make_shared<std::pair<WriteFlags, ops::ReleaseOptions>>();
+    sub.add_option("APP", o->second.app, "the app")->required();
+    sub.add_option("--tag", o->second.tag, "the image tag to release")->required();
+    sub.add_option("--stage", o->second.stage, "the stage")->capture_default_str();
+    sub.add_option("--repository", o->second.repository, "also set image.repository");
+    add_write_flags(sub, o->first);
+    sub.callback([&run, o] {
+        run = [o](const Context& ctx) -> Result<ExitCode> {
+            auto w = finish(o->first, ctx);
+            if (!w) {
+                return w.take_error();
+            }
+            ops::ReleaseOptions r = o->second;
+            r.write = *w;
+            return print_write(ops::release(r), ctx);
+        };
+    });
+}
+
+namespace {
+
+void define_move(CLI::App& sub, Runner& run, bool is_reset)
+{
+    auto o = std::make_shared<std::pair<WriteFlags, ops::PromoteOptions>>();
+    sub.add_option("APP", o->second.app, "the app")->required();
+    if (is_reset) {
+        o->second.from = "dev";
+        sub.add_option("--stage", o->second.from, "the stage to bring back")->capture_default_str();
+        sub.add_option("--to", o->second.to, "the stage whose release it gets")->capture_default_str();
+    } else {
+        sub.add_option("--from", o->second.from, "the stage to promote from")->capture_default_str();
+        sub.add_option("--to", o->second.to, "the stage to promote to")->capture_default_str();
+        sub.add_option("--tag", o->second.tag,
+                       "promote exactly this tag, refusing (exit 4) unless the source stage runs it now");
+    }
+    add_write_flags(sub, o->first);
+    sub.callback([&run, o, is_reset] {
+        run = [o, is_reset](const Context& ctx) -> Result<ExitCode> {
+            auto w = finish(o->first, ctx);
+            if (!w) {
+                return w.take_error();
+            }
+            ops::PromoteOptions p = o->second;
+            p.write = *w;
+            return print_write(is_reset ? ops::reset(p) : ops::promote(p), ctx);
+        };
+    });
+}
+
+}  // namespace
+
+void define_promote(CLI::App& sub, Runner& run) { define_move(sub, run, false); }
+void define_reset(CLI::App& sub, Runner& run) { define_move(sub, run, true); }
+
+void define_rollback(CLI::App& sub, Runner& run)
+{
+    auto o = std::make_shared<std::pair<WriteFlags, ops::RollbackOptions>>();
+    sub.add_option("APP", o->second.app, "the app")->required();
+    sub.add_option("--stage", o->second.stage, "the stage")->capture_default_str();
+    auto* to = sub.add_option("--to", o->second.to_tag, "a tag the stage ran before");
+    auto* steps = sub.add_option("--steps", o->second.steps, "go back N distinct releases")->check(CLI::Range(1, 1000));
+    to->excludes(steps);
+    steps->excludes(to);
+    add_write_flags(sub, o->first);
+    sub.callback([&run, o] {
+        run = [o](const Context& ctx) -> Result<ExitCode> {
+            auto w = finish(o->first, ctx);
+            if (!w) {
+                return w.take_error();
+            }
+            ops::RollbackOptions r = o->second;
+            r.write = *w;
+            return print_write(ops::rollback(r), ctx);
+        };
+    });
+}
+
+void define_history(CLI::App& sub, Runner& run)
+{
+    auto o = std::make_shared<ops::HistoryOptions>();
+    sub.add_option("APP", o->app, "the app")->required();
+    sub.add_option("--stage", o->stage, "only this stage");
+    sub.add_option("-n", o->limit, "at most N entries, newest first")->check(CLI::Range(1, 1000000));
+    add_target_flags(sub, o->target);
+    sub.callback([&run, o] {
+        run = [o](const Context& ctx) -> Result<ExitCode> {
+            auto r = ops::history(*o);
+            if (!r) {
+                return r.take_error();
+            }
+            if (ctx.json()) {
+                ctx.out << history_json(*r).dump(2) << '\n';
+            } else {
+                ctx.out << render_history_text(*r, ctx.paint);
+            }
+            return ExitCode::ok;
+        };
+    });
+}
+
+}  // namespace kanon::cli

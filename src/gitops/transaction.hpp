@@ -1,0 +1,76 @@
+// A write to web-core as a transaction: fetch the tip, apply idempotent
+// edits, write a commit with plumbing (blobs, a temporary index, a tree,
+// commit-tree), push it. When the push is rejected because the branch moved,
+// fetch the new tip and apply the edits again from scratch; never force,
+// never overwrite another writer's commit. Edits that change nothing make no
+// commit.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gitops/snapshot.hpp"
+
+namespace kanon::gitops {
+
+using Files = std::map<std::string, std::string>;  // path -> content; absent files are not in the map
+
+struct Proposal {
+    Files changes;        // files to write (only those that differ are committed)
+    std::string message;  // the commit message
+};
+
+// What a write does: which files it reads at the tip, and, given them, what
+// it changes. `apply` runs again on every attempt, against the new tip, so it
+// must depend on nothing but its input. An Error from it ends the
+// transaction (a refusal: nothing is pushed).
+struct Plan {
+    std::vector<std::string> reads;
+    std::function<Result<Proposal>(const Files& tip)> apply;
+};
+
+struct Identity {
+    std::string name;
+    std::string email;
+};
+
+struct TransactionOptions {
+    std::optional<Identity> author;  // default: the git environment, CI variables, or kanon
+    int max_attempts = 10;
+    std::chrono::milliseconds deadline{std::chrono::seconds(120)};
+    std::chrono::milliseconds backoff_base{std::chrono::milliseconds(100)};
+    std::chrono::milliseconds backoff_cap{std::chrono::seconds(4)};
+    std::function<void(const std::string&)> progress;  // one line per event, for -v
+};
+
+struct TransactionResult {
+    bool changed = false;
+    std::string commit;  // the pushed commit ("" when nothing changed)
+    std::string base;    // the tip it was made on (or found unchanged at)
+    int attempts = 0;
+    std::string branch;
+    std::string repo;    // redacted
+    Files tip;           // what `reads` held at the final tip
+};
+
+// Runs the plan on `snap` (a fresh fetch of the target branch), refreshing
+// it as often as the branch moves.
+Result<TransactionResult> run_transaction(Snapshot snap, const TransactionOptions& opts, const Plan& plan);
+
+// The push outcome, classified from git's porcelain output and stderr.
+enum class PushVerdict { pushed, stale, rejected };
+struct PushOutcome {
+    PushVerdict verdict = PushVerdict::pushed;
+    std::string message;  // the server's reason, for `rejected`
+};
+PushOutcome classify_push(int exit_code, const std::string& out, const std::string& err);
+
+// Author identity from --author "Name <email>".
+Result<Identity> parse_identity(const std::string& text);
+Identity default_identity();
+
+}  // namespace kanon::gitops

@@ -1,0 +1,177 @@
+#include "ops/history.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "canon/config.hpp"
+#include "canon/release.hpp"
+#include "gitops/git.hpp"
+#include "util/redact.hpp"
+
+namespace kanon::ops {
+namespace {
+
+std::string trim(std::string s)
+{
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+        s.pop_back();
+    }
+    while (!s.empty() && s.front() == '\n') {
+        s.erase(0, 1);
+    }
+    return s;
+}
+
+struct TempDir {
+    std::string path;
+    ~TempDir()
+    {
+        if (!path.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(path, ec);
+        }
+    }
+};
+
+}  // namespace
+
+std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& app, const std::string& stage)
+{
+    std::vector<HistoryEntry> out;
+    std::size_t pos = 0;
+    while (pos < log.size()) {
+        auto end = log.find('\x1e', pos);
+        std::string rec = trim(log.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+        pos = end == std::string::npos ? log.size() : end + 1;
+        std::vector<std::string> f;
+        std::size_t p = 0;
+        for (int i = 0; i < 3; ++i) {
+            auto us = rec.find('\x1f', p);
+            if (us == std::string::npos) {
+                break;
+            }
+            f.push_back(rec.substr(p, us - p));
+            p = us + 1;
+        }
+        if (f.size() != 3) {
+            continue;
+        }
+        auto t = canon::parse_trailers(rec.substr(p));
+        auto get = [&](std::string_view k) {
+            auto it = t.find(std::string(k));
+            return it == t.end() ? std::string() : it->second;
+        };
+        if (get(canon::k_trailer_app) != app || (!stage.empty() && get(canon::k_trailer_stage) != stage)) {
+            continue;
+        }
+        HistoryEntry e;
+        e.commit = f[0];
+        e.author = f[1];
+        e.time = f[2];
+        e.action = get(canon::k_trailer_action);
+        e.tag = get(canon::k_trailer_tag);
+        e.repository = get(canon::k_trailer_repository);
+        e.from = get(canon::k_trailer_from);
+        e.source_ref = get(canon::k_trailer_source_ref);
+        if (e.tag.empty()) {
+            continue;
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+Result<HistoryReport> history(const HistoryOptions& o)
+{
+    if (auto st = canon::validate_app_name(o.app); !st) {
+        return st.take_error();
+    }
+    std::string repo = o.target.repo;
+    if (repo.empty()) {
+        auto r = gitops::default_remote();
+        if (!r) {
+            return r.take_error();
+        }
+        repo = *r;
+    }
+    std::string url = gitops::normalize_remote(repo);
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/kanon-history-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        return Error{"cannot create a temporary directory"};
+    }
+    TempDir dir{tmpl};
+    std::string repo_dir = dir.path + "/web-core.git";
+    // Commits only: a server without filters sends everything, which is
+    // slower but as correct.
+    std::vector<std::string> args = {"clone", "-q",        "--bare",          "--template=", "--origin=origin",
+                                     "--no-tags", "--single-branch", "--filter=tree:0"};
+    if (!o.target.branch.empty()) {
+        args.push_back("--branch=" + o.target.branch);
+    }
+    args.insert(args.end(), {"--", url, repo_dir});
+    if (auto r = gitops::git({args}); !r) {
+        return r.take_error();
+    }
+    HistoryReport rep;
+    rep.repo = redact(url);
+    auto head = gitops::git({{"symbolic-ref", "--short", "HEAD"}, "", repo_dir});
+    if (!head) {
+        return head.take_error();
+    }
+    rep.branch = trim(*head);
+    // Only commits whose message names the app: grep runs in git, the exact
+    // trailer match in parse_log.
+    auto log = gitops::git({{"log", "--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "-F",
+                             "--grep=" + std::string(canon::k_trailer_app) + ": " + o.app, "HEAD"},
+                            "",
+                            repo_dir});
+    if (!log) {
+        return log.take_error();
+    }
+    rep.entries = parse_log(*log, o.app, o.stage);
+    if (o.limit > 0 && rep.entries.size() > static_cast<std::size_t>(o.limit)) {
+        rep.entries.resize(static_cast<std::size_t>(o.limit));
+    }
+    return rep;
+}
+
+Result<HistoryEntry> pick_rollback(const std::vector<HistoryEntry>& entries, const std::string& current_tag,
+                                   const std::string& to_tag, int steps)
+{
+    if (!to_tag.empty()) {
+        for (const auto& e : entries) {
+            if (e.tag == to_tag) {
+                return e;
+            }
+        }
+        return Error{fmt::format("the stage never ran {} (not in its history of {} releases): a rollback goes only "
+                                 "to a tag the stage ran before",
+                                 to_tag, entries.size()),
+                     ExitCode::verify_failed, {}, "see 'kanon history' for the tags it ran"};
+    }
+    // The distinct tags before the current one, newest first.
+    std::vector<const HistoryEntry*> earlier;
+    for (const auto& e : entries) {
+        if (e.tag == current_tag) {
+            continue;
+        }
+        bool seen = false;
+        for (const auto* x : earlier) {
+            seen = seen || x->tag == e.tag;
+        }
+        if (!seen) {
+            earlier.push_back(&e);
+        }
+    }
+    if (steps > static_cast<int>(earlier.size())) {
+        return Error{fmt::format("the stage ran only {} other tag(s) before {}; cannot go {} steps back",
+                                 earlier.size(), current_tag, steps),
+                     ExitCode::verify_failed};
+    }
+    return *earlier[static_cast<std::size_t>(steps - 1)];
+}
+
+}  // namespace kanon::ops

@@ -1,0 +1,317 @@
+#include "ops/promotion.hpp"
+
+#include <fmt/format.h>
+
+#include "canon/release.hpp"
+#include "ops/history.hpp"
+#include "ops/status.hpp"
+#include "util/suggest.hpp"
+#include "yaml/document.hpp"
+#include "yaml/edit.hpp"
+
+namespace kanon::ops {
+namespace {
+
+struct Release {
+    std::string repository;
+    std::string tag;
+};
+
+// Everything a plan needs, fixed before the first attempt.
+struct Setup {
+    gitops::Snapshot snap;
+    canon::Config config;
+};
+
+Result<Setup> setup(const WriteOptions& w)
+{
+    auto snap = gitops::Snapshot::fetch(w.target);
+    if (!snap) {
+        return snap.take_error();
+    }
+    Result<canon::Config> config = canon::Config{};
+    if (!w.config_path.empty()) {
+        config = canon::load_config("", w.config_path);
+    } else {
+        auto files = snap->read({"kanon.yaml"});
+        if (!files) {
+            return files.take_error();
+        }
+        if (files->count("kanon.yaml") != 0) {
+            config = canon::parse_config(files->at("kanon.yaml"), "kanon.yaml");
+        }
+    }
+    if (!config) {
+        return config.take_error();
+    }
+    return Setup{std::move(*snap), std::move(*config)};
+}
+
+// A well-formed app the repo does not have: exit 1, naming the closest it has.
+Error unknown_app(const Setup& s, const std::string& app, const std::string& file)
+{
+    std::string hint;
+    auto listed = s.snap.list(release_dirs(s.config));
+    if (listed) {
+        std::vector<std::string> paths;
+        for (const auto& e : *listed) {
+            paths.push_back(e.path);
+        }
+        auto apps = discover_apps(s.config, paths);
+        auto guess = did_you_mean(app, apps);
+        if (!guess.empty()) {
+            hint = fmt::format("did you mean '{}'?", guess);
+        } else if (!apps.empty()) {
+            hint = fmt::format("{} has {} apps, e.g. '{}'", s.snap.branch(), apps.size(), apps.front());
+        }
+    }
+    return Error{fmt::format("app '{}' has no {} at {}", app, file, s.snap.branch()), ExitCode::failed, {}, hint};
+}
+
+Result<Release> read_release(const canon::Config& c, const std::string& file, const std::string& text)
+{
+    auto s = yaml::Stream::parse(text, file);
+    if (!s) {
+        return s.take_error();
+    }
+    Release r;
+    for (auto [key, out] : {std::pair{&c.repository_key, &r.repository}, std::pair{&c.tag_key, &r.tag}}) {
+        auto path = yaml::parse_path(*key);
+        if (!path) {
+            return path.take_error();
+        }
+        auto v = yaml::get_scalar(*s, *path);
+        if (!v) {
+            return v.take_error();
+        }
+        *out = *v;
+    }
+    return r;
+}
+
+// The release file with tag (and repository, when given) set, bytes exact.
+Result<std::string> write_release(const canon::Config& c, const std::string& file, const std::string& text,
+                                  const Release& to)
+{
+    std::string out = text;
+    for (auto [key, value] : {std::pair{&c.repository_key, &to.repository}, std::pair{&c.tag_key, &to.tag}}) {
+        if (value->empty()) {
+            continue;
+        }
+        auto s = yaml::Stream::parse(out, file);
+        if (!s) {
+            return s.take_error();
+        }
+        auto path = yaml::parse_path(*key);
+        if (!path) {
+            return path.take_error();
+        }
+        auto r = yaml::set_scalar(*s, *path, *value);
+        if (!r) {
+            return r.take_error();
+        }
+        out = std::move(r->text);
+    }
+    return out;
+}
+
+gitops::TransactionOptions transaction_options(const WriteOptions& w)
+{
+    gitops::TransactionOptions t;
+    t.author = w.author;
+    t.max_attempts = w.max_attempts;
+    t.deadline = w.deadline;
+    t.progress = w.progress;
+    return t;
+}
+
+// One stage's release file set from a source release: the shared body of
+// every write. `source` reads the release to write from the tip's files.
+struct Move {
+    std::string action;
+    std::string app;
+    std::string stage;
+    std::string from;  // a stage name, or "" when the release is given
+    std::function<Result<Release>(const gitops::Files& tip, const Release& current)> source;
+};
+
+Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std::vector<std::string> extra_reads)
+{
+    std::string file = s.config.release_file(m.app, m.stage);
+    WriteReport rep;
+    rep.action = m.action;
+    rep.app = m.app;
+    rep.stage = m.stage;
+    rep.from = m.from;
+    gitops::Plan plan;
+    plan.reads = std::move(extra_reads);
+    plan.reads.push_back(file);
+    bool missing = false;
+    plan.apply = [&](const gitops::Files& tip) -> Result<gitops::Proposal> {
+        auto it = tip.find(file);
+        if (it == tip.end()) {
+            missing = true;
+            return Error{"missing"};
+        }
+        auto current = read_release(s.config, file, it->second);
+        if (!current) {
+            return current.take_error();
+        }
+        auto target = m.source(tip, *current);
+        if (!target) {
+            return target.take_error();
+        }
+        auto text = write_release(s.config, file, it->second, *target);
+        if (!text) {
+            return text.take_error();
+        }
+        rep.previous_tag = current->tag;
+        rep.tag = target->tag;
+        rep.repository = target->repository.empty() ? current->repository : target->repository;
+        canon::ReleaseMessage msg{m.action, m.app, m.stage, rep.tag, rep.repository, m.from, w.source_ref, {}, w.skip_ci};
+        return gitops::Proposal{{{file, *text}}, canon::format_message(msg)};
+    };
+    auto opts = transaction_options(w);
+    auto r = gitops::run_transaction(std::move(s.snap), opts, plan);
+    if (!r) {
+        if (missing) {
+            auto again = setup(w);  // the snapshot moved into the transaction
+            return again ? unknown_app(*again, m.app, file) : again.take_error();
+        }
+        return r.take_error();
+    }
+    rep.changed = r->changed;
+    rep.commit = r->commit;
+    rep.base = r->base;
+    rep.attempts = r->attempts;
+    rep.branch = r->branch;
+    rep.repo = r->repo;
+    return rep;
+}
+
+Status check_names(const canon::Config& c, const std::string& app, std::initializer_list<std::string> stages)
+{
+    if (auto st = canon::validate_app_name(app); !st) {
+        return st;
+    }
+    for (const auto& s : stages) {
+        if (auto st = canon::validate_stage(c, s); !st) {
+            return st;
+        }
+    }
+    return ok_status();
+}
+
+Result<WriteReport> move_between(const PromoteOptions& o, const std::string& action, const std::string& from,
+                                 const std::string& to)
+{
+    if (auto st = canon::validate_app_name(o.app); !st) {
+        return st.take_error();
+    }
+    if (!o.tag.empty()) {
+        if (auto st = canon::validate_tag(o.tag); !st) {
+            return st.take_error();
+        }
+    }
+    if (from == to) {
+        return usage_error(fmt::format("cannot {} {} onto itself", action, from));
+    }
+    auto s = setup(o.write);
+    if (!s) {
+        return s.take_error();
+    }
+    if (auto st = check_names(s->config, o.app, {from, to}); !st) {
+        return st.take_error();
+    }
+    std::string source_file = s->config.release_file(o.app, from);
+    const canon::Config& config = s->config;
+    Move m{action, o.app, to, from,
+           [&](const gitops::Files& tip, const Release&) -> Result<Release> {
+               auto it = tip.find(source_file);
+               if (it == tip.end()) {
+                   return Error{fmt::format("{} has no {} release: {} does not exist", o.app, from, source_file)};
+               }
+               auto src = read_release(config, source_file, it->second);
+               if (!src) {
+                   return src.take_error();
+               }
+               if (!o.tag.empty() && src->tag != o.tag) {
+                   return Error{fmt::format("{} runs {} in {}, not {}: only what {} runs can be promoted to {}",
+                                            o.app, src->tag, from, o.tag, from, to),
+                                ExitCode::verify_failed, {},
+                                fmt::format("release {} to {} first: kanon release {} --stage {} --tag {}", o.tag,
+                                            from, o.app, from, o.tag)};
+               }
+               return src;
+           }};
+    return run_move(o.write, *s, m, {source_file});
+}
+
+}  // namespace
+
+Result<WriteReport> release(const ReleaseOptions& o)
+{
+    if (auto st = canon::validate_app_name(o.app); !st) {
+        return st.take_error();
+    }
+    if (auto st = canon::validate_tag(o.tag); !st) {
+        return st.take_error();
+    }
+    auto s = setup(o.write);
+    if (!s) {
+        return s.take_error();
+    }
+    if (auto st = check_names(s->config, o.app, {o.stage}); !st) {
+        return st.take_error();
+    }
+    Release target{o.repository, o.tag};
+    Move m{"release", o.app, o.stage, "",
+           [&](const gitops::Files&, const Release&) -> Result<Release> { return target; }};
+    return run_move(o.write, *s, m, {});
+}
+
+Result<WriteReport> promote(const PromoteOptions& o) { return move_between(o, "promote", o.from, o.to); }
+
+Result<WriteReport> reset(const PromoteOptions& o) { return move_between(o, "reset", o.to, o.from); }
+
+Result<WriteReport> rollback(const RollbackOptions& o)
+{
+    if (auto st = canon::validate_app_name(o.app); !st) {
+        return st.take_error();
+    }
+    if (o.to_tag.empty() == (o.steps <= 0)) {
+        return usage_error("rollback needs exactly one of --to TAG and --steps N");
+    }
+    if (!o.to_tag.empty()) {
+        if (auto st = canon::validate_tag(o.to_tag); !st) {
+            return st.take_error();
+        }
+    }
+    auto s = setup(o.write);
+    if (!s) {
+        return s.take_error();
+    }
+    if (auto st = check_names(s->config, o.app, {o.stage}); !st) {
+        return st.take_error();
+    }
+    HistoryOptions h;
+    h.target = o.write.target;
+    h.target.branch = s->snap.branch();
+    h.app = o.app;
+    h.stage = o.stage;
+    auto past = history(h);
+    if (!past) {
+        return past.take_error();
+    }
+    Move m{"rollback", o.app, o.stage, "",
+           [&](const gitops::Files&, const Release& current) -> Result<Release> {
+               auto pick = pick_rollback(past->entries, current.tag, o.to_tag, o.steps);
+               if (!pick) {
+                   return pick.take_error();
+               }
+               return Release{pick->repository, pick->tag};
+           }};
+    return run_move(o.write, *s, m, {});
+}
+
+}  // namespace kanon::ops

@@ -1,0 +1,75 @@
+// The writes of the canon: release, promote, reset, rollback. Each is a plan
+// for a repository transaction (gitops/transaction.hpp): it reads the release
+// files it needs at the tip, edits exactly the bytes of image.tag (and
+// image.repository), and is applied again from scratch whenever the branch
+// moved under it. Preconditions ("prod may only get what dev runs") are
+// checked inside the plan, so they hold at the tip that is pushed.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "canon/config.hpp"
+#include "gitops/transaction.hpp"
+
+namespace kanon::ops {
+
+struct WriteOptions {
+    gitops::Target target;
+    std::string config_path;  // empty: kanon.yaml at the tip, if any
+    std::optional<gitops::Identity> author;
+    bool skip_ci = true;
+    std::string source_ref;  // the web-core commit the image was built from, when known
+    int max_attempts = 10;
+    std::chrono::milliseconds deadline{std::chrono::seconds(120)};
+    std::function<void(const std::string&)> progress;
+};
+
+struct WriteReport {
+    std::string action;
+    std::string app;
+    std::string stage;
+    std::string tag;
+    std::string repository;
+    std::string previous_tag;  // what the stage ran before ("" for a new file)
+    std::string from;          // promote/reset: the stage the release came from
+    bool changed = false;
+    std::string commit;        // "" when nothing changed
+    std::string base;          // the tip the commit was made on
+    int attempts = 0;
+    std::string branch;
+    std::string repo;
+};
+
+struct ReleaseOptions {
+    WriteOptions write;
+    std::string app;
+    std::string stage = "dev";
+    std::string tag;
+    std::string repository;  // empty: keep the file's
+};
+
+struct PromoteOptions {
+    WriteOptions write;
+    std::string app;
+    std::string from = "dev";
+    std::string to = "prod";
+    std::string tag;  // empty: whatever `from` runs; else it must be what `from` runs
+};
+
+struct RollbackOptions {
+    WriteOptions write;
+    std::string app;
+    std::string stage = "prod";
+    std::string to_tag;  // one of these two
+    int steps = 0;
+};
+
+Result<WriteReport> release(const ReleaseOptions& o);
+Result<WriteReport> promote(const PromoteOptions& o);
+// reset = promote backwards: `stage` (dev) gets what `to` (prod) runs.
+Result<WriteReport> reset(const PromoteOptions& o);
+Result<WriteReport> rollback(const RollbackOptions& o);
+
+}  // namespace kanon::ops
