@@ -1,0 +1,66 @@
+// History from kanon's trailers, and which release a rollback picks.
+#include <gtest/gtest.h>
+
+#include "canon/release.hpp"
+#include "ops/history.hpp"
+
+namespace kanon::ops {
+namespace {
+
+std::string record(const std::string& sha, const std::string& msg)
+{
+    return sha + "\x1f" + "Bot <b@x>" + "\x1f" + "2026-11-26T10:00:00Z" + "\x1f" + msg + "\x1e\n";
+}
+
+std::string kanon_commit(const std::string& action, const std::string& app, const std::string& stage,
+                         const std::string& tag, const std::string& from = "")
+{
+    return canon::format_message({action, app, stage, tag, "reg/" + app, from, "", "", true});
+}
+
+TEST(History, ParsesOnlyTheAppAndStageFromTrailers)
+{
+    std::string log = record("c4", kanon_commit("promote", "web", "prod", "3", "dev")) +
+                      record("c3", kanon_commit("release", "web", "dev", "3")) +
+                      record("c2", kanon_commit("release", "web-two", "dev", "9")) +  // another app, same prefix
+                      record("c1", "manual edit\n\nno trailers here\n") +
+                      record("c0", kanon_commit("release", "web", "dev", "2"));
+    auto all = parse_log(log, "web", "");
+    ASSERT_EQ(all.size(), 3U);
+    EXPECT_EQ(all[0].commit, "c4");
+    EXPECT_EQ(all[0].from, "dev");
+    EXPECT_EQ(all[0].author, "Bot <b@x>");
+    auto dev = parse_log(log, "web", "dev");
+    ASSERT_EQ(dev.size(), 2U);
+    EXPECT_EQ(dev[0].tag, "3");
+    EXPECT_EQ(dev[1].tag, "2");
+    EXPECT_EQ(dev[1].repository, "reg/web");
+}
+
+TEST(Rollback, ToATagTheStageRan)
+{
+    std::vector<HistoryEntry> h = {{"c3", "", "", "release", "3", "r", "", ""},
+                                   {"c2", "", "", "release", "2", "r", "", ""},
+                                   {"c1", "", "", "release", "1", "r", "", ""}};
+    EXPECT_EQ(pick_rollback(h, "3", "1", 0)->commit, "c1");
+    auto never = pick_rollback(h, "3", "7", 0);
+    ASSERT_FALSE(never);
+    EXPECT_EQ(never.error().code, ExitCode::verify_failed);
+}
+
+TEST(Rollback, StepsCountDistinctEarlierTags)
+{
+    std::vector<HistoryEntry> h = {{"c5", "", "", "release", "3", "r", "", ""},
+                                   {"c4", "", "", "release", "2", "r", "", ""},
+                                   {"c3", "", "", "rollback", "3", "r", "", ""},
+                                   {"c2", "", "", "release", "2", "r", "", ""},
+                                   {"c1", "", "", "release", "1", "r", "", ""}};
+    EXPECT_EQ(pick_rollback(h, "3", "", 1)->tag, "2");
+    EXPECT_EQ(pick_rollback(h, "3", "", 2)->tag, "1");
+    auto too_far = pick_rollback(h, "3", "", 3);
+    ASSERT_FALSE(too_far);
+    EXPECT_EQ(too_far.error().code, ExitCode::verify_failed);
+}
+
+}  // namespace
+}  // namespace kanon::ops
