@@ -181,6 +181,26 @@ Status read_apps(Config& c, const Value& v)
     return ok_status();
 }
 
+Status read_freezes(Config& c, const Value& v)
+{
+    if (v.type == Value::Type::null) {
+        return ok_status();  // every hold lifted
+    }
+    if (!v.is_map()) {
+        return config_error(v, "'freeze' must map APP/STAGE to the reason of the hold");
+    }
+    for (const auto& [key, reason] : v.entries) {
+        auto slash = key.find('/');
+        if (slash == std::string::npos || !validate_app_name(key.substr(0, slash)) ||
+            !is_dns_label(key.substr(slash + 1), 63)) {
+            return config_error(reason, fmt::format("freeze key '{}' must be APP/STAGE", key));
+        }
+        std::string why = reason.type == Value::Type::scalar ? reason.text : std::string();
+        c.freezes[key] = why.empty() ? std::string("no reason given") : why;
+    }
+    return ok_status();
+}
+
 Status read_section(Config& c, const std::string& section, const Value& v)
 {
     if (!v.is_map()) {
@@ -247,6 +267,17 @@ const StageConfig* Config::stage(std::string_view name) const
         }
     }
     return nullptr;
+}
+
+std::string freeze_key(std::string_view app, std::string_view stage)
+{
+    return std::string(app) + "/" + std::string(stage);
+}
+
+const std::string* Config::freeze_reason(std::string_view app, std::string_view stage) const
+{
+    auto it = freezes.find(freeze_key(app, stage));
+    return it == freezes.end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> Config::stage_names() const
@@ -367,6 +398,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
             st = read_stages(c, val);
         } else if (key == "apps") {
             st = read_apps(c, val);
+        } else if (key == "freeze") {
+            st = read_freezes(c, val);
         } else if (key == "version") {
             if (val.text != "1") {
                 st = config_error(val, "'version' must be 1");
@@ -377,7 +410,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
         } else {
             st = unknown_key(val, "kanon.yaml", key,
                              {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
-                              "apps"});
+                              "apps", "freeze"});
         }
         if (!st) {
             return st.take_error();

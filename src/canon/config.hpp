@@ -60,6 +60,11 @@ struct Config {
 
     std::map<std::string, AppConfig, std::less<>> apps;
 
+    // Holds: "APP/STAGE" -> why. A frozen stage refuses release, promote and
+    // rollback (exit 4) until `kanon unfreeze`.
+    std::map<std::string, std::string, std::less<>> freezes;
+    [[nodiscard]] const std::string* freeze_reason(std::string_view app, std::string_view stage) const;
+
     std::string source;  // where it was read from; empty for the defaults
 
     [[nodiscard]] const StageConfig* stage(std::string_view name) const;
@@ -72,6 +77,9 @@ struct Config {
     // The app named by a repository path that is one of its release files.
     [[nodiscard]] std::optional<std::pair<std::string, std::string>> release_file_app(std::string_view path) const;
 };
+
+// The key of a hold in kanon.yaml's `freeze` mapping.
+std::string freeze_key(std::string_view app, std::string_view stage);
 
 // Fills {app}, {stage}, {domain}, {host} in a template.
 std::string expand(std::string_view tmpl, std::string_view app, std::string_view stage,

@@ -24,6 +24,8 @@ const std::vector<Command>& commands()
         {"promote", "commit the tag one stage runs into the next stage (dev to prod)", define_promote},
         {"reset", "bring a stage (dev) back to the release of another (prod)", define_reset},
         {"rollback", "put a stage back on a tag it ran before", define_rollback},
+        {"freeze", "hold a stage: release, promote and rollback into it refuse until unfrozen", define_freeze},
+        {"unfreeze", "lift a stage's hold", define_unfreeze},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
     };

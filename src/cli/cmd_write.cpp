@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
+#include "ops/freeze.hpp"
 #include "ops/history.hpp"
 #include "ops/promotion.hpp"
 
@@ -153,10 +154,42 @@ void define_rollback(CLI::App& sub, Runner& run)
             }
             ops::RollbackOptions r = o->second;
             r.write = *w;
-            return print_write(ops::rollback(r), ctx);
+            auto result = ops::rollback(r);
+            auto code = print_write(result, ctx);
+            if (result && result->changed && !ctx.global.quiet) {
+                ctx.err << fmt::format("kanon: hint: to keep automation from undoing this rollback: kanon freeze {} "
+                                       "--stage {} --reason '...'\n",
+                                       r.app, r.stage);
+            }
+            return code;
         };
     });
 }
+
+void define_freeze_command(CLI::App& sub, Runner& run, bool on)
+{
+    auto o = std::make_shared<std::pair<WriteFlags, ops::FreezeOptions>>();
+    sub.add_option("APP", o->second.app, "the app")->required();
+    sub.add_option("--stage", o->second.stage, "the stage")->required();
+    if (on) {
+        sub.add_option("--reason", o->second.reason, "why: shown to everyone the hold stops")->required();
+    }
+    add_write_flags(sub, o->first);
+    sub.callback([&run, o, on] {
+        run = [o, on](const Context& ctx) -> Result<ExitCode> {
+            auto w = finish(o->first, ctx);
+            if (!w) {
+                return w.take_error();
+            }
+            ops::FreezeOptions f = o->second;
+            f.write = *w;
+            return print_write(on ? ops::freeze(f) : ops::unfreeze(f), ctx);
+        };
+    });
+}
+
+void define_freeze(CLI::App& sub, Runner& run) { define_freeze_command(sub, run, true); }
+void define_unfreeze(CLI::App& sub, Runner& run) { define_freeze_command(sub, run, false); }
 
 void define_history(CLI::App& sub, Runner& run)
 {

@@ -65,5 +65,7 @@ void define_promote(CLI::App& sub, Runner& run);
 void define_reset(CLI::App& sub, Runner& run);
 void define_rollback(CLI::App& sub, Runner& run);
 void define_history(CLI::App& sub, Runner& run);
+void define_freeze(CLI::App& sub, Runner& run);
+void define_unfreeze(CLI::App& sub, Runner& run);
 
 }  // namespace kanon::cli

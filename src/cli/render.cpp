@@ -171,6 +171,13 @@ nlohmann::ordered_json explain_json(const ops::ExplainReport& r)
 
 std::string render_write_text(const ops::WriteReport& r, const Paint& paint)
 {
+    if (r.action == "freeze" || r.action == "unfreeze") {
+        if (!r.changed) {
+            return fmt::format("{} {} is {}\n", r.app, r.stage, r.action == "freeze" ? "already frozen" : "not frozen");
+        }
+        return fmt::format("{}({}): {}\n{} {} on {}\n", r.action, r.stage, r.app, paint.green("committed"), r.commit,
+                           r.branch);
+    }
     std::string what = fmt::format("{}({}): {} {}", r.action, r.stage, r.app, r.tag);
     if (!r.from.empty()) {
         what += " from " + r.from;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "canon/release.hpp"
+#include "ops/freeze.hpp"
 #include "ops/history.hpp"
 #include "ops/status.hpp"
 #include "util/suggest.hpp"
@@ -146,12 +147,16 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
     gitops::Plan plan;
     plan.reads = std::move(extra_reads);
     plan.reads.push_back(file);
+    plan.reads.emplace_back(k_config_file);  // holds (kanon freeze) live there
     bool missing = false;
     plan.apply = [&](const gitops::Files& tip) -> Result<gitops::Proposal> {
         auto it = tip.find(file);
         if (it == tip.end()) {
             missing = true;
             return Error{"missing"};
+        }
+        if (auto st = check_not_frozen(tip, m.app, m.stage); !st) {
+            return st.take_error();
         }
         auto current = read_release(s.config, file, it->second);
         if (!current) {

@@ -529,4 +529,68 @@ Result<SetResult> set_scalar(const Stream& s, const Path& path, std::string_view
     return out;
 }
 
+Result<SetResult> delete_key(const Stream& s, const Path& path)
+{
+    if (path.segments.empty() || path.segments.back().type != Segment::Type::key || path.has_wildcard()) {
+        return usage_error(fmt::format("key path '{}': only a mapping key can be deleted", path.text));
+    }
+    auto located = locate_path(s, path, Mode::write);
+    if (!located) {
+        return located.take_error();  // through an alias, a shared anchor, a duplicate key...
+    }
+    SetResult out;
+    out.text = s.text();
+    if (located->walk.outcome != Walk::Outcome::found) {
+        return out;  // nothing to delete: not an error, like `rm -f`
+    }
+    NodeId value = located->walk.node;
+    NodeId map = s.node(value).parent;
+    // A mapping left empty would turn its key's value into null: remove the
+    // outermost entry that would be left empty instead (`freeze:` goes with
+    // its last hold).
+    while (s.node(map).children.size() == 2 && s.node(map).style == Style::block && s.node(map).parent != k_no_node &&
+           s.node(s.node(map).parent).kind == Kind::mapping && s.node(s.node(map).parent).style == Style::block) {
+        value = map;
+        map = s.node(map).parent;
+    }
+    const Node& m = s.node(map);
+    if (m.kind != Kind::mapping || m.style != Style::block) {
+        return file_error(s.locate(value), fmt::format("'{}' is not in a block mapping; delete it by hand", path.text));
+    }
+    NodeId key = k_no_node;
+    for (std::size_t k = 0; k + 1 < m.children.size(); k += 2) {
+        if (m.children[k + 1] == value) {
+            key = m.children[k];
+        }
+    }
+    const std::string& t = s.text();
+    std::size_t begin = line_start(t, s.node(key).span.begin);
+    for (std::size_t i = begin; i < s.node(key).span.begin; ++i) {
+        if (t[i] != ' ') {  // `- key: v` or `a: {key: v}`: not a line of its own
+            return file_error(s.locate(key), fmt::format("'{}' does not start its line; delete it by hand", path.text));
+        }
+    }
+    std::size_t end = content_end(s, value);
+    if (end == 0 || (t[end - 1] != '\n' && t[end - 1] != '\r')) {
+        end = end_of_line(t, end);
+        if (end < t.size() && t[end] == '\r') {
+            ++end;
+        }
+        if (end < t.size() && t[end] == '\n') {
+            ++end;
+        }
+    }
+    out.old_value = s.node(value).kind == Kind::scalar ? s.node(value).value : std::string();
+    out.where = s.locate(s.node(key).span.begin);
+    out.text = t.substr(0, begin) + t.substr(end);
+    out.changed = true;
+    auto again = Stream::parse(out.text, s.name(), s.limits());
+    if (!again || find(*again, path) || !only_inserted(tokens(*again, k_no_node), tokens(s, k_no_node))) {
+        return Error{fmt::format("internal error: deleting '{}' would change more than that key; nothing was "
+                                 "written, please report this",
+                                 path.text)};
+    }
+    return out;
+}
+
 }  // namespace kanon::yaml

@@ -46,6 +46,10 @@ struct SetResult {
 
 Result<SetResult> set_scalar(const Stream& s, const Path& path, std::string_view value, const SetOptions& opts = {});
 
+// Removes a key and its value (whole lines) from a block mapping; comments
+// on other lines stay. A missing key is no change, not an error.
+Result<SetResult> delete_key(const Stream& s, const Path& path);
+
 // True when some ancestor of the node is a flow collection.
 bool in_flow(const Stream& s, NodeId id);
 

@@ -132,3 +132,22 @@ TEST(Stage, UnknownStageIsUsage)
 
 }  // namespace
 }  // namespace kanon::canon
+
+namespace kanon::canon {
+namespace {
+
+TEST(Config, FreezesAreReadAndChecked)
+{
+    auto c = parse_config("freeze:\n  synestra-io/prod: incident 42\n", "kanon.yaml");
+    ASSERT_TRUE(c) << c.error().describe();
+    ASSERT_NE(c->freeze_reason("synestra-io", "prod"), nullptr);
+    EXPECT_EQ(*c->freeze_reason("synestra-io", "prod"), "incident 42");
+    EXPECT_EQ(c->freeze_reason("synestra-io", "dev"), nullptr);
+    EXPECT_TRUE(parse_config("freeze:\n", "kanon.yaml"));
+    auto bad = parse_config("freeze:\n  synestra-io: x\n", "kanon.yaml");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().describe(), "kanon.yaml:2:16: freeze key 'synestra-io' must be APP/STAGE");
+}
+
+}  // namespace
+}  // namespace kanon::canon
