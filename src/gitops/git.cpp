@@ -1,5 +1,6 @@
 #include "gitops/git.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -39,6 +40,19 @@ ProcessSpec spec_for(const GitCall& call)
     // Never prompt, never translate messages we match on, never page.
     spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"LC_ALL", "C"}, {"GIT_PAGER", "cat"}};
     spec.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"};
+    // Bounded network waits: a stalled HTTP transfer aborts after 60 s below
+    // 1 KB/s; ssh never prompts and gives up connecting after 20 s. (Passed
+    // as environment, so nothing is added to the argv users see in errors.)
+    if (std::getenv("GIT_CONFIG_COUNT") == nullptr) {
+        spec.env["GIT_CONFIG_COUNT"] = "2";
+        spec.env["GIT_CONFIG_KEY_0"] = "http.lowSpeedLimit";
+        spec.env["GIT_CONFIG_VALUE_0"] = "1000";
+        spec.env["GIT_CONFIG_KEY_1"] = "http.lowSpeedTime";
+        spec.env["GIT_CONFIG_VALUE_1"] = "60";
+    }
+    if (std::getenv("GIT_SSH_COMMAND") == nullptr && std::getenv("GIT_SSH") == nullptr) {
+        spec.env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=20";
+    }
     for (const auto& [k, v] : askpass_env()) {
         spec.env[k] = v;
     }
