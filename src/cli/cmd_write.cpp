@@ -78,6 +78,22 @@ Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& c
     return ExitCode::ok;
 }
 
+// The runner of a write: the shared flags made into WriteOptions, the
+// command's own options with them, the operation, its report printed.
+template <typename Options, typename Operation>
+Runner write_runner(std::shared_ptr<std::pair<WriteFlags, Options>> o, Operation op)
+{
+    return [o, op](const Context& ctx) -> Result<ExitCode> {
+        auto w = finish(o->first, ctx);
+        if (!w) {
+            return w.take_error();
+        }
+        Options options = o->second;
+        options.write = *w;
+        return print_write(op(options), ctx);
+    };
+}
+
 }  // namespace
 
 void define_release(CLI::App& sub, Runner& run)
@@ -88,17 +104,7 @@ void define_release(CLI::App& sub, Runner& run)
     sub.add_option("--stage", o->second.stage, "the stage")->capture_default_str();
     sub.add_option("--repository", o->second.repository, "also set image.repository");
     add_write_flags(sub, o->first);
-    sub.callback([&run, o] {
-        run = [o](const Context& ctx) -> Result<ExitCode> {
-            auto w = finish(o->first, ctx);
-            if (!w) {
-                return w.take_error();
-            }
-            ops::ReleaseOptions r = o->second;
-            r.write = *w;
-            return print_write(ops::release(r), ctx);
-        };
-    });
+    sub.callback([&run, o] { run = write_runner(o, ops::release); });
 }
 
 namespace {
@@ -118,17 +124,7 @@ void define_move(CLI::App& sub, Runner& run, bool is_reset)
                        "promote exactly this tag, refusing (exit 4) unless the source stage runs it now");
     }
     add_write_flags(sub, o->first);
-    sub.callback([&run, o, is_reset] {
-        run = [o, is_reset](const Context& ctx) -> Result<ExitCode> {
-            auto w = finish(o->first, ctx);
-            if (!w) {
-                return w.take_error();
-            }
-            ops::PromoteOptions p = o->second;
-            p.write = *w;
-            return print_write(is_reset ? ops::reset(p) : ops::promote(p), ctx);
-        };
-    });
+    sub.callback([&run, o, is_reset] { run = write_runner(o, is_reset ? ops::reset : ops::promote); });
 }
 
 }  // namespace
@@ -175,17 +171,7 @@ void define_freeze_command(CLI::App& sub, Runner& run, bool on)
         sub.add_option("--reason", o->second.reason, "why: shown to everyone the hold stops")->required();
     }
     add_write_flags(sub, o->first);
-    sub.callback([&run, o, on] {
-        run = [o, on](const Context& ctx) -> Result<ExitCode> {
-            auto w = finish(o->first, ctx);
-            if (!w) {
-                return w.take_error();
-            }
-            ops::FreezeOptions f = o->second;
-            f.write = *w;
-            return print_write(on ? ops::freeze(f) : ops::unfreeze(f), ctx);
-        };
-    });
+    sub.callback([&run, o, on] { run = write_runner(o, on ? ops::freeze : ops::unfreeze); });
 }
 
 void define_freeze(CLI::App& sub, Runner& run) { define_freeze_command(sub, run, true); }

@@ -85,21 +85,11 @@ Result<WriteReport> hold(const FreezeOptions& o, bool on)
                                            o.stage);
         return gitops::Proposal{{{k_config_file, edited->text}}, subject + body + trailers};
     };
-    gitops::TransactionOptions t;
-    t.author = o.write.author;
-    t.max_attempts = o.write.max_attempts;
-    t.deadline = o.write.deadline;
-    t.progress = o.write.progress;
-    auto r = gitops::run_transaction(std::move(*snap), t, plan);
+    auto r = gitops::run_transaction(std::move(*snap), transaction_options(o.write), plan);
     if (!r) {
         return r.take_error();
     }
-    rep.changed = r->changed;
-    rep.commit = r->commit;
-    rep.base = r->base;
-    rep.attempts = r->attempts;
-    rep.branch = r->branch;
-    rep.repo = r->repo;
+    record_outcome(rep, *r);
     return rep;
 }
 

@@ -116,15 +116,6 @@ Result<std::string> write_release(const canon::Config& c, const std::string& fil
     return out;
 }
 
-gitops::TransactionOptions transaction_options(const WriteOptions& w)
-{
-    gitops::TransactionOptions t;
-    t.author = w.author;
-    t.max_attempts = w.max_attempts;
-    t.deadline = w.deadline;
-    t.progress = w.progress;
-    return t;
-}
 
 // One stage's release file set from a source release: the shared body of
 // every write. `source` reads the release to write from the tip's files.
@@ -185,12 +176,7 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
         }
         return r.take_error();
     }
-    rep.changed = r->changed;
-    rep.commit = r->commit;
-    rep.base = r->base;
-    rep.attempts = r->attempts;
-    rep.branch = r->branch;
-    rep.repo = r->repo;
+    record_outcome(rep, *r);
     return rep;
 }
 
@@ -253,6 +239,26 @@ Result<WriteReport> move_between(const PromoteOptions& o, const std::string& act
 }
 
 }  // namespace
+
+gitops::TransactionOptions transaction_options(const WriteOptions& w)
+{
+    gitops::TransactionOptions t;
+    t.author = w.author;
+    t.max_attempts = w.max_attempts;
+    t.deadline = w.deadline;
+    t.progress = w.progress;
+    return t;
+}
+
+void record_outcome(WriteReport& rep, const gitops::TransactionResult& r)
+{
+    rep.changed = r.changed;
+    rep.commit = r.commit;
+    rep.base = r.base;
+    rep.attempts = r.attempts;
+    rep.branch = r.branch;
+    rep.repo = r.repo;
+}
 
 Result<WriteReport> release(const ReleaseOptions& o)
 {

@@ -66,6 +66,10 @@ struct RollbackOptions {
     int steps = 0;
 };
 
+// The transaction settings of a write, and its outcome copied into a report.
+gitops::TransactionOptions transaction_options(const WriteOptions& w);
+void record_outcome(WriteReport& rep, const gitops::TransactionResult& r);
+
 Result<WriteReport> release(const ReleaseOptions& o);
 Result<WriteReport> promote(const PromoteOptions& o);
 // reset = promote backwards: `stage` (dev) gets what `to` (prod) runs.
