@@ -216,9 +216,10 @@ std::string render_history_text(const ops::HistoryReport& r, const Paint& paint)
     if (r.entries.empty()) {
         return "no releases by kanon in the history of " + r.branch + "\n";
     }
-    std::vector<std::vector<std::string>> rows = {{"WHEN", "ACTION", "TAG", "FROM", "BY", "COMMIT"}};
+    std::vector<std::vector<std::string>> rows = {{"WHEN", "STAGE", "ACTION", "TAG", "FROM", "BY", "COMMIT"}};
     for (const auto& e : r.entries) {
-        rows.push_back({e.time, e.action, e.tag, e.from.empty() ? "-" : e.from, e.author, e.commit.substr(0, 12)});
+        rows.push_back(
+            {e.time, e.stage, e.action, e.tag, e.from.empty() ? "-" : e.from, e.author, e.commit.substr(0, 12)});
     }
     return render_table(rows, paint);
 }
@@ -234,6 +235,7 @@ nlohmann::ordered_json history_json(const ops::HistoryReport& r)
                                 {"time", e.time},
                                 {"author", e.author},
                                 {"action", e.action},
+                                {"stage", e.stage},
                                 {"tag", e.tag},
                                 {"repository", e.repository},
                                 {"from", e.from},

@@ -24,6 +24,27 @@ std::string trim(std::string s)
     return s;
 }
 
+// The line of git's stderr that says what went wrong, without "fatal: ".
+std::string first_problem(const std::string& err)
+{
+    std::size_t pos = 0;
+    while (pos < err.size()) {
+        auto nl = err.find('\n', pos);
+        std::string line = trim(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+        pos = nl == std::string::npos ? err.size() : nl + 1;
+        if (line.empty() || line.rfind("warning: ", 0) == 0 || line.rfind("hint: ", 0) == 0) {
+            continue;
+        }
+        for (std::string_view prefix : {"fatal: ", "error: "}) {
+            if (line.rfind(prefix, 0) == 0) {
+                line.erase(0, prefix.size());
+            }
+        }
+        return line;
+    }
+    return "no message";
+}
+
 struct TempDir {
     std::string path;
     ~TempDir()
@@ -71,6 +92,7 @@ std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& a
         e.author = f[1];
         e.time = f[2];
         e.action = get(canon::k_trailer_action);
+        e.stage = get(canon::k_trailer_stage);
         e.tag = get(canon::k_trailer_tag);
         e.repository = get(canon::k_trailer_repository);
         e.from = get(canon::k_trailer_from);
@@ -112,16 +134,66 @@ Result<HistoryReport> history(const HistoryOptions& o)
         args.push_back("--branch=" + o.target.branch);
     }
     args.insert(args.end(), {"--", url, repo_dir});
-    if (auto r = gitops::git({args}); !r) {
-        return r.take_error();
+    gitops::GitCall clone;
+    clone.args = args;
+    auto cloned = gitops::git_try(clone);
+    if (!cloned) {
+        return cloned.take_error();
+    }
+    if (cloned->exit_code != 0) {  // worded as the other branch commands word it (gitops/snapshot.cpp)
+        const std::string& err = cloned->err;
+        if (err.find("not found in upstream") != std::string::npos ||
+            err.find("couldn't find remote ref") != std::string::npos) {
+            return Error{fmt::format("branch '{}' does not exist in {}", o.target.branch, redact(url))};
+        }
+        return Error{fmt::format("git clone of {} failed: {}", redact(url), redact(first_problem(err)))};
     }
     HistoryReport rep;
     rep.repo = redact(url);
-    auto head = gitops::git({{"symbolic-ref", "--short", "HEAD"}, "", repo_dir});
+    // A branch, and one with commits: --branch may have named a tag (clone
+    // takes one), and an empty repository clones fine.
+    gitops::GitCall head_call;
+    head_call.args = {"symbolic-ref", "--short", "-q", "HEAD"};
+    head_call.git_dir = repo_dir;
+    gitops::GitCall commit_call;
+    commit_call.args = {"rev-parse", "-q", "--verify", "HEAD^{commit}"};
+    commit_call.git_dir = repo_dir;
+    auto head = gitops::git_try(head_call);
     if (!head) {
         return head.take_error();
     }
-    rep.branch = trim(*head);
+    auto commit = gitops::git_try(commit_call);
+    if (!commit) {
+        return commit.take_error();
+    }
+    if (head->exit_code != 0 || commit->exit_code != 0) {
+        if (!o.target.branch.empty()) {
+            return Error{fmt::format("branch '{}' does not exist in {}", o.target.branch, rep.repo)};
+        }
+        return Error{fmt::format("cannot tell the default branch of {}: it is empty, or its HEAD names no existing "
+                                 "branch; name one with --branch",
+                                 rep.repo)};
+    }
+    rep.branch = trim(head->out);
+    // A stage the canon does not have must be one that kanon.yaml at the tip
+    // names; anything else is a typo, not a stage that never had a release.
+    if (!o.stage.empty() && !canon::validate_stage(canon::Config{}, o.stage)) {
+        canon::Config config;
+        gitops::GitCall read_config;
+        read_config.args = {"cat-file", "blob", "HEAD:kanon.yaml"};
+        read_config.git_dir = repo_dir;
+        auto text = gitops::git_try(read_config);
+        if (text && text->exit_code == 0) {
+            auto parsed = canon::parse_config(text->out, "kanon.yaml");
+            if (!parsed) {
+                return parsed.take_error();
+            }
+            config = std::move(*parsed);
+        }
+        if (auto st = canon::validate_stage(config, o.stage); !st) {
+            return st.take_error();
+        }
+    }
     // Only commits whose message names the app: grep runs in git, the exact
     // trailer match in parse_log.
     auto log = gitops::git({{"log", "--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "-F",
@@ -152,9 +224,21 @@ Result<HistoryEntry> pick_rollback(const std::vector<HistoryEntry>& entries, con
                                  to_tag, entries.size()),
                      ExitCode::verify_failed, {}, "see 'kanon history' for the tags it ran"};
     }
-    // The distinct tags before the current one, newest first.
+    // The distinct tags before the current one, newest first. A rollback
+    // undid the releases between it and the entry it went back to: those are
+    // skipped, so that running `--steps 1` again never brings back the release
+    // that was just rolled back.
     std::vector<const HistoryEntry*> earlier;
-    for (const auto& e : entries) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const HistoryEntry& e = entries[i];
+        if (e.action == "rollback") {
+            for (std::size_t j = i + 1; j < entries.size(); ++j) {
+                if (entries[j].tag == e.tag) {
+                    i = j;  // entries[j] has e's tag: nothing of it is lost
+                    break;
+                }
+            }
+        }
         if (e.tag == current_tag) {
             continue;
         }

@@ -17,6 +17,7 @@ struct HistoryEntry {
     std::string time;  // committer date, ISO 8601
     std::string author;
     std::string action;  // release, promote, reset, rollback
+    std::string stage;
     std::string tag;
     std::string repository;
     std::string from;

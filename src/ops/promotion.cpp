@@ -1,5 +1,7 @@
 #include "ops/promotion.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "canon/release.hpp"
@@ -48,6 +50,97 @@ Result<Setup> setup(const WriteOptions& w)
     return Setup{std::move(*snap), std::move(*config)};
 }
 
+// A value from the command line as it may appear in a one-line error.
+std::string printable(const std::string& s)
+{
+    std::string out;
+    for (char c : s) {
+        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    }
+    return out;
+}
+
+// --source-ref becomes a trailer (Kanon-Source-Ref): a full commit SHA and
+// nothing else, so no other trailer can ride in on it (CANON.md 3.1: a
+// short SHA may be ambiguous or unreproducible later).
+Status validate_source_ref(const std::string& ref)
+{
+    if (ref.empty() || ((ref.size() == 40 || ref.size() == 64) &&
+                        ref.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos)) {
+        return ok_status();
+    }
+    return usage_error(fmt::format("--source-ref '{}' is not a full commit SHA", printable(ref)),
+                       "pass the 40-hex SHA of the web-core commit the image was built from");
+}
+
+// An image repository: [HOST[:PORT]/]PATH, PATH being lower-case components
+// ([a-z0-9] runs joined by '.', '_', '__' or dashes) separated by '/', as the
+// distribution spec names them. It lands in the release file and a trailer.
+bool is_valid_repository(const std::string& r)
+{
+    if (r.empty() || r.size() > 255) {
+        return false;
+    }
+    std::vector<std::string> parts;
+    for (std::size_t pos = 0;;) {
+        auto slash = r.find('/', pos);
+        parts.push_back(r.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos));
+        if (slash == std::string::npos) {
+            break;
+        }
+        pos = slash + 1;
+    }
+    auto alnum = [](char c, bool upper) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z');
+    };
+    std::size_t first = 0;
+    const std::string& head = parts.front();
+    bool has_upper = std::any_of(head.begin(), head.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (parts.size() > 1 && (head.find_first_of(".:") != std::string::npos || head == "localhost" || has_upper)) {
+        auto colon = head.find(':');
+        std::string host = head.substr(0, colon);
+        if (colon != std::string::npos) {
+            std::string port = head.substr(colon + 1);
+            if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+                return false;
+            }
+        }
+        for (std::size_t pos = 0;;) {  // dot-separated labels of letters, digits and inner dashes
+            auto dot = host.find('.', pos);
+            std::string label = host.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+            if (label.empty() || !alnum(label.front(), true) || !alnum(label.back(), true) ||
+                !std::all_of(label.begin(), label.end(), [&](char c) { return alnum(c, true) || c == '-'; })) {
+                return false;
+            }
+            if (dot == std::string::npos) {
+                break;
+            }
+            pos = dot + 1;
+        }
+        first = 1;
+    }
+    for (std::size_t i = first; i < parts.size(); ++i) {
+        const std::string& p = parts[i];
+        if (p.empty() || !alnum(p.front(), false) || !alnum(p.back(), false)) {
+            return false;
+        }
+        for (std::size_t k = 0; k < p.size();) {
+            if (alnum(p[k], false)) {
+                ++k;
+                continue;
+            }
+            std::size_t end = p.find_first_not_of("._-", k);
+            std::string sep = p.substr(k, end - k);
+            if (end == std::string::npos || sep.empty() ||
+                !(sep == "." || sep == "_" || sep == "__" || sep.find_first_not_of('-') == std::string::npos)) {
+                return false;
+            }
+            k = end;
+        }
+    }
+    return true;
+}
+
 // A well-formed app the repo does not have: exit 1, naming the closest it has.
 Error unknown_app(const Setup& s, const std::string& app, const std::string& file)
 {
@@ -60,7 +153,12 @@ Error unknown_app(const Setup& s, const std::string& app, const std::string& fil
         }
         auto apps = discover_apps(s.config, paths);
         auto guess = did_you_mean(app, apps);
-        if (!guess.empty()) {
+        if (std::find(apps.begin(), apps.end(), app) != apps.end()) {
+            // The app is there, only this stage's release file is not.
+            hint = fmt::format("{} has release files for other stages only: restore {} ('kanon check {}' in a "
+                               "checkout lists what it lacks)",
+                               app, file, app);
+        } else if (!guess.empty()) {
             hint = fmt::format("did you mean '{}'?", guess);
         } else if (!apps.empty()) {
             hint = fmt::format("{} has {} apps, e.g. '{}'", s.snap.branch(), apps.size(), apps.front());
@@ -207,6 +305,9 @@ Result<WriteReport> move_between(const PromoteOptions& o, const std::string& act
     if (from == to) {
         return usage_error(fmt::format("cannot {} {} onto itself", action, from));
     }
+    if (auto st = validate_source_ref(o.write.source_ref); !st) {
+        return st.take_error();
+    }
     auto s = setup(o.write);
     if (!s) {
         return s.take_error();
@@ -268,6 +369,13 @@ Result<WriteReport> release(const ReleaseOptions& o)
     if (auto st = canon::validate_tag(o.tag); !st) {
         return st.take_error();
     }
+    if (!o.repository.empty() && !is_valid_repository(o.repository)) {
+        return usage_error(fmt::format("--repository '{}' is not a valid image repository", printable(o.repository)),
+                           "e.g. registry.example.com/web/web-APP: lower-case path components, an optional host");
+    }
+    if (auto st = validate_source_ref(o.write.source_ref); !st) {
+        return st.take_error();
+    }
     auto s = setup(o.write);
     if (!s) {
         return s.take_error();
@@ -292,6 +400,9 @@ Result<WriteReport> rollback(const RollbackOptions& o)
     }
     if (o.to_tag.empty() == (o.steps <= 0)) {
         return usage_error("rollback needs exactly one of --to TAG and --steps N");
+    }
+    if (auto st = validate_source_ref(o.write.source_ref); !st) {
+        return st.take_error();
     }
     if (!o.to_tag.empty()) {
         if (auto st = canon::validate_tag(o.to_tag); !st) {

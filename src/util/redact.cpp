@@ -15,8 +15,11 @@ std::string redact_urls(std::string_view text)
         }
         std::size_t auth = scheme + 3;
         std::size_t end = auth;
+        // The authority ends at the path; a password may hold '?' or '#', so
+        // those do not end it (a query with '@' and no path is redacted too:
+        // erring on the side of hiding).
         while (end < text.size() && text[end] != '/' && text[end] != ' ' && text[end] != '\n' && text[end] != '\'' &&
-               text[end] != '"' && text[end] != '?' && text[end] != '#') {
+               text[end] != '"' && text[end] != '\t') {
             ++end;
         }
         auto at = text.substr(auth, end - auth).rfind('@');

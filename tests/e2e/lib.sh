@@ -395,3 +395,160 @@ PY
     # shellcheck disable=SC2034  # for the test that sources this file
     GIT_HTTP_URL="http://127.0.0.1:$(cat "$port_file")"
 }
+
+# --- helpers of the write-command tests (release, promote, history, ...) -----
+#   commit_count REPO BRANCH                prints the number of commits on BRANCH
+#   branch_tip REPO BRANCH                  prints the commit BRANCH points at
+#   expect_blob REPO REV PATH CONTENT       the file at REV is exactly CONTENT
+#                                           (byte for byte, trailing newline too)
+#   json_get FILE_OR_TEXT PYTHON_EXPR       prints the value of EXPR over `d`
+#                                           (strings as they are, the rest as JSON)
+#   install_hook REPO NAME SCRIPT           writes an executable server-side hook
+#   start_git_http_auth ROOT USER:PASSWORD...
+#                                           like start_git_http, but every request
+#                                           needs HTTP basic auth with one of the
+#                                           given pairs (else 401). Sets
+#                                           GIT_HTTP_AUTH_URL and GIT_HTTP_AUTH_PID;
+#                                           logs "METHOD PATH STATUS USER" per request
+#                                           to $E2E_TMP/http-auth.log (never a password).
+
+commit_count() { git --git-dir="$1" rev-list --count "refs/heads/$2"; }
+
+branch_tip() { git --git-dir="$1" rev-parse --verify -q "refs/heads/$2^{commit}"; }
+
+expect_blob() {
+    local repo="$1" rev="$2" path="$3" want="$4" got_file="$E2E_TMP/.blob.$RANDOM"
+    git --git-dir="$repo" cat-file blob "$rev:$path" >"$got_file" 2>/dev/null || fail "no $path at $rev of $repo"
+    if ! printf '%s' "$want" | cmp -s - "$got_file"; then
+        {
+            echo "--- $path at $rev: expected (od -c)"
+            printf '%s' "$want" | od -c
+            echo "--- actual (od -c)"
+            od -c "$got_file"
+        } >&2
+        rm -f "$got_file"
+        fail "$path at $rev is not byte-exact"
+    fi
+    rm -f "$got_file"
+}
+
+json_get() {
+    local src="$1" expr="$2" text
+    if [[ -f "$src" ]]; then text="$(cat "$src")"; else text="$src"; fi
+    printf '%s' "$text" | python3 -c '
+import json, sys
+v = eval(sys.argv[1], {"d": json.load(sys.stdin)})
+print(v if isinstance(v, str) else json.dumps(v))
+' "$expr" || fail "json_get: cannot evaluate $expr"
+}
+
+install_hook() {
+    local repo="$1" name="$2" script="$3"
+    printf '%s\n' "$script" >"$repo/hooks/$name"
+    chmod +x "$repo/hooks/$name"
+}
+
+start_git_http_auth() {
+    local root="$1" port_file="$E2E_TMP/.http-auth-port.$RANDOM"
+    shift
+    local backend
+    backend="$(git --exec-path)/git-http-backend"
+    [[ -x "$backend" ]] || { echo "SKIP: git-http-backend not found" >&2; exit 77; }
+    python3 - "$root" "$backend" "$port_file" "$E2E_TMP/http-auth.log" "$@" >>"$E2E_TMP/http-auth.stderr" 2>&1 <<'PY' &
+import base64, http.server, os, socketserver, subprocess, sys
+
+root, backend, port_file, log = sys.argv[1:5]
+allowed = {tuple(p.split(":", 1)) for p in sys.argv[5:]}
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def log_line(self, status, user):
+        with open(log, "a") as f:
+            f.write(f"{self.command} {self.path} {status} {user}\n")
+
+    def cgi(self):
+        path, _, query = self.path.partition("?")
+        data = self.body() if self.command == "POST" else b""
+        user, password = "-", None
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            except Exception:
+                user, password = "?", None
+        if (user, password) not in allowed:
+            self.log_line(401, user)
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="e2e"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update({
+            "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": user,
+            "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1",
+            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(data)),
+            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+            "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+        })
+        p = subprocess.run([backend], input=data, env=env, capture_output=True)
+        head, _, payload = p.stdout.partition(b"\r\n\r\n")
+        if not _:
+            head, _, payload = p.stdout.partition(b"\n\n")
+        status, headers = 200, []
+        for line in head.decode("latin-1").splitlines():
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                status = int(v.split()[0])
+            elif k:
+                headers.append((k, v.strip()))
+        self.log_line(status, user)
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = cgi
+
+    def log_message(self, *args):
+        pass
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+srv = Server(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+PY
+    GIT_HTTP_AUTH_PID=$!
+    on_exit "kill $GIT_HTTP_AUTH_PID 2>/dev/null; wait $GIT_HTTP_AUTH_PID 2>/dev/null"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$port_file" ]] && break
+        kill -0 "$GIT_HTTP_AUTH_PID" 2>/dev/null || { cat "$E2E_TMP/http-auth.stderr" >&2; fail "git http server (auth) died"; }
+        sleep 0.05
+    done
+    [[ -s "$port_file" ]] || fail "git http server (auth) did not start"
+    # shellcheck disable=SC2034  # for the test that sources this file
+    GIT_HTTP_AUTH_URL="http://127.0.0.1:$(cat "$port_file")"
+}

@@ -35,13 +35,14 @@ TEST(History, ParsesOnlyTheAppAndStageFromTrailers)
     EXPECT_EQ(dev[0].tag, "3");
     EXPECT_EQ(dev[1].tag, "2");
     EXPECT_EQ(dev[1].repository, "reg/web");
+    EXPECT_EQ(all[0].stage, "prod");
 }
 
 TEST(Rollback, ToATagTheStageRan)
 {
-    std::vector<HistoryEntry> h = {{"c3", "", "", "release", "3", "r", "", ""},
-                                   {"c2", "", "", "release", "2", "r", "", ""},
-                                   {"c1", "", "", "release", "1", "r", "", ""}};
+    std::vector<HistoryEntry> h = {{"c3", "", "", "release", "prod", "3", "r", "", ""},
+                                   {"c2", "", "", "release", "prod", "2", "r", "", ""},
+                                   {"c1", "", "", "release", "prod", "1", "r", "", ""}};
     EXPECT_EQ(pick_rollback(h, "3", "1", 0)->commit, "c1");
     auto never = pick_rollback(h, "3", "7", 0);
     ASSERT_FALSE(never);
@@ -50,11 +51,11 @@ TEST(Rollback, ToATagTheStageRan)
 
 TEST(Rollback, StepsCountDistinctEarlierTags)
 {
-    std::vector<HistoryEntry> h = {{"c5", "", "", "release", "3", "r", "", ""},
-                                   {"c4", "", "", "release", "2", "r", "", ""},
-                                   {"c3", "", "", "rollback", "3", "r", "", ""},
-                                   {"c2", "", "", "release", "2", "r", "", ""},
-                                   {"c1", "", "", "release", "1", "r", "", ""}};
+    std::vector<HistoryEntry> h = {{"c5", "", "", "release", "prod", "3", "r", "", ""},
+                                   {"c4", "", "", "release", "prod", "2", "r", "", ""},
+                                   {"c3", "", "", "rollback", "prod", "3", "r", "", ""},
+                                   {"c2", "", "", "release", "prod", "2", "r", "", ""},
+                                   {"c1", "", "", "release", "prod", "1", "r", "", ""}};
     EXPECT_EQ(pick_rollback(h, "3", "", 1)->tag, "2");
     EXPECT_EQ(pick_rollback(h, "3", "", 2)->tag, "1");
     auto too_far = pick_rollback(h, "3", "", 3);

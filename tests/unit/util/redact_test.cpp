@@ -13,6 +13,8 @@ TEST(Redact, RemovesUserinfoFromEveryUrl)
     EXPECT_EQ(redact_urls("https://host/path?q=a@b"), "https://host/path?q=a@b");
     EXPECT_EQ(redact_urls("no url here"), "no url here");
     EXPECT_EQ(redact_urls("https://p@ss:w@rd@h/x"), "https://***@h/x");
+    EXPECT_EQ(redact_urls("git clone of http://u:pa?ss#w@127.0.0.1:1/x.git failed"),
+              "git clone of http://***@127.0.0.1:1/x.git failed");
 }
 
 }  // namespace
