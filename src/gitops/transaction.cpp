@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -202,7 +203,12 @@ Result<Identity> parse_identity(const std::string& text)
     if (lt == std::string::npos || gt == std::string::npos || gt != text.size() - 1 || lt == 0) {
         return usage_error(fmt::format("--author '{}' is not of the form 'Name <email>'", text));
     }
-    return Identity{trim(text.substr(0, lt)), text.substr(lt + 1, gt - lt - 1)};
+    Identity id{trim(text.substr(0, lt)), text.substr(lt + 1, gt - lt - 1)};
+    bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    if (id.name.empty() || id.email.empty() || control || id.email.find_first_of("<> ") != std::string::npos) {
+        return usage_error("--author needs a name and an email, 'Name <email>', on one line");
+    }
+    return id;
 }
 
 Identity default_identity()

@@ -65,6 +65,9 @@ TEST(Identity, ParsesNameAndEmail)
     EXPECT_EQ(id->email, "bot@example.com");
     EXPECT_FALSE(parse_identity("bot@example.com"));
     EXPECT_FALSE(parse_identity("<bot@example.com>"));
+    EXPECT_FALSE(parse_identity(" <a@b>"));
+    EXPECT_FALSE(parse_identity("X <>"));
+    EXPECT_FALSE(parse_identity("A\nB <a@b>"));
     EXPECT_EQ(parse_identity("x").error().code, ExitCode::usage);
 }
 
