@@ -62,7 +62,37 @@ ProcessSpec spec_for(const GitCall& call)
     return spec;
 }
 
+std::string trim_line(std::string s)
+{
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+        s.pop_back();
+    }
+    return s;
+}
+
 }  // namespace
+
+// The line of git's stderr that says what went wrong (errors are one line):
+// the first that is not a warning or a hint, without its "fatal: " prefix.
+std::string first_problem(const std::string& err)
+{
+    std::size_t pos = 0;
+    while (pos < err.size()) {
+        auto nl = err.find('\n', pos);
+        std::string line = trim_line(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+        pos = nl == std::string::npos ? err.size() : nl + 1;
+        if (line.empty() || line.rfind("warning: ", 0) == 0 || line.rfind("hint: ", 0) == 0) {
+            continue;
+        }
+        for (std::string_view prefix : {"fatal: ", "error: "}) {
+            if (line.rfind(prefix, 0) == 0) {
+                line.erase(0, prefix.size());
+            }
+        }
+        return line;
+    }
+    return "no message";
+}
 
 Result<GitOutput> git_try(const GitCall& call)
 {

@@ -32,6 +32,10 @@ Result<std::string> git(const GitCall& call);
 // Runs git; a non-zero exit is returned, not an Error (for probes).
 Result<GitOutput> git_try(const GitCall& call);
 
+// The line of git's stderr that says what went wrong: the first that is not
+// a warning or a hint, without its "fatal: "/"error: " prefix.
+std::string first_problem(const std::string& err);
+
 // A URL git can fetch from: plain paths become file:// URLs.
 std::string normalize_remote(const std::string& repo);
 

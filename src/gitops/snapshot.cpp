@@ -51,27 +51,6 @@ bool contains(const std::string& text, std::string_view what)
     return text.find(what) != std::string::npos;
 }
 
-// The line of git's stderr that says what went wrong (errors are one line):
-// the first that is not a warning or a hint, without its "fatal: " prefix.
-std::string first_problem(const std::string& err)
-{
-    std::size_t pos = 0;
-    while (pos < err.size()) {
-        auto nl = err.find('\n', pos);
-        std::string line = trim(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        pos = nl == std::string::npos ? err.size() : nl + 1;
-        if (line.empty() || line.rfind("warning: ", 0) == 0 || line.rfind("hint: ", 0) == 0) {
-            continue;
-        }
-        for (std::string_view prefix : {"fatal: ", "error: "}) {
-            if (line.rfind(prefix, 0) == 0) {
-                line.erase(0, prefix.size());
-            }
-        }
-        return line;
-    }
-    return "no message";
-}
 
 Result<std::string> make_temp_dir()
 {

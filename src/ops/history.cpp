@@ -24,26 +24,6 @@ std::string trim(std::string s)
     return s;
 }
 
-// The line of git's stderr that says what went wrong, without "fatal: ".
-std::string first_problem(const std::string& err)
-{
-    std::size_t pos = 0;
-    while (pos < err.size()) {
-        auto nl = err.find('\n', pos);
-        std::string line = trim(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        pos = nl == std::string::npos ? err.size() : nl + 1;
-        if (line.empty() || line.rfind("warning: ", 0) == 0 || line.rfind("hint: ", 0) == 0) {
-            continue;
-        }
-        for (std::string_view prefix : {"fatal: ", "error: "}) {
-            if (line.rfind(prefix, 0) == 0) {
-                line.erase(0, prefix.size());
-            }
-        }
-        return line;
-    }
-    return "no message";
-}
 
 struct TempDir {
     std::string path;
@@ -146,7 +126,7 @@ Result<HistoryReport> history(const HistoryOptions& o)
             err.find("couldn't find remote ref") != std::string::npos) {
             return Error{fmt::format("branch '{}' does not exist in {}", o.target.branch, redact(url))};
         }
-        return Error{fmt::format("git clone of {} failed: {}", redact(url), redact(first_problem(err)))};
+        return Error{fmt::format("git clone of {} failed: {}", redact(url), redact(gitops::first_problem(err)))};
     }
     HistoryReport rep;
     rep.repo = redact(url);
