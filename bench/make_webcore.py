@@ -22,9 +22,9 @@ out. The output is the same for the same arguments (fixed seed, fixed dates,
 fixed identities), whatever the environment: the git identity and dates come
 from the stream, not from the user's config or clock.
 
-Cost on a 2-core VM: ~40 s of CPU for 20,000 commits (28 MB packed), ~7 min
-for 200,000 (most of it fast-import deltifying the 2000-entry release
-directory tree of every commit).
+Cost on a 2-core VM: ~40 s of CPU for 20,000 commits (35 MB packed), ~6 min
+for 200,000 (315 MB); most of it is fast-import deltifying the 2000-entry
+release directory tree that every commit rewrites.
 
 Needs python3 and git only.
 """

@@ -29,7 +29,7 @@
 #                      source tree; never inside the source tree)
 #   KANON_BENCH_RUNS   measured runs per row (default 5; the first argument wins)
 #   KANON_BENCH_BIG    0 to skip the 10x-history repository (its generation
-#                      takes ~7 min of CPU, once; ~650 MB of cache with its
+#                      takes ~6 min of CPU, once; ~650 MB of cache with its
 #                      .rev copy)
 #   KANON_BENCH_BIG_NAIVE_RUNS  runs of the naive script on the big repository
 #                      (default 1, no warm-up: one run takes minutes; 0 skips)
