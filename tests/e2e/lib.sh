@@ -100,6 +100,7 @@ export GIT_TERMINAL_PROMPT=0
 export NO_COLOR=1 LC_ALL=C TZ=UTC
 # Ensure the empty HOME gets a config that newer git versions would otherwise nag about.
 git config --global init.defaultBranch main
+E2E_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$E2E_TMP"
 
 # --- assertions -----------------------------------------------------------
@@ -309,91 +310,32 @@ free_port() {
 # server) on a free port of 127.0.0.1, killed on exit. Sets GIT_HTTP_URL and
 # GIT_HTTP_PID. Pushes are allowed (REMOTE_USER is set). Each request is
 # appended to $E2E_TMP/http.log ("METHOD PATH?QUERY STATUS").
-start_git_http() {
-    local root="$1" port_file="$E2E_TMP/.http-port.$RANDOM"
+# _start_git_http_server LOG_NAME ROOT [USER:PASSWORD...]: starts
+# git_http_server.py, killed on exit; sets _HTTP_PID and _HTTP_URL.
+_start_git_http_server() {
+    local name="$1" root="$2" port_file="$E2E_TMP/.$1-port.$RANDOM"
+    shift 2
     local backend
     backend="$(git --exec-path)/git-http-backend"
     [[ -x "$backend" ]] || { echo "SKIP: git-http-backend not found" >&2; exit 77; }
-    python3 - "$root" "$backend" "$port_file" "$E2E_TMP/http.log" >>"$E2E_TMP/http.stderr" 2>&1 <<'PY' &
-import http.server, os, socketserver, subprocess, sys
-
-root, backend, port_file, log = sys.argv[1:5]
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def cgi(self):
-        path, _, query = self.path.partition("?")
-        data = self.body() if self.command == "POST" else b""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update({
-            "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": "e2e",
-            "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1",
-            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(len(data)),
-            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
-            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-            "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-        })
-        p = subprocess.run([backend], input=data, env=env, capture_output=True)
-        head, _, payload = p.stdout.partition(b"\r\n\r\n")
-        if not _:
-            head, _, payload = p.stdout.partition(b"\n\n")
-        status, headers = 200, []
-        for line in head.decode("latin-1").splitlines():
-            k, _, v = line.partition(":")
-            if k.lower() == "status":
-                status = int(v.split()[0])
-            elif k:
-                headers.append((k, v.strip()))
-        # Logged before answering: once the client has its answer, the log has the line.
-        with open(log, "a") as f:
-            f.write(f"{self.command} {self.path} {status}\n")
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = cgi
-
-    def log_message(self, *args):
-        pass
-
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-srv = Server(("127.0.0.1", 0), Handler)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-srv.serve_forever()
-PY
-    GIT_HTTP_PID=$!
-    on_exit "kill $GIT_HTTP_PID 2>/dev/null; wait $GIT_HTTP_PID 2>/dev/null"
+    python3 "$E2E_LIB_DIR/git_http_server.py" "$root" "$backend" "$port_file" \
+        "$E2E_TMP/$name.log" "$@" >>"$E2E_TMP/$name.stderr" 2>&1 &
+    _HTTP_PID=$!
+    on_exit "kill $_HTTP_PID 2>/dev/null; wait $_HTTP_PID 2>/dev/null"
     local i
     for ((i = 0; i < 100; i++)); do
         [[ -s "$port_file" ]] && break
-        kill -0 "$GIT_HTTP_PID" 2>/dev/null || { cat "$E2E_TMP/http.stderr" >&2; fail "git http server died"; }
+        kill -0 "$_HTTP_PID" 2>/dev/null || { cat "$E2E_TMP/$name.stderr" >&2; fail "git http server ($name) died"; }
         sleep 0.05
     done
-    [[ -s "$port_file" ]] || fail "git http server did not start"
+    [[ -s "$port_file" ]] || fail "git http server ($name) did not start"
+    _HTTP_URL="http://127.0.0.1:$(cat "$port_file")"
+}
+
+start_git_http() {
+    _start_git_http_server http "$1"
     # shellcheck disable=SC2034  # for the test that sources this file
-    GIT_HTTP_URL="http://127.0.0.1:$(cat "$port_file")"
+    GIT_HTTP_PID=$_HTTP_PID GIT_HTTP_URL=$_HTTP_URL
 }
 
 # --- helpers of the write-command tests (release, promote, history, ...) -----
@@ -449,106 +391,9 @@ install_hook() {
 }
 
 start_git_http_auth() {
-    local root="$1" port_file="$E2E_TMP/.http-auth-port.$RANDOM"
+    local root="$1"
     shift
-    local backend
-    backend="$(git --exec-path)/git-http-backend"
-    [[ -x "$backend" ]] || { echo "SKIP: git-http-backend not found" >&2; exit 77; }
-    python3 - "$root" "$backend" "$port_file" "$E2E_TMP/http-auth.log" "$@" >>"$E2E_TMP/http-auth.stderr" 2>&1 <<'PY' &
-import base64, http.server, os, socketserver, subprocess, sys
-
-root, backend, port_file, log = sys.argv[1:5]
-allowed = {tuple(p.split(":", 1)) for p in sys.argv[5:]}
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def log_line(self, status, user):
-        with open(log, "a") as f:
-            f.write(f"{self.command} {self.path} {status} {user}\n")
-
-    def cgi(self):
-        path, _, query = self.path.partition("?")
-        data = self.body() if self.command == "POST" else b""
-        user, password = "-", None
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Basic "):
-            try:
-                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
-            except Exception:
-                user, password = "?", None
-        if (user, password) not in allowed:
-            self.log_line(401, user)
-            self.send_response(401)
-            self.send_header("WWW-Authenticate", 'Basic realm="e2e"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update({
-            "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": user,
-            "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1",
-            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(len(data)),
-            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
-            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-            "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
-        })
-        p = subprocess.run([backend], input=data, env=env, capture_output=True)
-        head, _, payload = p.stdout.partition(b"\r\n\r\n")
-        if not _:
-            head, _, payload = p.stdout.partition(b"\n\n")
-        status, headers = 200, []
-        for line in head.decode("latin-1").splitlines():
-            k, _, v = line.partition(":")
-            if k.lower() == "status":
-                status = int(v.split()[0])
-            elif k:
-                headers.append((k, v.strip()))
-        self.log_line(status, user)
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = cgi
-
-    def log_message(self, *args):
-        pass
-
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-srv = Server(("127.0.0.1", 0), Handler)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-srv.serve_forever()
-PY
-    GIT_HTTP_AUTH_PID=$!
-    on_exit "kill $GIT_HTTP_AUTH_PID 2>/dev/null; wait $GIT_HTTP_AUTH_PID 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s "$port_file" ]] && break
-        kill -0 "$GIT_HTTP_AUTH_PID" 2>/dev/null || { cat "$E2E_TMP/http-auth.stderr" >&2; fail "git http server (auth) died"; }
-        sleep 0.05
-    done
-    [[ -s "$port_file" ]] || fail "git http server (auth) did not start"
+    _start_git_http_server http-auth "$root" "$@"
     # shellcheck disable=SC2034  # for the test that sources this file
-    GIT_HTTP_AUTH_URL="http://127.0.0.1:$(cat "$port_file")"
+    GIT_HTTP_AUTH_PID=$_HTTP_PID GIT_HTTP_AUTH_URL=$_HTTP_URL
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""git smart HTTP for the e2e tests: git http-backend behind a small threaded
+server on a free port of 127.0.0.1 (tests/e2e/lib.sh starts it).
+
+  git_http_server.py ROOT BACKEND PORT_FILE LOG [USER:PASSWORD...]
+
+Without USER:PASSWORD pairs every request is served as user "e2e" and LOG
+gets "METHOD PATH STATUS" per request; with them every request needs HTTP
+basic auth with one of the pairs (else 401) and LOG gets "METHOD PATH STATUS
+USER" (never a password). The port is written to PORT_FILE once listening.
+"""
+import base64, http.server, os, socketserver, subprocess, sys
+
+root, backend, port_file, log = sys.argv[1:5]
+allowed = {tuple(p.split(":", 1)) for p in sys.argv[5:]}
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def log_line(self, status, user):
+        with open(log, "a") as f:
+            f.write(f"{self.command} {self.path} {status}" + (f" {user}\n" if allowed else "\n"))
+
+    def cgi(self):
+        path, _, query = self.path.partition("?")
+        data = self.body() if self.command == "POST" else b""
+        user, password = "e2e", None
+        auth = self.headers.get("Authorization", "")
+        if allowed and auth.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            except Exception:
+                user, password = "?", None
+        if allowed and (user, password) not in allowed:
+            self.log_line(401, user)
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="e2e"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update({
+            "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": user,
+            "REMOTE_ADDR": "127.0.0.1", "GATEWAY_INTERFACE": "CGI/1.1",
+            "REQUEST_METHOD": self.command, "PATH_INFO": path, "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(data)),
+            "HTTP_CONTENT_ENCODING": self.headers.get("Content-Encoding", ""),
+            "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+            "HTTP_GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
+        })
+        p = subprocess.run([backend], input=data, env=env, capture_output=True)
+        head, _, payload = p.stdout.partition(b"\r\n\r\n")
+        if not _:
+            head, _, payload = p.stdout.partition(b"\n\n")
+        status, headers = 200, []
+        for line in head.decode("latin-1").splitlines():
+            k, _, v = line.partition(":")
+            if k.lower() == "status":
+                status = int(v.split()[0])
+            elif k:
+                headers.append((k, v.strip()))
+        self.log_line(status, user)
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = cgi
+
+    def log_message(self, *args):
+        pass
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+srv = Server(("127.0.0.1", 0), Handler)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
