@@ -1,0 +1,143 @@
+#include "verify/argocd/stream.hpp"
+
+namespace kanon::verify::argocd {
+
+using nlohmann::json;
+
+namespace {
+
+StreamMessage garbage(std::string_view payload)
+{
+    StreamMessage m;
+    m.kind = StreamMessage::garbage;
+    m.text = std::string(payload.substr(0, 200));
+    return m;
+}
+
+}  // namespace
+
+StreamMessage read_stream_message(std::string_view payload)
+{
+    json j = json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return garbage(payload);
+    }
+    StreamMessage m;
+    if (auto err = j.find("error"); err != j.end()) {
+        m.kind = StreamMessage::error;
+        if (err->is_object()) {
+            m.http_code = err->value("http_code", 0);
+            m.grpc_code = err->value("grpc_code", 0);
+            m.text = err->value("message", std::string{});
+        } else if (err->is_string()) {
+            m.grpc_code = j.value("code", 0);
+            m.text = err->get<std::string>();
+        }
+        return m;
+    }
+    auto result = j.find("result");
+    if (result == j.end() || !result->is_object()) {
+        return garbage(payload);
+    }
+    m.type = result->value("type", std::string{});
+    auto app = result->find("application");
+    if (app == result->end() || !app->is_object()) {
+        return garbage(payload);
+    }
+    m.application = std::move(*app);
+    return m;
+}
+
+StreamParser::StreamParser(Framing framing, std::size_t max_message) : m_framing(framing), m_max(max_message) {}
+
+std::vector<StreamMessage> StreamParser::feed(std::string_view bytes)
+{
+    std::vector<StreamMessage> out;
+    while (!bytes.empty()) {
+        auto nl = bytes.find('\n');
+        if (nl == std::string_view::npos) {
+            if (!m_overflow) {
+                m_buffer.append(bytes);
+            }
+            if (m_buffer.size() + m_data.size() > m_max) {
+                m_overflow = true;  // drop the rest of this line; report it when it ends
+                m_buffer.clear();
+            }
+            break;
+        }
+        if (m_overflow) {
+            m_overflow = false;
+            m_buffer.clear();
+            m_data.clear();
+            StreamMessage m = garbage("");
+            m.text = "a stream message larger than the limit was dropped";
+            out.push_back(std::move(m));
+        } else {
+            m_buffer.append(bytes.substr(0, nl));
+            std::string text = std::move(m_buffer);
+            m_buffer.clear();
+            line(text, out);
+        }
+        bytes.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
+std::vector<StreamMessage> StreamParser::finish()
+{
+    std::vector<StreamMessage> out;
+    if (!m_overflow && !m_buffer.empty()) {
+        std::string text = std::move(m_buffer);
+        m_buffer.clear();
+        line(text, out);
+    }
+    if (m_framing == Framing::sse && !m_data.empty()) {
+        std::string data = std::move(m_data);
+        m_data.clear();
+        dispatch(data, out);
+    }
+    return out;
+}
+
+void StreamParser::line(std::string_view text, std::vector<StreamMessage>& out)
+{
+    if (!text.empty() && text.back() == '\r') {
+        text.remove_suffix(1);
+    }
+    if (m_framing == Framing::ndjson) {
+        if (text.find_first_not_of(" \t") != std::string_view::npos) {
+            dispatch(text, out);
+        }
+        return;
+    }
+    if (text.empty()) {  // the end of an SSE message
+        if (!m_data.empty()) {
+            std::string data = std::move(m_data);
+            m_data.clear();
+            dispatch(data, out);
+        }
+        return;
+    }
+    if (text.front() == ':') {
+        out.push_back(StreamMessage{StreamMessage::keepalive});
+        return;
+    }
+    if (text.starts_with("data:")) {
+        text.remove_prefix(5);
+        if (!text.empty() && text.front() == ' ') {
+            text.remove_prefix(1);
+        }
+        if (!m_data.empty()) {
+            m_data += '\n';
+        }
+        m_data.append(text);
+    }
+    // Other SSE fields (event:, id:, retry:) carry nothing Argo CD uses.
+}
+
+void StreamParser::dispatch(std::string_view payload, std::vector<StreamMessage>& out)
+{
+    out.push_back(read_stream_message(payload));
+}
+
+}  // namespace kanon::verify::argocd

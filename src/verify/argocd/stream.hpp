@@ -1,0 +1,49 @@
+// The watch stream of /api/v1/stream/applications, parsed incrementally in
+// both framings (CONTRACT.md §2.3): NDJSON (one JSON object per line; an
+// error envelope may end the stream without a newline) and SSE (`data:`
+// lines, a blank line ending each message, `:` keepalives).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace kanon::verify::argocd {
+
+struct StreamMessage {
+    enum Kind { event, error, keepalive, garbage } kind = event;
+    std::string type;             // ADDED | MODIFIED | DELETED, for events
+    nlohmann::json application;   // for events
+    int http_code = 0;            // for errors
+    int grpc_code = 0;
+    std::string text;             // the error's message, or what could not be parsed (cut short)
+};
+
+class StreamParser {
+public:
+    enum class Framing { ndjson, sse };
+    explicit StreamParser(Framing framing, std::size_t max_message = std::size_t{16} << 20);
+
+    // Bytes as they arrive; returns the messages they complete.
+    std::vector<StreamMessage> feed(std::string_view bytes);
+    // The stream ended: whatever is left (an error envelope without a newline).
+    std::vector<StreamMessage> finish();
+
+private:
+    void line(std::string_view text, std::vector<StreamMessage>& out);
+    void dispatch(std::string_view payload, std::vector<StreamMessage>& out);
+
+    Framing m_framing;
+    std::size_t m_max;
+    std::string m_buffer;  // an incomplete line
+    std::string m_data;    // SSE: data lines of the current message
+    bool m_overflow = false;
+};
+
+// One message's JSON ({"result":…} or {"error":…}) as a StreamMessage.
+StreamMessage read_stream_message(std::string_view payload);
+
+}  // namespace kanon::verify::argocd

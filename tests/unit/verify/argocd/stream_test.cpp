@@ -1,0 +1,125 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "verify/argocd/stream.hpp"
+
+namespace kanon::verify::argocd {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::vector<StreamMessage> feed_in_pieces(StreamParser& p, const std::string& bytes, std::size_t piece)
+{
+    std::vector<StreamMessage> all;
+    for (std::size_t i = 0; i < bytes.size(); i += piece) {
+        for (auto& m : p.feed(std::string_view(bytes).substr(i, piece))) {
+            all.push_back(std::move(m));
+        }
+    }
+    for (auto& m : p.finish()) {
+        all.push_back(std::move(m));
+    }
+    return all;
+}
+
+std::vector<StreamMessage> without_keepalives(std::vector<StreamMessage> v)
+{
+    std::erase_if(v, [](const StreamMessage& m) { return m.kind == StreamMessage::keepalive; });
+    return v;
+}
+
+TEST(ArgoStream, NdjsonFixtureInAnyChunking)
+{
+    auto path = fs::path(KANON_SHARED_DIR) / "argocd" / "watch-stream.ndjson";
+    if (!fs::exists(path)) {
+        GTEST_SKIP() << "../shared/argocd is absent";
+    }
+    std::string bytes = slurp(path);
+    for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, bytes.size()}) {
+        StreamParser p(StreamParser::Framing::ndjson);
+        auto msgs = feed_in_pieces(p, bytes, piece);
+        ASSERT_EQ(msgs.size(), 10U) << "piece " << piece;
+        EXPECT_EQ(msgs[0].type, "ADDED");
+        EXPECT_EQ(msgs[9].type, "MODIFIED");
+        EXPECT_EQ(msgs[9].application["metadata"]["name"], "web-synestra-io-dev");
+    }
+}
+
+TEST(ArgoStream, SseFixture)
+{
+    auto path = fs::path(KANON_SHARED_DIR) / "argocd" / "watch-stream-sse.txt";
+    if (!fs::exists(path)) {
+        GTEST_SKIP() << "../shared/argocd is absent";
+    }
+    std::string bytes = slurp(path);
+    for (std::size_t piece : {std::size_t{1}, std::size_t{13}, bytes.size()}) {
+        StreamParser p(StreamParser::Framing::sse);
+        auto msgs = without_keepalives(feed_in_pieces(p, bytes, piece));
+        ASSERT_FALSE(msgs.empty());
+        for (const auto& m : msgs) {
+            EXPECT_EQ(m.kind, StreamMessage::event) << m.text;
+        }
+        EXPECT_EQ(msgs[0].type, "ADDED");
+    }
+}
+
+TEST(ArgoStream, ErrorEnvelopeWithoutNewlineEndsTheStream)
+{
+    StreamParser p(StreamParser::Framing::ndjson);
+    auto msgs = p.feed(
+        "{\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":{\"name\":\"a\"}}}}\n"
+        "{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"error reading from server: EOF\","
+        "\"http_status\":\"Service Unavailable\"}}");
+    ASSERT_EQ(msgs.size(), 1U);
+    auto end = p.finish();
+    ASSERT_EQ(end.size(), 1U);
+    EXPECT_EQ(end[0].kind, StreamMessage::error);
+    EXPECT_EQ(end[0].http_code, 503);
+    EXPECT_EQ(end[0].grpc_code, 14);
+    EXPECT_EQ(end[0].text, "error reading from server: EOF");
+}
+
+TEST(ArgoStream, SseErrorAndKeepalive)
+{
+    StreamParser p(StreamParser::Framing::sse);
+    auto msgs = p.feed(":\n\ndata: {\"error\":{\"grpc_code\":16,\"http_code\":401,\"message\":\"no session information\","
+                       "\"http_status\":\"Unauthorized\"}} \n\n");
+    ASSERT_EQ(msgs.size(), 2U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::keepalive);
+    EXPECT_EQ(msgs[1].kind, StreamMessage::error);
+    EXPECT_EQ(msgs[1].http_code, 401);
+}
+
+TEST(ArgoStream, UnaryErrorShapeAndGarbage)
+{
+    auto m = read_stream_message(R"({"error":"permission denied","code":7,"message":"permission denied"})");
+    EXPECT_EQ(m.kind, StreamMessage::error);
+    EXPECT_EQ(m.grpc_code, 7);
+    EXPECT_EQ(read_stream_message("<html>bad gateway</html>").kind, StreamMessage::garbage);
+    EXPECT_EQ(read_stream_message(R"({"result":{"type":"ADDED"}})").kind, StreamMessage::garbage);
+}
+
+TEST(ArgoStream, OversizedMessageIsDroppedNotBuffered)
+{
+    StreamParser p(StreamParser::Framing::ndjson, 64);
+    auto msgs = p.feed(std::string(100, 'x'));
+    EXPECT_TRUE(msgs.empty());
+    msgs = p.feed(std::string(100, 'y') + "\n{\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":{}}}}\n");
+    ASSERT_EQ(msgs.size(), 2U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::garbage);
+    EXPECT_EQ(msgs[1].kind, StreamMessage::event);
+}
+
+}  // namespace
+}  // namespace kanon::verify::argocd
