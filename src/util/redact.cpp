@@ -1,8 +1,39 @@
 #include "util/redact.hpp"
 
 #include <cstdlib>
+#include <mutex>
+#include <vector>
 
 namespace kanon {
+
+namespace {
+
+std::mutex g_secrets_mutex;
+std::vector<std::string>& registered()
+{
+    static std::vector<std::string> secrets;
+    return secrets;
+}
+
+void hide(std::string& out, std::string_view secret)
+{
+    if (secret.size() < 4) {
+        return;  // too short to tell from ordinary text
+    }
+    std::size_t pos = 0;
+    while ((pos = out.find(secret, pos)) != std::string::npos) {
+        out.replace(pos, secret.size(), "***");
+        pos += 3;
+    }
+}
+
+}  // namespace
+
+void register_secret(std::string secret)
+{
+    std::lock_guard lock(g_secrets_mutex);
+    registered().push_back(std::move(secret));
+}
 
 std::string redact_urls(std::string_view text)
 {
@@ -40,16 +71,13 @@ std::string redact(std::string_view text)
 {
     std::string out = redact_urls(text);
     for (const char* name : {"KANON_GIT_TOKEN", "CI_JOB_TOKEN", "ARGOCD_AUTH_TOKEN", "KANON_ARGOCD_TOKEN"}) {
-        const char* v = std::getenv(name);
-        if (v == nullptr || std::string_view(v).size() < 4) {
-            continue;  // too short to tell from ordinary text
+        if (const char* v = std::getenv(name)) {
+            hide(out, v);
         }
-        std::string_view secret(v);
-        std::size_t pos = 0;
-        while ((pos = out.find(secret, pos)) != std::string::npos) {
-            out.replace(pos, secret.size(), "***");
-            pos += 3;
-        }
+    }
+    std::lock_guard lock(g_secrets_mutex);
+    for (const auto& secret : registered()) {
+        hide(out, secret);
     }
     return out;
 }
