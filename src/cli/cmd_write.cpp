@@ -39,10 +39,14 @@ void add_write_flags(CLI::App& sub, WriteFlags& f)
     sub.add_option("--author", f.author, "commit author 'Name <email>' (default: GIT_AUTHOR_*, CI variables, git config)");
     sub.add_flag("--no-skip-ci", f.no_skip_ci, "leave [skip ci] out of the commit message (for CI path rules)");
     sub.add_option("--source-ref", f.w.source_ref, "the web-core commit the image was built from (a trailer)");
-    sub.add_option("--attempts", f.w.max_attempts, "pushes to try while the branch moves under us")
+    sub.add_option("--attempts", f.w.max_attempts,
+                   "at most this many pushes while the branch moves under us (0: no limit but --push-timeout)")
         ->capture_default_str()
-        ->check(CLI::Range(1, 100));
-    sub.add_option("--push-timeout", f.timeout_s, "seconds to keep retrying a push")->capture_default_str();
+        ->check(CLI::Range(0, 100000));
+    sub.add_option("--push-timeout", f.timeout_s,
+                   "seconds to keep retrying while the branch moves under us (no attempt starts later)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
 }
 
 Result<ops::WriteOptions> finish(const WriteFlags& f, const Context& ctx)

@@ -1,7 +1,5 @@
 #include "gitops/transaction.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <random>
@@ -10,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "gitops/git.hpp"
+#include "gitops/tree.hpp"
 #include "util/redact.hpp"
 
 namespace kanon::gitops {
@@ -33,82 +32,27 @@ std::string env(const char* name)
 
 GitCall in_repo(const Snapshot& snap, std::vector<std::string> args, std::string input = {})
 {
-    GitCall c;
-    c.git_dir = snap.dir();
-    c.args = std::move(args);
-    c.input = std::move(input);
-    return c;
+    return snap.call(std::move(args), std::move(input));
 }
 
-// The mode of each changed path at the tip (100644 for new files).
-Result<std::map<std::string, std::string>> modes_at(const Snapshot& snap, const Files& changes)
+// The changed files as blobs in the repository: path -> blob id.
+Result<std::map<std::string, std::string>> write_blobs(const Snapshot& snap, const Files& changes)
 {
-    std::vector<std::string> args = {"--literal-pathspecs", "ls-tree", "-z", "--full-tree", snap.commit(), "--"};
-    for (const auto& [path, _] : changes) {
-        args.push_back(path);
-    }
-    auto out = git(in_repo(snap, args));
-    if (!out) {
-        return out.take_error();
-    }
-    std::map<std::string, std::string> modes;
-    std::size_t pos = 0;
-    while (pos < out->size()) {
-        auto end = out->find('\0', pos);
-        std::string rec = out->substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-        pos = end == std::string::npos ? out->size() : end + 1;
-        auto tab = rec.find('\t');
-        if (tab != std::string::npos) {
-            modes[rec.substr(tab + 1)] = rec.substr(0, rec.find(' '));
-        }
-    }
-    return modes;
-}
-
-// Blobs, a temporary index from the tip's tree, a new tree, a commit.
-Result<std::string> write_commit(const Snapshot& snap, const Files& changes, const std::string& message,
-                                 const Identity& author)
-{
-    auto modes = modes_at(snap, changes);
-    if (!modes) {
-        return modes.take_error();
-    }
-    std::vector<std::string> update = {"update-index", "--add"};
+    std::map<std::string, std::string> blobs;
     for (const auto& [path, content] : changes) {
         auto blob = git(in_repo(snap, {"hash-object", "-w", "--stdin"}, content));
         if (!blob) {
             return blob.take_error();
         }
-        auto mode = modes->count(path) != 0 ? modes->at(path) : std::string("100644");
-        if (mode != "100644" && mode != "100755") {
-            return Error{fmt::format("{} is not a regular file at the tip (mode {})", path, mode)};
-        }
-        update.push_back("--cacheinfo");
-        update.push_back(fmt::format("{},{},{}", mode, trim(*blob), path));
+        blobs[path] = trim(*blob);
     }
-    std::string index = fmt::format("{}/kanon-index-{}", snap.dir(), ::getpid());
-    struct RemoveIndex {
-        std::string path;
-        ~RemoveIndex() { ::unlink(path.c_str()); }
-    } cleanup{index};
-    auto with_index = [&](std::vector<std::string> args) {
-        GitCall c = in_repo(snap, std::move(args));
-        c.env["GIT_INDEX_FILE"] = index;
-        return c;
-    };
-    // Trees only: a blobless clone has none of the other files' blobs and
-    // needs none of them (write-tree --missing-ok never fetches).
-    if (auto r = git(with_index({"read-tree", snap.commit()})); !r) {
-        return r.take_error();
-    }
-    if (auto r = git(with_index(update)); !r) {
-        return r.take_error();
-    }
-    auto tree = git(with_index({"write-tree", "--missing-ok"}));
-    if (!tree) {
-        return tree.take_error();
-    }
-    GitCall commit = in_repo(snap, {"commit-tree", trim(*tree), "-p", snap.commit(), "-F", "-"}, message);
+    return blobs;
+}
+
+Result<std::string> commit_tree(const Snapshot& snap, const std::string& tree, const std::string& message,
+                                const Identity& author)
+{
+    GitCall commit = in_repo(snap, {"commit-tree", tree, "-p", snap.commit(), "-F", "-"}, message);
     commit.env["GIT_AUTHOR_NAME"] = author.name;
     commit.env["GIT_AUTHOR_EMAIL"] = author.email;
     if (env("GIT_COMMITTER_NAME").empty()) {
@@ -134,13 +78,71 @@ Result<PushOutcome> push(const Snapshot& snap, const std::string& commit)
     return classify_push(r->exit_code, r->out, r->err);
 }
 
-std::chrono::milliseconds backoff(const TransactionOptions& o, int attempt, std::mt19937& rng)
+// What an attempt made of the files it read, kept for the next attempt.
+struct Edit {
+    std::map<std::string, std::string> read_ids;  // path -> blob id of each file read that exists
+    Files tip;                                    // their contents
+    Files changes;                                // the files that differ from the tip
+    std::string message;
+    std::map<std::string, std::string> blobs;     // the changes, written: path -> blob id
+};
+
+// The edit at the snapshot's tip. When the files the plan reads have the
+// same blob ids as when `previous` was made (the branch moved by other
+// files: the usual case with many writers), it is `previous` as it is —
+// apply() would make the same proposal from the same input — and `reused` is
+// set; otherwise their contents are fetched and the plan applied again.
+Result<Edit> edit_at(const Snapshot& snap, const Plan& plan, std::optional<Edit> previous, bool& reused)
 {
-    // Full jitter: uniform in [0, min(cap, base * 2^attempt)].
-    auto ceiling = o.backoff_base.count() << std::min(attempt, 16);
-    ceiling = std::min<long long>(ceiling, o.backoff_cap.count());
-    std::uniform_int_distribution<long long> pick(0, std::max<long long>(ceiling, 1));
-    return std::chrono::milliseconds(pick(rng));
+    auto entries = snap.find(plan.reads);
+    if (!entries) {
+        return entries.take_error();
+    }
+    std::map<std::string, std::string> ids;
+    for (const auto& e : *entries) {
+        ids[e.path] = e.oid;
+    }
+    if (previous && previous->read_ids == ids) {
+        reused = true;
+        return std::move(*previous);
+    }
+    auto tip = snap.read_entries(*entries);
+    if (!tip) {
+        return tip.take_error();
+    }
+    auto proposal = plan.apply(*tip);
+    if (!proposal) {
+        return proposal.take_error();
+    }
+    Edit e{std::move(ids), std::move(*tip), {}, std::move(proposal->message), {}};
+    for (auto& [path, content] : proposal->changes) {
+        auto it = e.tip.find(path);
+        if (it == e.tip.end() || it->second != content) {
+            e.changes[path] = std::move(content);
+        }
+    }
+    auto blobs = write_blobs(snap, e.changes);
+    if (!blobs) {
+        return blobs.take_error();
+    }
+    e.blobs = std::move(*blobs);
+    return e;
+}
+
+// The commit of an edit on the snapshot's tip; "" when it changes nothing.
+Result<std::string> make_commit(const Snapshot& snap, const Edit& edit, const Identity& author)
+{
+    if (edit.blobs.empty()) {
+        return std::string();
+    }
+    auto tree = edit_tree(snap.dir(), snap.commit(), edit.blobs);
+    if (!tree) {
+        return tree.take_error();
+    }
+    if (tree->tree == tree->base) {  // files it did not read, already so: no empty commit
+        return std::string();
+    }
+    return commit_tree(snap, tree->tree, edit.message, author);
 }
 
 std::string first_line(const std::string& s)
@@ -222,12 +224,29 @@ Identity default_identity()
     if (!env("GITHUB_ACTOR").empty()) {  // GitHub Actions
         return {env("GITHUB_ACTOR"), env("GITHUB_ACTOR") + "@users.noreply.github.com"};
     }
-    auto name = git_try({{"config", "user.name"}});
-    auto email = git_try({{"config", "user.email"}});
+    GitCall name_call;
+    name_call.args = {"config", "user.name"};
+    GitCall email_call;
+    email_call.args = {"config", "user.email"};
+    auto name = git_try(name_call);
+    auto email = git_try(email_call);
     if (name && email && name->exit_code == 0 && email->exit_code == 0) {
         return {trim(name->out), trim(email->out)};
     }
     return {"kanon", "kanon@localhost"};
+}
+
+std::optional<std::chrono::milliseconds> retry_wait(const TransactionOptions& opts, int attempts,
+                                                    std::chrono::milliseconds elapsed, std::mt19937& rng)
+{
+    if ((opts.max_attempts > 0 && attempts >= opts.max_attempts) || elapsed >= opts.deadline) {
+        return std::nullopt;
+    }
+    // Full jitter: uniform in [0, min(cap, base * 2^(attempts - 1))].
+    long long ceiling = opts.backoff_base.count() << std::clamp(attempts - 1, 0, 16);
+    ceiling = std::min<long long>(ceiling, opts.backoff_cap.count());
+    std::uniform_int_distribution<long long> pick(0, std::max<long long>(ceiling, 1));
+    return std::min(std::chrono::milliseconds(pick(rng)), opts.deadline - elapsed);
 }
 
 Result<TransactionResult> run_transaction(Snapshot snap_value, const TransactionOptions& opts, const Plan& plan)
@@ -245,34 +264,30 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     TransactionResult res;
     res.branch = snap->branch();
     res.repo = redact(snap->url());
+    std::optional<Edit> edit;
     for (int attempt = 1;; ++attempt) {
         res.attempts = attempt;
         res.base = snap->commit();
-        auto tip = snap->read(plan.reads);
-        if (!tip) {
-            return tip.take_error();
+        bool reused = false;
+        auto next = edit_at(*snap, plan, std::move(edit), reused);
+        if (!next) {
+            return next.take_error();
         }
-        res.tip = *tip;
-        auto proposal = plan.apply(*tip);
-        if (!proposal) {
-            return proposal.take_error();
+        edit = std::move(*next);
+        res.tip = edit->tip;
+        if (reused) {
+            say(fmt::format("the files it reads are unchanged at {}: the same edit, the same blobs",
+                            snap->commit().substr(0, 12)));
         }
-        Files changes;
-        for (auto& [path, content] : proposal->changes) {
-            auto it = tip->find(path);
-            if (it == tip->end() || it->second != content) {
-                changes[path] = content;
-            }
+        auto commit = make_commit(*snap, *edit, author);
+        if (!commit) {
+            return commit.take_error();
         }
-        if (changes.empty()) {
+        if (commit->empty()) {
             say(fmt::format("nothing to change at {}", snap->commit().substr(0, 12)));
             res.changed = false;
             res.commit.clear();
             return res;
-        }
-        auto commit = write_commit(*snap, changes, proposal->message, author);
-        if (!commit) {
-            return commit.take_error();
         }
         auto pushed = push(*snap, *commit);
         if (!pushed) {
@@ -283,7 +298,6 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                             attempt));
             res.changed = true;
             res.commit = *commit;
-            res.tip = *tip;
             return res;
         }
         if (pushed->verdict == PushVerdict::rejected) {
@@ -292,16 +306,18 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                          "nothing was changed; the server refused the commit (a hook, a protected branch, or "
                          "permissions)"};
         }
-        auto elapsed = Clock::now() - started;
-        if (attempt >= opts.max_attempts || elapsed >= opts.deadline) {
-            return Error{fmt::format("{} moved under every one of {} attempts in {}s; gave up without pushing",
-                                     res.branch, attempt,
-                                     std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()),
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+        auto wait = retry_wait(opts, attempt, elapsed, rng);
+        if (!wait) {
+            bool capped = opts.max_attempts > 0 && attempt >= opts.max_attempts;
+            return Error{fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing",
+                                     res.branch, attempt, std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(),
+                                     capped ? "the attempt limit" : fmt::format("the deadline is {}s",
+                                        std::chrono::duration_cast<std::chrono::seconds>(opts.deadline).count())),
                          ExitCode::failed, {}, "run the command again; nothing was changed"};
         }
-        auto wait = backoff(opts, attempt - 1, rng);
-        say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", res.branch, attempt, wait.count()));
-        std::this_thread::sleep_for(wait);
+        say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", res.branch, attempt, wait->count()));
+        std::this_thread::sleep_for(*wait);
         if (auto st = snap->refresh(); !st) {
             return st.take_error();
         }

@@ -1,15 +1,16 @@
 // A write to web-core as a transaction: fetch the tip, apply idempotent
-// edits, write a commit with plumbing (blobs, a temporary index, a tree,
-// commit-tree), push it. When the push is rejected because the branch moved,
-// fetch the new tip and apply the edits again from scratch; never force,
-// never overwrite another writer's commit. Edits that change nothing make no
-// commit.
+// edits, write a commit with plumbing (blobs, the trees on the changed paths
+// with mktree, commit-tree), push it. When the push is rejected because the
+// branch moved, fetch the new tip and try again, until the deadline; never
+// force, never overwrite another writer's commit. Edits that change nothing
+// make no commit.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,11 @@ struct Proposal {
 };
 
 // What a write does: which files it reads at the tip, and, given them, what
-// it changes. `apply` runs again on every attempt, against the new tip, so it
-// must depend on nothing but its input. An Error from it ends the
-// transaction (a refusal: nothing is pushed).
+// it changes. `apply` must depend on nothing but its input: after the branch
+// moved it runs again against the new tip when any file it reads changed
+// there (another blob id, or a file that appeared or went away); when none
+// did, its proposal, and the blobs already written for it, are used as they
+// are. An Error from it ends the transaction (a refusal: nothing is pushed).
 struct Plan {
     std::vector<std::string> reads;
     std::function<Result<Proposal>(const Files& tip)> apply;
@@ -40,7 +43,9 @@ struct Identity {
 
 struct TransactionOptions {
     std::optional<Identity> author;  // default: the git environment, CI variables, or kanon
-    int max_attempts = 10;
+    // Retries go on while the branch keeps moving, until `deadline` from the
+    // start (no attempt starts after it); max_attempts > 0 also caps them.
+    int max_attempts = 0;
     std::chrono::milliseconds deadline{std::chrono::seconds(120)};
     std::chrono::milliseconds backoff_base{std::chrono::milliseconds(100)};
     std::chrono::milliseconds backoff_cap{std::chrono::seconds(4)};
@@ -60,6 +65,13 @@ struct TransactionResult {
 // Runs the plan on `snap` (a fresh fetch of the target branch), refreshing
 // it as often as the branch moves.
 Result<TransactionResult> run_transaction(Snapshot snap, const TransactionOptions& opts, const Plan& plan);
+
+// How long to wait before the next attempt, after `attempts` attempts and
+// `elapsed` since the transaction started; nullopt when it must give up (the
+// deadline passed, or max_attempts were made). Capped exponential backoff
+// with full jitter, never reaching past the deadline.
+std::optional<std::chrono::milliseconds> retry_wait(const TransactionOptions& opts, int attempts,
+                                                    std::chrono::milliseconds elapsed, std::mt19937& rng);
 
 // The push outcome, classified from git's porcelain output and stderr.
 enum class PushVerdict { pushed, stale, rejected };

@@ -21,7 +21,7 @@ struct WriteOptions {
     std::optional<gitops::Identity> author;
     bool skip_ci = true;
     std::string source_ref;  // the web-core commit the image was built from, when known
-    int max_attempts = 10;
+    int max_attempts = 0;  // 0: retry until the deadline
     std::chrono::milliseconds deadline{std::chrono::seconds(120)};
     std::function<void(const std::string&)> progress;
 };

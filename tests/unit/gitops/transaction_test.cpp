@@ -1,7 +1,9 @@
 // How a push's outcome is read: which rejections mean "the branch moved,
-// try again" and which are final; identities; the askpass answer.
+// try again" and which are final; how long retries go on (the deadline, not
+// a count) and wait; identities; the askpass answer.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <sstream>
 
 #include "gitops/credentials.hpp"
@@ -55,6 +57,96 @@ TEST(ClassifyPush, ConnectionFailureIsFinal)
     auto o = classify_push(128, "", "fatal: unable to access 'http://127.0.0.1:9/x.git/': Failed to connect\n");
     EXPECT_EQ(o.verdict, PushVerdict::rejected);
     EXPECT_NE(o.message.find("Failed to connect"), std::string::npos);
+}
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Attempts made until retry_wait gives up, on a simulated clock where each
+// attempt takes `cost` and each wait is slept in full.
+struct Run {
+    int attempts = 0;
+    milliseconds elapsed{0};
+};
+Run retry_until_give_up(const TransactionOptions& o, milliseconds cost, std::mt19937& rng)
+{
+    Run r;
+    for (;;) {
+        ++r.attempts;
+        r.elapsed += cost;
+        auto wait = retry_wait(o, r.attempts, r.elapsed, rng);
+        if (!wait) {
+            return r;
+        }
+        EXPECT_GE(wait->count(), 0);
+        EXPECT_LE(r.elapsed + *wait, o.deadline) << "a wait reaching past the deadline";
+        r.elapsed += *wait;
+    }
+}
+
+TEST(RetryWait, TheDeadlineBoundsRetriesNotACount)
+{
+    // Writers racing for minutes on a busy branch: with the defaults (no
+    // attempt cap, 120 s) they keep trying until the deadline, far past the
+    // 10 attempts that used to give up after 18-44 s at N = 32.
+    TransactionOptions o;
+    EXPECT_EQ(o.max_attempts, 0);
+    std::mt19937 rng(7);
+    auto r = retry_until_give_up(o, milliseconds(1500), rng);
+    EXPECT_GT(r.attempts, 10);
+    EXPECT_GE(r.elapsed, o.deadline);
+    EXPECT_LE(r.elapsed, o.deadline + milliseconds(1500));  // the last attempt starts by the deadline
+    // A short deadline is short, whatever the attempts.
+    o.deadline = seconds(3);
+    auto quick = retry_until_give_up(o, milliseconds(200), rng);
+    EXPECT_GE(quick.elapsed, seconds(3));
+    EXPECT_LE(quick.elapsed, milliseconds(3200));
+}
+
+TEST(RetryWait, AttemptsStillCap)
+{
+    TransactionOptions o;
+    o.max_attempts = 3;
+    std::mt19937 rng(1);
+    EXPECT_TRUE(retry_wait(o, 1, milliseconds(0), rng));
+    EXPECT_TRUE(retry_wait(o, 2, milliseconds(0), rng));
+    EXPECT_FALSE(retry_wait(o, 3, milliseconds(0), rng));
+    EXPECT_EQ(retry_until_give_up(o, milliseconds(10), rng).attempts, 3);
+}
+
+TEST(RetryWait, NothingAfterTheDeadline)
+{
+    TransactionOptions o;
+    o.deadline = seconds(10);
+    std::mt19937 rng(2);
+    EXPECT_FALSE(retry_wait(o, 1, seconds(10), rng));
+    EXPECT_FALSE(retry_wait(o, 1, seconds(11), rng));
+    // Close to it, the wait ends at the deadline at the latest.
+    for (int i = 0; i < 100; ++i) {
+        auto w = retry_wait(o, 8, milliseconds(9990), rng);
+        ASSERT_TRUE(w);
+        EXPECT_LE(w->count(), 10);
+    }
+}
+
+TEST(RetryWait, CappedExponentialWithJitter)
+{
+    TransactionOptions o;  // 100 ms base, 4 s cap
+    std::mt19937 rng(3);
+    for (int attempts = 1; attempts <= 40; ++attempts) {
+        long long ceiling = std::min<long long>(100LL << std::min(attempts - 1, 16), 4000);
+        long long lo = ceiling;
+        long long hi = 0;
+        for (int i = 0; i < 200; ++i) {
+            auto w = retry_wait(o, attempts, milliseconds(0), rng);
+            ASSERT_TRUE(w);
+            lo = std::min<long long>(lo, w->count());
+            hi = std::max<long long>(hi, w->count());
+        }
+        EXPECT_LE(hi, ceiling) << attempts;
+        EXPECT_LT(lo, hi) << "no jitter at attempt " << attempts;
+        EXPECT_GT(hi, ceiling / 2) << attempts;
+    }
 }
 
 TEST(Identity, ParsesNameAndEmail)
