@@ -43,12 +43,25 @@ ProcessSpec spec_for(const GitCall& call)
     // Bounded network waits: a stalled HTTP transfer aborts after 60 s below
     // 1 KB/s; ssh never prompts and gives up connecting after 20 s. (Passed
     // as environment, so nothing is added to the argv users see in errors.)
-    if (std::getenv("GIT_CONFIG_COUNT") == nullptr) {
-        spec.env["GIT_CONFIG_COUNT"] = "2";
-        spec.env["GIT_CONFIG_KEY_0"] = "http.lowSpeedLimit";
-        spec.env["GIT_CONFIG_VALUE_0"] = "1000";
-        spec.env["GIT_CONFIG_KEY_1"] = "http.lowSpeedTime";
-        spec.env["GIT_CONFIG_VALUE_1"] = "60";
+    // The user's own GIT_CONFIG_* entries come first and are kept (their
+    // COUNT also means they chose their own network limits).
+    std::map<std::string, std::string> config;
+    int count = 0;
+    if (const char* user = std::getenv("GIT_CONFIG_COUNT"); user != nullptr) {
+        count = std::atoi(user);
+    } else {
+        config = {{"http.lowSpeedLimit", "1000"}, {"http.lowSpeedTime", "60"}};
+    }
+    for (const auto& [k, v] : call.config) {
+        config[k] = v;
+    }
+    for (const auto& [k, v] : config) {
+        spec.env[fmt::format("GIT_CONFIG_KEY_{}", count)] = k;
+        spec.env[fmt::format("GIT_CONFIG_VALUE_{}", count)] = v;
+        ++count;
+    }
+    if (!config.empty()) {
+        spec.env["GIT_CONFIG_COUNT"] = std::to_string(count);
     }
     if (std::getenv("GIT_SSH_COMMAND") == nullptr && std::getenv("GIT_SSH") == nullptr) {
         spec.env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=20";
@@ -137,6 +150,21 @@ std::string normalize_remote(const std::string& repo)
         return repo;
     }
     return "file://" + std::filesystem::absolute(repo).lexically_normal().string();
+}
+
+std::string without_userinfo(const std::string& url)
+{
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) {
+        return url;
+    }
+    auto host = scheme + 3;
+    auto path = url.find('/', host);
+    auto at = url.substr(host, path == std::string::npos ? std::string::npos : path - host).rfind('@');
+    if (at == std::string::npos) {
+        return url;
+    }
+    return url.substr(0, host) + url.substr(host + at + 1);
 }
 
 }  // namespace kanon::gitops

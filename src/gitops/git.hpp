@@ -18,6 +18,9 @@ struct GitCall {
     std::string git_dir;            // --git-dir, or empty
     std::string cwd;
     std::map<std::string, std::string> env;  // extra variables (e.g. GIT_INDEX_FILE)
+    // Configuration for this call, passed in the environment
+    // (GIT_CONFIG_COUNT/KEY/VALUE): never in the argv, never in a file.
+    std::map<std::string, std::string> config;
     std::chrono::milliseconds timeout{std::chrono::seconds(120)};
 };
 
@@ -38,5 +41,9 @@ std::string first_problem(const std::string& err);
 
 // A URL git can fetch from: plain paths become file:// URLs.
 std::string normalize_remote(const std::string& repo);
+
+// The URL without its userinfo ("https://user:pw@host/x" -> "https://host/x"):
+// what a kept clone stores in its config. Other URLs are returned as they are.
+std::string without_userinfo(const std::string& url);
 
 }  // namespace kanon::gitops

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
@@ -28,6 +28,22 @@ namespace {
 // two directories costs ~5 ms.
 constexpr std::size_t k_max_pathspecs = 64;
 
+// A kept clone is repacked when it holds more packs than this (git's
+// gc.autoPackLimit is 50; each run adds about two).
+constexpr std::size_t k_cache_pack_limit = 20;
+
+// FNV-1a, 64 bits: a cache directory's name must be the same for every
+// build of kanon (std::hash need not be).
+std::uint64_t fnv1a(std::string_view text)
+{
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (char c : text) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
 std::string trim(std::string s)
 {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
@@ -36,8 +52,8 @@ std::string trim(std::string s)
     return s;
 }
 
-// A git call, in the temporary repository when git_dir is given.
-GitCall call(std::vector<std::string> args, std::string git_dir = {}, std::string input = {})
+// A git call that needs no remote, in the repository when git_dir is given.
+GitCall local_call(std::vector<std::string> args, std::string git_dir = {}, std::string input = {})
 {
     GitCall c;
     c.args = std::move(args);
@@ -96,7 +112,7 @@ std::vector<std::string> pathspecs_for(const std::set<std::string>& wanted)
 
 Result<std::string> default_remote()
 {
-    auto out = git_try(call({"remote", "get-url", "origin"}));
+    auto out = git_try(local_call({"remote", "get-url", "origin"}));
     if (!out) {
         return out.take_error();
     }
@@ -106,9 +122,9 @@ Result<std::string> default_remote()
     }
     std::string url = trim(out->out);
     if (is_relative_path_url(url)) {
-        auto top = git_try(call({"rev-parse", "--show-toplevel"}));
+        auto top = git_try(local_call({"rev-parse", "--show-toplevel"}));
         if (top && top->exit_code != 0) {
-            top = git_try(call({"rev-parse", "--absolute-git-dir"}));  // a bare repository
+            top = git_try(local_call({"rev-parse", "--absolute-git-dir"}));  // a bare repository
         }
         if (top && top->exit_code == 0 && !trim(top->out).empty()) {
             url = (std::filesystem::path(trim(top->out)) / url).lexically_normal().string();
@@ -201,8 +217,10 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     if (!s.m_branch.empty()) {
         args.push_back("--branch=" + s.m_branch);
     }
-    args.insert(args.end(), {"--", s.m_url, s.m_dir});
-    auto cloned = git_try(call(args));
+    args.insert(args.end(), {"--", without_userinfo(s.m_url), s.m_dir});
+    GitCall clone = local_call(args);
+    clone.config = s.url_config();
+    auto cloned = git_try(clone);
     if (!cloned) {
         return cloned.take_error();
     }
@@ -225,7 +243,7 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     // sent the blobs along: nothing is missing, nothing to prefetch.
     s.m_partial = !contains(err, "filtering not recognized");
     if (s.m_branch.empty()) {
-        auto head = git_try(call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
+        auto head = git_try(local_call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
         if (!head) {
             return head.take_error();
         }
@@ -235,7 +253,7 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         }
         s.m_branch = ref.substr(11);
     }
-    auto commit = git_try(call({"rev-parse", "-q", "--verify", "refs/heads/" + s.m_branch + "^{commit}"}, s.m_dir));
+    auto commit = git_try(local_call({"rev-parse", "-q", "--verify", "refs/heads/" + s.m_branch + "^{commit}"}, s.m_dir));
     if (!commit) {
         return commit.take_error();
     }
@@ -260,8 +278,7 @@ Result<bool> Snapshot::open_cache(Snapshot& s, const std::string& cache_dir)
     if (ec) {
         return Error{fmt::format("cannot create the cache directory {}: {}", cache_dir, ec.message())};
     }
-    std::size_t h = std::hash<std::string>{}(s.m_url + "\n" + s.m_branch);
-    std::string name = fmt::format("{}/web-core-{:016x}", cache_dir, h);
+    std::string name = fmt::format("{}/web-core-{:016x}", cache_dir, fnv1a(without_userinfo(s.m_url) + "\n" + s.m_branch));
     s.m_lock_fd = ::open((name + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s.m_lock_fd < 0 || ::flock(s.m_lock_fd, LOCK_EX) != 0) {
         return Error{fmt::format("cannot lock the cache {}.lock: {}", name, std::strerror(errno))};
@@ -272,22 +289,61 @@ Result<bool> Snapshot::open_cache(Snapshot& s, const std::string& cache_dir)
         std::filesystem::remove_all(s.m_dir, ec);  // a clone interrupted half-way
         return false;
     }
-    auto url = git_try(call({"config", "--get", "remote.origin.url"}, s.m_dir));
-    if (!url || url->exit_code != 0 || trim(url->out) != s.m_url) {
+    auto url = git_try(local_call({"config", "--get", "remote.origin.url"}, s.m_dir));
+    if (!url || url->exit_code != 0 || trim(url->out) != without_userinfo(s.m_url)) {
         std::filesystem::remove_all(s.m_dir, ec);
         return false;
     }
     if (s.m_branch.empty()) {  // the default branch the clone was made from
-        auto head = git_try(call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
+        auto head = git_try(local_call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
         if (!head || head->exit_code != 0 || trim(head->out).rfind("refs/heads/", 0) != 0) {
             std::filesystem::remove_all(s.m_dir, ec);
             return false;
         }
         s.m_branch = trim(head->out).substr(11);
     }
-    auto filter = git_try(call({"config", "--get", "remote.origin.partialclonefilter"}, s.m_dir));
+    auto filter = git_try(local_call({"config", "--get", "remote.origin.partialclonefilter"}, s.m_dir));
     s.m_partial = filter && filter->exit_code == 0;
+    s.compact();
     return true;
+}
+
+// Every run adds packs to a kept clone (the tip's fetch, the blobs' fetch;
+// fetches run with --no-auto-maintenance) and a few loose objects; hundreds
+// of packs make every later git call slower (258 packs: 456 ms a promotion
+// against 314). Past k_cache_pack_limit they become one again, as `git gc
+// --auto` would with gc.autoPackLimit, under the cache's lock. A failed
+// repack leaves the old packs in place, so it is not an error.
+void Snapshot::compact() const
+{
+    std::size_t packs = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(m_dir + "/objects/pack", ec), end; !ec && it != end;
+         it.increment(ec)) {
+        packs += it->path().extension() == ".pack" ? 1 : 0;
+    }
+    if (packs <= k_cache_pack_limit) {
+        return;
+    }
+    // -a -d: one pack (and one of the objects from the promisor remote) for
+    // all; no bitmap, which a shallow partial clone cannot use.
+    (void)git_try(call({"repack", "-a", "-d", "-q", "--no-write-bitmap-index"}));
+}
+
+std::map<std::string, std::string> Snapshot::url_config() const
+{
+    std::string stored = without_userinfo(m_url);
+    if (stored == m_url) {
+        return {};
+    }
+    return {{"url." + m_url + ".insteadOf", stored}};
+}
+
+GitCall Snapshot::call(std::vector<std::string> args, std::string input) const
+{
+    GitCall c = local_call(std::move(args), m_dir, std::move(input));
+    c.config = url_config();
+    return c;
 }
 
 Status Snapshot::refresh()
@@ -299,7 +355,7 @@ Status Snapshot::refresh()
         args.emplace_back("--filter=blob:none");
     }
     args.insert(args.end(), {"origin", "+" + ref + ":" + ref});
-    auto r = git_try(call(args, m_dir));
+    auto r = git_try(call(args));
     if (!r) {
         return r.take_error();
     }
@@ -310,7 +366,7 @@ Status Snapshot::refresh()
         }
         return Error{fmt::format("git fetch of {} failed: {}", redact(m_url), redact(first_problem(err)))};
     }
-    auto commit = git(call({"rev-parse", "--verify", ref + "^{commit}"}, m_dir));
+    auto commit = git(local_call({"rev-parse", "--verify", ref + "^{commit}"}, m_dir));
     if (!commit) {
         return commit.take_error();
     }
@@ -322,7 +378,7 @@ Result<std::vector<TreeEntry>> Snapshot::list(const std::vector<std::string>& di
 {
     std::vector<std::string> args = {"--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", m_commit, "--"};
     args.insert(args.end(), dirs.begin(), dirs.end());
-    auto out = git(call(args, m_dir));
+    auto out = git(local_call(args, m_dir));
     if (!out) {
         return out.take_error();
     }
@@ -361,31 +417,39 @@ Status Snapshot::prefetch(const std::vector<std::string>& oids) const
     }
     auto r = git(call({"-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
                        "--no-auto-maintenance", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"},
-                      m_dir, missing));
+                      missing));
     if (!r) {
         return r.take_error();
     }
     return ok_status();
 }
 
-Result<std::map<std::string, std::string>> Snapshot::read(const std::vector<std::string>& paths) const
+Result<std::vector<TreeEntry>> Snapshot::find(const std::vector<std::string>& paths) const
 {
     std::set<std::string> wanted(paths.begin(), paths.end());
-    std::map<std::string, std::string> none;
+    std::vector<TreeEntry> hits;
     if (wanted.empty()) {
-        return none;
+        return hits;
     }
     auto listed = list(pathspecs_for(wanted));
     if (!listed) {
         return listed.take_error();
     }
-    std::vector<TreeEntry> hits;
     for (auto& e : *listed) {
         if (wanted.count(e.path) != 0) {
             hits.push_back(std::move(e));
         }
     }
-    return read_entries(hits);
+    return hits;
+}
+
+Result<std::map<std::string, std::string>> Snapshot::read(const std::vector<std::string>& paths) const
+{
+    auto hits = find(paths);
+    if (!hits) {
+        return hits.take_error();
+    }
+    return read_entries(*hits);
 }
 
 Result<std::map<std::string, std::string>> Snapshot::read_entries(const std::vector<TreeEntry>& entries) const
@@ -410,7 +474,7 @@ Result<std::map<std::string, std::string>> Snapshot::read_entries(const std::vec
         input += o + "\n";
     }
     // --buffer: one write per pipe buffer, not one flush per object.
-    auto out = git(call({"cat-file", "--batch", "--buffer"}, m_dir, input));
+    auto out = git(local_call({"cat-file", "--batch", "--buffer"}, m_dir, input));
     if (!out) {
         return out.take_error();
     }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "gitops/git.hpp"
 #include "util/error.hpp"
 
 namespace kanon::gitops {
@@ -41,12 +42,20 @@ public:
     [[nodiscard]] const std::string& commit() const { return m_commit; }
     [[nodiscard]] const std::string& dir() const { return m_dir; }  // the bare repository
 
+    // A git call in this snapshot's repository. A password in the URL
+    // reaches git through the environment (url.<URL>.insteadOf), so the
+    // repository's config holds the URL without it.
+    [[nodiscard]] GitCall call(std::vector<std::string> args, std::string input = {}) const;
+
     // Fetches the branch's current tip into the same repository (depth 1,
     // incremental) and makes it this snapshot's commit.
     Status refresh();
 
     // Files (blobs) under the given directories at the tip.
     Result<std::vector<TreeEntry>> list(const std::vector<std::string>& dirs) const;
+    // The given files (blobs) at the tip, with their ids: one ls-tree, no
+    // blob fetched. A file absent at the tip is not listed.
+    Result<std::vector<TreeEntry>> find(const std::vector<std::string>& paths) const;
     // Contents of the given files; a file absent at the tip is absent from the map.
     Result<std::map<std::string, std::string>> read(const std::vector<std::string>& paths) const;
     // Contents of files already listed (by list()), keyed by path: no second listing.
@@ -55,6 +64,8 @@ public:
 private:
     Snapshot() = default;
     static Result<bool> open_cache(Snapshot& s, const std::string& cache_dir);
+    [[nodiscard]] std::map<std::string, std::string> url_config() const;
+    void compact() const;
     Status prefetch(const std::vector<std::string>& oids) const;
     void remove();
 
