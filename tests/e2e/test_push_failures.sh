@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # End-to-end tests of writes that cannot push: a server hook that declines
 # (exit 1 at once with the server's words, one push attempt, nothing changed),
-# a branch that moves during the push (one retry, the other commit kept), a
-# branch that moves on every attempt (--attempts bounds it), a host where
+# a branch that moves during the push (one retry, reusing the edit when our
+# file did not change and re-applying it when it did; the other commit kept),
+# a branch that moves on every attempt (the deadline bounds it, or
+# --attempts), a host where
 # nothing listens (exit 1, fast), HTTP basic auth answered by kanon itself as
 # GIT_ASKPASS with KANON_GIT_TOKEN / CI_JOB_TOKEN, and secrets (a token, a
 # password in a URL) that must never be printed, on success or failure, with
@@ -27,8 +29,9 @@ declining_hook() {
 
 # A pre-receive hook that, on its first N runs, commits to the branch itself
 # (someone else's release landing while our push is in flight) and accepts,
-# so that our ref update fails as stale; later runs just accept.
-moving_hook() {  # REPO COUNT_FILE N
+# so that our ref update fails as stale; later runs just accept. Its commit
+# rewrites APP's dev release (default app2) with another repository and tag.
+moving_hook() {  # REPO COUNT_FILE N [APP]
     cat <<EOF
 #!/bin/bash
 echo run >>"$2"
@@ -39,9 +42,9 @@ export GIT_COMMITTER_NAME=Other GIT_COMMITTER_EMAIL=other@e2e.invalid
 g() { git --git-dir="$1" "\$@"; }
 tip=\$(g rev-parse refs/heads/main)
 n=\$(wc -l <"$2")
-blob=\$(printf 'image:\n  repository: registry.example.com/web/web-app2\n  tag: "9.0.%s"\n' "\$n" | g hash-object -w --stdin)
+blob=\$(printf 'image:\n  repository: registry.example.com/web/web-${4:-app2}-other\n  tag: "9.0.%s"\n' "\$n" | g hash-object -w --stdin)
 g read-tree "\$tip"
-g update-index --cacheinfo "100644,\$blob,deploy/env/release-dev/app2.yaml"
+g update-index --cacheinfo "100644,\$blob,deploy/env/release-dev/${4:-app2}.yaml"
 c=\$(echo "someone else's release \$n" | g commit-tree "\$(g write-tree)" -p "\$tip")
 rm -f "\$GIT_INDEX_FILE"
 g update-ref refs/heads/main "\$c" "\$tip"
@@ -89,6 +92,9 @@ moved_once() {  # NAME URL REPO
     collect
     expect_json "$OUT_FILE" 'd["changed"] is True and d["attempts"] == 2'
     expect_contains "$ERR" "main moved while pushing (attempt 1)"
+    # The other commit changed app2 only: app1's file has the same blob, so
+    # the retry reuses the edit and its blob (no re-read, no re-apply).
+    expect_contains "$ERR" "the files it reads are unchanged at"
     expect_eq "$(hook_runs "$count")" 2 "hook runs"
     c="$(json_get "$OUT_FILE" 'd["commit"]')"
     expect_eq "$c" "$(branch_tip "$repo" main)" "the JSON commit is the tip"
@@ -100,6 +106,42 @@ moved_once() {  # NAME URL REPO
     expect_eq "$(git --git-dir="$repo" diff-tree --no-commit-id --name-only -r "$c")" deploy/env/release-dev/app1.yaml "files of our commit"
     rm -f "$repo/hooks/pre-receive"
 
+    step "[$name] the branch moves by a change to the file we edit: the retry re-reads it and keeps that change"
+    count="$E2E_TMP/moved-same-$1.count"
+    install_hook "$repo" pre-receive "$(moving_hook "$repo" "$count" 1 app1)"
+    tip="$(branch_tip "$repo" main)" n="$(commit_count "$repo" main)"
+    expect_exit 0 "$KANON" -v -o json release app1 --tag 1.6.1 --repo "$url"
+    collect
+    expect_json "$OUT_FILE" 'd["changed"] is True and d["attempts"] == 2 and d["previous_tag"] == "9.0.1"'
+    expect_not_contains "$ERR" "the files it reads are unchanged" "stderr of a retry whose file changed"
+    c="$(json_get "$OUT_FILE" 'd["commit"]')"
+    expect_eq "$c" "$(branch_tip "$repo" main)" "the JSON commit is the tip"
+    expect_commit_count "$repo" main $((n + 2))
+    expect_eq "$(git --git-dir="$repo" rev-parse "$c^^")" "$tip" "the base"
+    expect_eq "$(git --git-dir="$repo" log -1 --format=%s "$c^")" "someone else's release 1" "the other commit, under ours"
+    expect_file_line "$repo" main deploy/env/release-dev/app1.yaml '  repository: registry.example.com/web/web-app1-other'
+    expect_file_line "$repo" main deploy/env/release-dev/app1.yaml '  tag: "1.6.1"'
+    rm -f "$repo/hooks/pre-receive"
+
+    step "[$name] the branch moves on every attempt: the deadline (--push-timeout 3) bounds it, not a count"
+    count="$E2E_TMP/moved-deadline-$1.count"
+    install_hook "$repo" pre-receive "$(moving_hook "$repo" "$count" 1000)"
+    n="$(commit_count "$repo" main)"
+    local t0 took runs
+    t0="$(date +%s%N)"
+    expect_exit 1 "$KANON" -v release app1 --tag 1.6.2 --push-timeout 3 --repo "$url"
+    took=$((($(date +%s%N) - t0) / 1000000))
+    collect
+    runs="$(hook_runs "$count")"
+    echo "[$name] gave up after $runs attempts in $took ms" >&2
+    expect_contains "$ERR" "moved under every one of $runs attempts"
+    expect_contains "$ERR" "the deadline is 3s"
+    ((took >= 3000 && took < 12000)) || fail "--push-timeout 3 gave up after $took ms"
+    ((runs >= 3)) || fail "only $runs attempts in 3 s"
+    expect_commit_count "$repo" main $((n + runs))  # the others', not ours
+    expect_file_line "$repo" main deploy/env/release-dev/app1.yaml '  tag: "1.6.1"'
+    rm -f "$repo/hooks/pre-receive"
+
     step "[$name] the branch moves on every attempt: --attempts 3 bounds it, exit 1, ours never lands"
     count="$E2E_TMP/moved-always-$1.count"
     install_hook "$repo" pre-receive "$(moving_hook "$repo" "$count" 1000)"
@@ -109,7 +151,7 @@ moved_once() {  # NAME URL REPO
     expect_contains "$ERR" "moved under every one of 3 attempts"
     expect_eq "$(hook_runs "$count")" 3 "push attempts"
     expect_commit_count "$repo" main $((n + 3))  # the three others, not ours
-    expect_file_line "$repo" main deploy/env/release-dev/app1.yaml '  tag: "1.6.0"'
+    expect_file_line "$repo" main deploy/env/release-dev/app1.yaml '  tag: "1.6.1"'
     rm -f "$repo/hooks/pre-receive"
 }
 
@@ -178,6 +220,22 @@ collect
 (($(date +%s) - t0 < 20)) || fail "a wrong token took $(($(date +%s) - t0)) s"
 expect_contains "$ERR" "kanon: error:"
 expect_eq "$(branch_tip "$auth_repo" main)" "$tip" "tip after a wrong token"
+
+step "auth: a password in the URL with --cache-dir: the write lands, the kept clone holds no password"
+auth_cache="$E2E_TMP/auth-cache"
+for tag in 2.2.0 2.2.1; do
+    expect_exit 0 "$KANON" -v -o json release app1 --tag "$tag" --repo "http://e2e-bot:$token@${GIT_HTTP_AUTH_URL#http://}/auth.git" \
+        --cache-dir "$auth_cache" </dev/null
+    collect
+    expect_json "$OUT_FILE" 'd["changed"] is True'
+    expect_file_line "$auth_repo" main deploy/env/release-dev/app1.yaml "  tag: \"$tag\""
+done
+auth_clone=("$auth_cache"/web-core-*.git)
+expect_eq "${#auth_clone[@]}" 1 "clones in the cache (the second run reused it)"
+expect_eq "$(git --git-dir="${auth_clone[0]}" config remote.origin.url)" "$GIT_HTTP_AUTH_URL/auth.git" "the kept clone's URL"
+if grep -r -l -e "$token" "$auth_cache" >&2; then
+    fail "the password of the URL is in the cache (files above)"
+fi
 
 # --- secrets are never printed ----------------------------------------------------
 step "secrets: a token in KANON_GIT_TOKEN and a password in the URL, on success and on every failure"

@@ -380,4 +380,39 @@ expect_exit 0 "$KANON" -o json promote app1 --repo "$file_repo" --cache-dir "$ca
 expect_json "$OUT_FILE" 'd["changed"] is True and d["tag"] == "8.0.0"'
 expect_eq "$(json_get "$OUT_FILE" 'd["commit"]')" "$(branch_tip "$file_repo" main)" "commit of a cached run"
 
+step "--cache-dir keeps its packs bounded: past 20 packs it repacks, and the clone keeps working"
+# Every cached run adds one or two packs (the tip's fetch and the blob fetch,
+# kept as promisor packs in a blobless clone, however small); without a
+# repack 26 runs leave 26 or more.
+pack_repo="$srv/web-core-packs.git"
+make_webcore "$pack_repo" 3
+git --git-dir="$pack_repo" config uploadpack.allowFilter true
+pack_cache="$E2E_TMP/pack-cache"
+packs_seen=()
+for ((i = 1; i <= 26; i++)); do
+    expect_exit 0 "$KANON" -o json release "app$((i % 3 + 1))" --tag "9.0.$i" --repo "file://$pack_repo" \
+        --cache-dir "$pack_cache"
+    expect_json "$OUT_FILE" 'd["changed"] is True'
+    packs_seen+=("$(find "$pack_cache" -path '*/objects/pack/*.pack' | wc -l)")
+done
+echo "packs in the cache after each run: ${packs_seen[*]}" >&2
+most=0 dropped=0 prev=0
+for p in "${packs_seen[@]}"; do
+    ((p > most)) && most="$p"
+    ((p < prev)) && dropped=1
+    prev="$p"
+done
+((most <= 23)) || fail "the cache grew to $most packs (limit 20, ~2 a run)"
+((dropped == 1)) || fail "the cache was never repacked: ${packs_seen[*]} packs"
+pack_clone=("$pack_cache"/web-core-*.git)
+git --git-dir="${pack_clone[0]}" fsck --connectivity-only --no-progress >/dev/null 2>"$E2E_TMP/fsck.err" ||
+    { cat "$E2E_TMP/fsck.err" >&2; fail "the repacked cache does not pass git fsck"; }
+for ((i = 24; i <= 26; i++)); do
+    expect_file_line "$pack_repo" main "deploy/env/release-dev/app$((i % 3 + 1)).yaml" "  tag: \"9.0.$i\""
+done
+expect_commit_count "$pack_repo" main $(($(git --git-dir="$pack_repo" rev-list --count main~26) + 26))
+expect_exit 0 "$KANON" -o json promote app2 --repo "file://$pack_repo" --cache-dir "$pack_cache"
+expect_json "$OUT_FILE" 'd["changed"] is True and d["tag"] == "9.0.25"'
+expect_file_line "$pack_repo" main deploy/env/release-prod/app2.yaml '  tag: "9.0.25"'
+
 echo "PASS: $E2E_NAME" >&2
