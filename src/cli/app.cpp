@@ -26,6 +26,8 @@ const std::vector<Command>& commands()
         {"rollback", "put a stage back on a tag it ran before", define_rollback},
         {"freeze", "hold a stage: release, promote and rollback into it refuse until unfrozen", define_freeze},
         {"unfreeze", "lift a stage's hold", define_unfreeze},
+        {"wait", "wait until a stage runs a revision, Synced and Healthy in Argo CD (never the previous one)", define_wait},
+        {"sync", "start an Argo CD sync of a stage (waiting out a running operation), optionally wait", define_sync},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
     };

@@ -13,22 +13,6 @@
 namespace kanon::ops {
 namespace {
 
-Result<canon::Config> config_at_tip(const gitops::Snapshot& snap, const std::string& explicit_path)
-{
-    if (!explicit_path.empty()) {
-        return canon::load_config("", explicit_path);
-    }
-    auto files = snap.read({"kanon.yaml"});
-    if (!files) {
-        return files.take_error();
-    }
-    auto it = files->find("kanon.yaml");
-    if (it == files->end()) {
-        return canon::Config{};
-    }
-    return canon::parse_config(it->second, "kanon.yaml");
-}
-
 // The release keys of a Config, parsed once (not once per file).
 struct ReleaseKeys {
     Result<yaml::Path> repository;
@@ -75,6 +59,22 @@ StageRelease read_release(const ReleaseKeys& keys, const std::string& file, cons
 }
 
 }  // namespace
+
+Result<canon::Config> config_at_tip(const gitops::Snapshot& snap, const std::string& explicit_path)
+{
+    if (!explicit_path.empty()) {
+        return canon::load_config("", explicit_path);
+    }
+    auto files = snap.read({"kanon.yaml"});
+    if (!files) {
+        return files.take_error();
+    }
+    auto it = files->find("kanon.yaml");
+    if (it == files->end()) {
+        return canon::Config{};
+    }
+    return canon::parse_config(it->second, "kanon.yaml");
+}
 
 std::vector<std::string> release_dirs(const canon::Config& c)
 {

@@ -34,6 +34,10 @@ struct StatusReport {
     std::vector<AppStatus> apps;
 };
 
+// kanon.yaml: `explicit_path` when given, else the one at the snapshot's tip,
+// else the canon's defaults.
+Result<canon::Config> config_at_tip(const gitops::Snapshot& snap, const std::string& explicit_path);
+
 struct StatusOptions {
     gitops::Target target;
     std::vector<std::string> apps;  // empty: every app

@@ -1,0 +1,468 @@
+#include "verify/argocd/wait.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace kanon::verify::argocd {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// What the watch and refresh threads hand to the loop.
+struct Item {
+    enum Kind { state, note, stream_ended, refresh_failed } kind = note;
+    std::string source;
+    nlohmann::json body;
+    std::string text;
+};
+
+class Inbox {
+public:
+    void push(Item item)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_items.push_back(std::move(item));
+        }
+        m_cv.notify_one();
+    }
+    // The next item, or nothing once `until` has passed.
+    std::optional<Item> pop(Clock::time_point until)
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait_until(lock, until, [&] { return !m_items.empty(); });
+        if (m_items.empty()) {
+            return std::nullopt;
+        }
+        Item item = std::move(m_items.front());
+        m_items.pop_front();
+        return item;
+    }
+    void wake() { m_cv.notify_all(); }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<Item> m_items;
+};
+
+// Sleeps up to `d`, returning early when `stop` is set.
+void nap(milliseconds d, const std::atomic<bool>& stop)
+{
+    auto until = Clock::now() + d;
+    while (!stop.load() && Clock::now() < until) {
+        std::this_thread::sleep_for(std::min<milliseconds>(milliseconds(50), std::chrono::duration_cast<milliseconds>(until - Clock::now())));
+    }
+}
+
+class Waiter {
+public:
+    Waiter(const Client& client, const WaitOptions& options)
+        : m_client(client), m_opts(options), m_start(Clock::now()), m_deadline(m_start + options.timeout)
+    {
+    }
+    ~Waiter() { shut_down(); }
+    Waiter(const Waiter&) = delete;
+    Waiter& operator=(const Waiter&) = delete;
+
+    WaitResult run();
+
+private:
+    bool stopping() const { return m_stop.load() || (m_opts.interrupted && m_opts.interrupted()); }
+    milliseconds since_start() const { return std::chrono::duration_cast<milliseconds>(Clock::now() - m_start); }
+    void step(const std::string& source, const std::string& state, const std::string& verdict, const std::string& reason);
+    void note(const std::string& text) { step("note", "", "", text); }
+
+    std::optional<WaitResult> observe(const nlohmann::json& body, const std::string& source);
+    std::optional<WaitResult> act(const Application& app, const Decision& d);
+    std::optional<WaitResult> get_and_observe(const std::string& source);
+    std::optional<WaitResult> fatal(const Reply& reply, const std::string& what);
+    std::optional<WaitResult> trigger_sync(const Application& app);
+    void start_refresh();
+    void start_watch();
+    void watch_loop();
+    WaitResult finish(WaitOutcome outcome, std::string reason);
+    void shut_down();
+
+    const Client& m_client;
+    const WaitOptions& m_opts;
+    Clock::time_point m_start;
+    Clock::time_point m_deadline;
+    WaitResult m_result;
+    Inbox m_inbox;
+    std::atomic<bool> m_stop{false};
+    std::atomic<std::uint64_t> m_last_rv{0};
+    std::thread m_watch;
+    std::thread m_refresh;
+    std::atomic<bool> m_refresh_busy{false};
+
+    Decision m_decision;
+    std::string m_last_state;
+    std::string m_last_verdict;
+    std::optional<Clock::time_point> m_degraded_since;
+    std::optional<Clock::time_point> m_settle_due;
+    std::optional<Time> m_settle_started_at;
+    Clock::time_point m_next_poll;
+    Clock::time_point m_next_refresh;
+    milliseconds m_refresh_backoff{0};
+    std::string m_synced_for;  // the revision we already asked to sync
+};
+
+void Waiter::step(const std::string& source, const std::string& state, const std::string& verdict,
+                  const std::string& reason)
+{
+    WaitStep s{since_start(), source, state, verdict, reason};
+    m_result.steps.push_back(s);
+    if (m_opts.on_step) {
+        m_opts.on_step(s);
+    }
+}
+
+WaitResult Waiter::finish(WaitOutcome outcome, std::string reason)
+{
+    shut_down();
+    m_result.outcome = outcome;
+    m_result.reason = std::move(reason);
+    m_result.elapsed = since_start();
+    return std::move(m_result);
+}
+
+void Waiter::shut_down()
+{
+    m_stop.store(true);
+    m_inbox.wake();
+    if (m_watch.joinable()) {
+        m_watch.join();
+    }
+    if (m_refresh.joinable()) {
+        m_refresh.join();
+    }
+}
+
+std::optional<WaitResult> Waiter::fatal(const Reply& reply, const std::string& what)
+{
+    m_result.error = reply_error(reply, what, m_opts.app, m_opts.project);
+    return finish(WaitOutcome::error, m_result.error->message);
+}
+
+std::optional<WaitResult> Waiter::observe(const nlohmann::json& body, const std::string& source)
+{
+    auto app = read_application(body, m_opts.repo_url);
+    if (!app.ok()) {
+        note(fmt::format("ignored a {} answer: {}", source, app.error().message));
+        return std::nullopt;
+    }
+    // Stream events can repeat or arrive after a fresher GET: keep the newest.
+    if (app->resource_version != 0 && app->resource_version < m_last_rv.load()) {
+        return std::nullopt;
+    }
+    if (source == "watch" && app->resource_version != 0 && app->resource_version == m_last_rv.load()) {
+        return std::nullopt;
+    }
+    m_last_rv.store(std::max(m_last_rv.load(), app->resource_version));
+    m_decision = decide(*app, m_opts.expect);
+    std::string state = summarize(*app);
+    std::string verdict = verdict_name(m_decision.verdict);
+    if (state != m_last_state || verdict != m_last_verdict) {
+        step(source, state, verdict, m_decision.reason);
+        m_last_state = state;
+        m_last_verdict = verdict;
+    }
+    m_result.last = *app;
+    return act(*app, m_decision);
+}
+
+std::optional<WaitResult> Waiter::act(const Application& app, const Decision& d)
+{
+    if (d.verdict != Verdict::degraded) {
+        m_degraded_since.reset();
+    }
+    if (d.verdict != Verdict::success) {
+        m_settle_due.reset();
+    }
+    switch (d.verdict) {
+    case Verdict::success:
+        if (m_opts.settle.count() == 0) {
+            return finish(WaitOutcome::success, d.reason);
+        }
+        if (!m_settle_due) {
+            m_settle_due = Clock::now() + m_opts.settle;
+            m_settle_started_at = app.op_started_at;
+        } else if (Clock::now() >= *m_settle_due) {
+            if (m_settle_started_at == app.op_started_at) {
+                return finish(WaitOutcome::success, d.reason + fmt::format(", still after {} s", m_opts.settle.count() / 1000));
+            }
+            m_settle_due = Clock::now() + m_opts.settle;  // another operation ran: settle again
+            m_settle_started_at = app.op_started_at;
+        }
+        return std::nullopt;
+    case Verdict::failed:
+        return finish(WaitOutcome::failed, d.reason);
+    case Verdict::superseded:
+        return finish(WaitOutcome::superseded, d.reason);
+    case Verdict::deleting:
+        return finish(WaitOutcome::deleting, d.reason);
+    case Verdict::degraded:
+        if (!m_degraded_since) {
+            m_degraded_since = Clock::now();
+        }
+        if (Clock::now() - *m_degraded_since >= m_opts.degraded_grace) {
+            return finish(WaitOutcome::degraded,
+                          fmt::format("{} (for {} s, past the grace period)", d.reason,
+                                      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *m_degraded_since).count()));
+        }
+        return std::nullopt;
+    case Verdict::wait_revision:
+        if (m_opts.refresh && Clock::now() >= m_next_refresh) {
+            start_refresh();
+        }
+        return std::nullopt;
+    case Verdict::wait_sync:
+        if (m_opts.sync && !app.operation && app.sync_revision != m_synced_for) {
+            return trigger_sync(app);
+        }
+        return std::nullopt;
+    default:
+        return std::nullopt;
+    }
+}
+
+std::optional<WaitResult> Waiter::trigger_sync(const Application& app)
+{
+    // Omit the revision: an auto-sync app refuses any other than its
+    // targetRevision, and the branch head is what `accept` judged.
+    Reply r = m_client.sync(m_opts.app, m_opts.project, SyncRequest{});
+    if (r.ok()) {
+        m_synced_for = app.sync_revision;
+        std::string rev;
+        if (auto a = read_application(r.body, m_opts.repo_url); a.ok()) {
+            rev = a->operation_revision;
+        }
+        step("sync", "", "", fmt::format("sync requested{}", rev.empty() ? "" : " for " + rev.substr(0, 7)));
+        return std::nullopt;
+    }
+    if (r.operation_in_progress()) {
+        m_synced_for = app.sync_revision;
+        note("a sync is already running (auto-sync got there first); waiting for it");
+        return std::nullopt;
+    }
+    if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
+        return finish(WaitOutcome::failed, "Argo CD refuses to sync: " + r.message);
+    }
+    if (r.retryable()) {
+        note("sync request failed, will try again: " + (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
+        return std::nullopt;
+    }
+    return fatal(r, "sync " + m_opts.app);
+}
+
+std::optional<WaitResult> Waiter::get_and_observe(const std::string& source)
+{
+    Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping(); });
+    if (r.ok()) {
+        return observe(r.body, source);
+    }
+    if (r.retryable() || r.failure == http::Failure::stopped) {
+        if (r.failure != http::Failure::stopped) {
+            note("GET failed, will retry: " + (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
+        }
+        return std::nullopt;
+    }
+    return fatal(r, "GET application " + m_opts.app);
+}
+
+void Waiter::start_refresh()
+{
+    if (m_refresh_busy.load()) {
+        return;
+    }
+    if (m_refresh.joinable()) {
+        m_refresh.join();
+    }
+    m_refresh_backoff = m_refresh_backoff.count() == 0 ? m_opts.refresh_backoff_first
+                                                       : std::min(m_refresh_backoff * 2, m_opts.refresh_backoff_cap);
+    m_next_refresh = Clock::now() + m_refresh_backoff;
+    m_refresh_busy.store(true);
+    step("refresh", "", "", "asked Argo CD to compare with git now (refresh=normal)");
+    m_refresh = std::thread([this] {
+        Reply r = m_client.get(m_opts.app, m_opts.project, "normal", std::chrono::seconds(30), [this] { return m_stop.load(); });
+        if (r.ok()) {
+            m_inbox.push(Item{Item::state, "refresh", std::move(r.body), {}});
+        } else if (r.failure != http::Failure::stopped) {
+            // Not fatal: the annotation is in place and will still be processed.
+            m_inbox.push(Item{Item::refresh_failed, "refresh", {}, r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message});
+        }
+        m_refresh_busy.store(false);
+    });
+}
+
+void Waiter::start_watch()
+{
+    m_watch = std::thread([this] { watch_loop(); });
+}
+
+void Waiter::watch_loop()
+{
+    milliseconds backoff(1000);
+    while (!m_stop.load()) {
+        bool got_event = false;
+        std::string error;
+        Reply r = m_client.watch(
+            m_opts.app, m_last_rv.load(),
+            [&](StreamMessage&& m) {
+                if (m.kind == StreamMessage::event) {
+                    got_event = true;
+                    m_inbox.push(Item{Item::state, "watch", std::move(m.application), {}});
+                } else if (m.kind == StreamMessage::error) {
+                    error = fmt::format("{} (HTTP {})", m.text, m.http_code);
+                } else if (m.kind == StreamMessage::garbage) {
+                    error = "unreadable message: " + m.text;
+                }
+            },
+            [this] { return m_stop.load(); }, m_opts.idle);
+        if (m_stop.load()) {
+            return;
+        }
+        if (error.empty()) {
+            error = r.failure != http::Failure::none ? r.message
+                    : r.status >= 300              ? fmt::format("HTTP {}{}", r.status, r.message.empty() ? "" : ": " + r.message)
+                                                   : "the server closed it";
+        }
+        backoff = got_event ? milliseconds(1000) : std::min(backoff * 2, milliseconds(10000));
+        m_inbox.push(Item{Item::stream_ended, "watch", {}, fmt::format("watch ended ({}); reconnecting in {} s", error, static_cast<double>(backoff.count()) / 1000.0)});
+        nap(backoff, m_stop);
+    }
+}
+
+WaitResult Waiter::run()
+{
+    m_next_poll = Clock::now() + m_opts.poll;
+    m_next_refresh = Clock::now();
+    // The first GET gives the real 401/403/404 (a watch on a missing app is
+    // silent) and the state to decide on before any event.
+    milliseconds backoff(1000);
+    while (true) {
+        Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping(); });
+        if (r.ok()) {
+            if (auto done = observe(r.body, "get")) {
+                return std::move(*done);
+            }
+            break;
+        }
+        if (!r.retryable() && r.failure != http::Failure::stopped) {
+            return std::move(*fatal(r, "GET application " + m_opts.app));
+        }
+        if (stopping()) {
+            return finish(WaitOutcome::interrupted, "interrupted before Argo CD answered");
+        }
+        if (Clock::now() + backoff >= m_deadline) {
+            return finish(WaitOutcome::timed_out, "Argo CD did not answer: " + r.message);
+        }
+        note("GET failed, will retry: " + (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
+        nap(backoff, m_stop);
+        backoff = std::min(backoff * 2, milliseconds(10000));
+    }
+    start_watch();
+
+    while (true) {
+        if (stopping()) {
+            return finish(WaitOutcome::interrupted, "interrupted while waiting: " + m_decision.reason);
+        }
+        auto now = Clock::now();
+        if (now >= m_deadline) {
+            break;
+        }
+        auto wake = std::min({m_deadline, m_next_poll, now + milliseconds(200)});
+        if (m_decision.verdict == Verdict::wait_revision && m_opts.refresh) {
+            wake = std::min(wake, m_next_refresh);
+        }
+        if (m_degraded_since) {
+            wake = std::min(wake, *m_degraded_since + m_opts.degraded_grace);
+        }
+        if (m_settle_due) {
+            wake = std::min(wake, *m_settle_due);
+        }
+        if (auto item = m_inbox.pop(wake)) {
+            if (item->kind == Item::state) {
+                if (auto done = observe(item->body, item->source)) {
+                    return std::move(*done);
+                }
+            } else if (item->kind == Item::stream_ended) {
+                note(item->text);
+                m_next_poll = std::min(m_next_poll, Clock::now() + milliseconds(1000));
+            } else {
+                note("refresh did not complete (" + item->text + "); the request stays queued in Argo CD");
+            }
+            continue;
+        }
+        now = Clock::now();
+        bool poll_due = now >= m_next_poll;
+        bool settle_due = m_settle_due && now >= *m_settle_due;
+        bool degraded_due = m_degraded_since && now - *m_degraded_since >= m_opts.degraded_grace;
+        if (poll_due || settle_due || degraded_due) {
+            m_next_poll = now + m_opts.poll;
+            if (auto done = get_and_observe("get")) {
+                return std::move(*done);
+            }
+        }
+        if (m_decision.verdict == Verdict::wait_revision && m_opts.refresh && now >= m_next_refresh) {
+            start_refresh();
+        }
+    }
+    // One last look before giving up.
+    if (auto done = get_and_observe("get")) {
+        return std::move(*done);
+    }
+    return finish(WaitOutcome::timed_out,
+                  fmt::format("timed out after {} s, still waiting: {} ({})",
+                              std::chrono::duration_cast<std::chrono::seconds>(m_opts.timeout).count(), m_decision.reason,
+                              verdict_name(m_decision.verdict)));
+}
+
+}  // namespace
+
+ExitCode exit_code_of(WaitOutcome outcome)
+{
+    switch (outcome) {
+    case WaitOutcome::success: return ExitCode::ok;
+    case WaitOutcome::failed:
+    case WaitOutcome::degraded:
+    case WaitOutcome::superseded:
+    case WaitOutcome::deleting: return ExitCode::verify_failed;
+    case WaitOutcome::timed_out: return ExitCode::timed_out;
+    case WaitOutcome::interrupted: return ExitCode::interrupted;
+    case WaitOutcome::error: return ExitCode::failed;
+    }
+    return ExitCode::failed;
+}
+
+const char* outcome_name(WaitOutcome outcome)
+{
+    switch (outcome) {
+    case WaitOutcome::success: return "deployed";
+    case WaitOutcome::failed: return "sync failed";
+    case WaitOutcome::degraded: return "degraded";
+    case WaitOutcome::superseded: return "superseded";
+    case WaitOutcome::deleting: return "deleted";
+    case WaitOutcome::timed_out: return "timed out";
+    case WaitOutcome::interrupted: return "interrupted";
+    case WaitOutcome::error: return "error";
+    }
+    return "?";
+}
+
+WaitResult wait_for(const Client& client, const WaitOptions& options)
+{
+    Waiter w(client, options);
+    return w.run();
+}
+
+}  // namespace kanon::verify::argocd
