@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "cli/verify.hpp"
 #include "gitops/snapshot.hpp"
 #include "ops/deployment.hpp"
 #include "util/duration.hpp"
@@ -20,31 +21,6 @@ namespace {
 
 namespace argo = verify::argocd;
 using ojson = nlohmann::ordered_json;
-
-// Argo CD access, named as the argocd CLI names it.
-struct ArgoFlags {
-    std::string server;
-    std::string token;
-    bool plaintext = false;
-    bool insecure = false;
-    std::string ca_file;
-    std::string app_namespace;
-    std::string project;      // overrides the Application manifest's spec.project
-    std::string application;  // overrides the Application's name
-};
-
-void add_argocd_flags(CLI::App& sub, ArgoFlags& f)
-{
-    sub.add_option("--argocd-server", f.server, "Argo CD server HOST[:PORT][/ROOTPATH]")->envname("ARGOCD_SERVER");
-    sub.add_option("--argocd-token", f.token, "Argo CD token (prefer the environment variable)")
-        ->envname("ARGOCD_AUTH_TOKEN");
-    sub.add_flag("--plaintext", f.plaintext, "talk to Argo CD over plain HTTP");
-    sub.add_flag("--insecure", f.insecure, "do not verify Argo CD's TLS certificate");
-    sub.add_option("--argocd-ca", f.ca_file, "trust the CA certificates in FILE for Argo CD")->check(CLI::ExistingFile);
-    sub.add_option("--app-namespace", f.app_namespace, "the Application's namespace (default: Argo CD's own)");
-    sub.add_option("--project", f.project, "the Application's project (default: its manifest's spec.project)");
-    sub.add_option("--application", f.application, "the Application's name (default: its manifest's, or web-APP-STAGE)");
-}
 
 void add_repo_flags(CLI::App& sub, gitops::Target& t)
 {
@@ -69,20 +45,22 @@ Result<argo::ServerOptions> server_options(const ArgoFlags& f)
     return s;
 }
 
-struct StageFlags {
-    std::string app;
-    std::string stage;
-    gitops::Target target;
-    std::string revision;
-    std::string tag;
-};
-
 // What to wait for: from web-core when it can be read; without it, only an
 // explicit --revision (and the canon's naming) can be used.
 struct WaitTarget {
     std::optional<ops::Deployment> deployment;
     ops::StageTarget target;
 };
+
+void apply_overrides(const ArgoFlags& f, ops::StageTarget& t)
+{
+    if (!f.application.empty()) {
+        t.application = f.application;
+    }
+    if (!f.project.empty()) {
+        t.project = f.project;
+    }
+}
 
 Result<WaitTarget> resolve(const StageFlags& f, const ArgoFlags& argo_flags, const Context& ctx)
 {
@@ -119,12 +97,28 @@ Result<WaitTarget> resolve(const StageFlags& f, const ArgoFlags& argo_flags, con
         return usage_error("no web-core to read the stage's release from",
                            "run inside a checkout of web-core, pass --repo URL, or give --revision SHA");
     }
-    if (!argo_flags.application.empty()) {
-        w.target.application = argo_flags.application;
+    apply_overrides(argo_flags, w.target);
+    return w;
+}
+
+// A sync needs only the Application: without web-core, the canon's naming.
+Result<WaitTarget> resolve_for_sync(const StageFlags& f, const ArgoFlags& argo_flags, const Context& ctx)
+{
+    if (!f.target.repo.empty() || gitops::default_remote().ok()) {
+        return resolve(f, argo_flags, ctx);
     }
-    if (!argo_flags.project.empty()) {
-        w.target.project = argo_flags.project;
+    canon::Config defaults;
+    if (auto st = canon::validate_app_name(f.app); !st) {
+        return st.take_error();
     }
+    if (auto st = canon::validate_stage(defaults, f.stage); !st) {
+        return st.take_error();
+    }
+    WaitTarget w;
+    w.target.app = f.app;
+    w.target.stage = f.stage;
+    w.target.application = defaults.application(f.app, f.stage);
+    apply_overrides(argo_flags, w.target);
     return w;
 }
 
@@ -169,7 +163,127 @@ ojson last_state_json(const argo::Application& a)
     return j;
 }
 
-ojson wait_json(const ops::StageTarget& t, const argo::WaitResult& r)
+Result<argo::WaitOptions> wait_options(const WaitFlags& f, WaitTarget& w, const Context& ctx)
+{
+    auto timeout = parse_duration(f.timeout, "--timeout");
+    auto grace = parse_duration(f.degraded_grace, "--degraded-grace");
+    auto settle = parse_duration(f.settle, "--settle");
+    for (const auto* r : {&timeout, &grace, &settle}) {
+        if (!*r) {
+            return r->error();
+        }
+    }
+    argo::WaitOptions o;
+    o.app = w.target.application;
+    o.project = w.target.project;
+    o.repo_url = w.target.source_repo;
+    o.timeout = *timeout;
+    o.degraded_grace = *grace;
+    o.settle = *settle;
+    o.refresh = !f.no_refresh;
+    o.sync = f.sync;
+    o.interrupted = [] { return interrupted(); };
+    o.on_step = [&ctx](const argo::WaitStep& s) { print_step(ctx, s); };
+    o.expect.image_repository = w.target.repository;
+    o.expect.image_tag = w.target.tag;
+    if (w.deployment) {
+        ops::Deployment* d = &*w.deployment;
+        o.expect.accept = [d](const std::string& rev) { return d->judge(rev); };
+    } else {
+        o.expect.accept = argo::accept_exactly(w.target.revision);
+    }
+    return o;
+}
+
+// Starts a sync of the stage's Application unless an operation is already
+// running; returns the revision the operation syncs ("" when unknown).
+Result<std::string> start_sync(const argo::Client& client, const ops::StageTarget& t, bool prune, const Context& ctx)
+{
+    auto current = client.get(t.application, t.project);
+    if (!current.ok()) {
+        return argo::reply_error(current, "GET application " + t.application, t.application, t.project);
+    }
+    auto app = argo::read_application(current.body, t.source_repo);
+    if (!app) {
+        return app.take_error();
+    }
+    if (app->operation || app->op_phase == "Running" || app->op_phase == "Terminating") {
+        std::string by = app->operation_initiated_by.empty() ? app->op_initiated_by : app->operation_initiated_by;
+        ctx.err << "kanon: an operation is already in progress on " << t.application
+                << (by.empty() ? "" : " (initiated by " + by + ")") << "; not starting another\n";
+        return app->operation_revision.empty() ? app->op_sync_revision : app->operation_revision;
+    }
+    auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune});
+    if (r.operation_in_progress()) {
+        ctx.err << "kanon: another operation got there first (auto-sync); not starting another\n";
+        return std::string{};
+    }
+    if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
+        return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message), ExitCode::verify_failed};
+    }
+    if (!r.ok()) {
+        return argo::reply_error(r, "sync " + t.application, t.application, t.project);
+    }
+    auto started = argo::read_application(r.body, t.source_repo);
+    return started.ok() ? started->operation_revision : std::string{};
+}
+
+}  // namespace
+
+void add_argocd_flags(CLI::App& sub, ArgoFlags& f)
+{
+    sub.add_option("--argocd-server", f.server, "Argo CD server HOST[:PORT][/ROOTPATH]")->envname("ARGOCD_SERVER");
+    sub.add_option("--argocd-token", f.token, "Argo CD token (prefer the environment variable)")
+        ->envname("ARGOCD_AUTH_TOKEN");
+    sub.add_flag("--plaintext", f.plaintext, "talk to Argo CD over plain HTTP");
+    sub.add_flag("--insecure", f.insecure, "do not verify Argo CD's TLS certificate");
+    sub.add_option("--argocd-ca", f.ca_file, "trust the CA certificates in FILE for Argo CD")->check(CLI::ExistingFile);
+    sub.add_option("--app-namespace", f.app_namespace, "the Application's namespace (default: Argo CD's own)");
+    sub.add_option("--project", f.project, "the Application's project (default: its manifest's spec.project)");
+    sub.add_option("--application", f.application, "the Application's name (default: its manifest's, or web-APP-STAGE)");
+}
+
+void add_wait_flags(CLI::App& sub, WaitFlags& f, bool all)
+{
+    sub.add_option("--timeout", f.timeout, "give up waiting after this long (exit 5)")->capture_default_str();
+    sub.add_option("--degraded-grace", f.degraded_grace, "fail when Degraded for this long (exit 4)")
+        ->capture_default_str();
+    if (all) {
+        sub.add_option("--settle", f.settle, "success must still hold this much later (e.g. 5s for prod)")
+            ->capture_default_str();
+        sub.add_flag("--no-refresh", f.no_refresh, "do not ask Argo CD to compare with git now (it polls every ~3 min)");
+        sub.add_flag("--sync", f.sync,
+                     "start a sync when Argo CD sees our revision but nothing syncs it (a sync window, manual sync)");
+    }
+    add_argocd_flags(sub, f.argo);
+}
+
+Result<StageWait> wait_stage(const StageFlags& stage, const WaitFlags& flags, const Context& ctx)
+{
+    auto server = server_options(flags.argo);
+    if (!server) {
+        return server.take_error();
+    }
+    auto w = resolve(stage, flags.argo, ctx);
+    if (!w) {
+        return w.take_error();
+    }
+    auto o = wait_options(flags, *w, ctx);
+    if (!o) {
+        return o.take_error();
+    }
+    argo::Client client(*server);
+    catch_interrupts();
+    if (!ctx.global.quiet) {
+        ctx.err << fmt::format("kanon: waiting for {} to run {}{} (Argo CD at {}, timeout {})\n", w->target.application,
+                               w->target.revision.substr(0, 7), w->target.tag.empty() ? "" : " = tag " + w->target.tag,
+                               redact(client.base_url()), flags.timeout);
+    }
+    auto result = argo::wait_for(client, *o);
+    return StageWait{w->target, std::move(result)};
+}
+
+nlohmann::ordered_json wait_json(const ops::StageTarget& t, const argo::WaitResult& r)
 {
     ojson j;
     j["ok"] = r.outcome == argo::WaitOutcome::success;
@@ -198,15 +312,8 @@ ojson wait_json(const ops::StageTarget& t, const argo::WaitResult& r)
     return j;
 }
 
-Result<ExitCode> report_wait(const Context& ctx, const ops::StageTarget& t, const argo::WaitResult& r)
+ExitCode print_wait_text(const Context& ctx, const ops::StageTarget& t, const argo::WaitResult& r)
 {
-    if (r.outcome == argo::WaitOutcome::error && !ctx.json()) {
-        return *r.error;
-    }
-    if (ctx.json()) {
-        ctx.out << wait_json(t, r).dump(2) << '\n';
-        return argo::exit_code_of(r.outcome);
-    }
     std::string what = fmt::format("{} ({}) at {}{}", t.application, t.stage, t.revision.substr(0, 7),
                                    t.tag.empty() ? "" : ", tag " + t.tag);
     if (r.outcome == argo::WaitOutcome::success) {
@@ -224,208 +331,106 @@ Result<ExitCode> report_wait(const Context& ctx, const ops::StageTarget& t, cons
     return argo::exit_code_of(r.outcome);
 }
 
-struct WaitFlags {
+namespace {
+
+// A wait's report: an API error is an error (exit 1), anything else a verdict.
+Result<ExitCode> report(const Context& ctx, const Result<StageWait>& w)
+{
+    if (!w) {
+        return w.error();
+    }
+    if (w->result.outcome == argo::WaitOutcome::error && !ctx.json()) {
+        return *w->result.error;
+    }
+    if (ctx.json()) {
+        ctx.out << wait_json(w->target, w->result).dump(2) << '\n';
+        return argo::exit_code_of(w->result.outcome);
+    }
+    return print_wait_text(ctx, w->target, w->result);
+}
+
+struct WaitCommand {
     StageFlags stage;
-    ArgoFlags argo;
-    std::string timeout = "10m";
-    std::string degraded_grace = "60s";
-    std::string settle = "0s";
-    bool no_refresh = false;
-    bool sync = false;
+    WaitFlags wait;
     bool http = false;
 };
 
-Result<argo::WaitOptions> wait_options(const WaitFlags& f, const WaitTarget& w, const Context& ctx)
+Result<ExitCode> run_wait(const WaitCommand& c, const Context& ctx)
 {
-    auto timeout = parse_duration(f.timeout, "--timeout");
-    auto grace = parse_duration(f.degraded_grace, "--degraded-grace");
-    auto settle = parse_duration(f.settle, "--settle");
-    for (const auto* r : {&timeout, &grace, &settle}) {
-        if (!*r) {
-            return r->error();
-        }
-    }
-    argo::WaitOptions o;
-    o.app = w.target.application;
-    o.project = w.target.project;
-    o.repo_url = w.target.source_repo;
-    o.timeout = *timeout;
-    o.degraded_grace = *grace;
-    o.settle = *settle;
-    o.refresh = !f.no_refresh;
-    o.sync = f.sync;
-    o.interrupted = [] { return interrupted(); };
-    o.on_step = [&ctx](const argo::WaitStep& s) { print_step(ctx, s); };
-    o.expect.image_repository = w.target.repository;
-    o.expect.image_tag = w.target.tag;
-    return o;
-}
-
-Result<ExitCode> run_wait(const WaitFlags& f, const Context& ctx)
-{
-    if (f.http) {
+    if (c.http) {
         return usage_error("--http is not available yet in this build", "wait on Argo CD instead");
     }
-    auto server = server_options(f.argo);
+    return report(ctx, wait_stage(c.stage, c.wait, ctx));
+}
+
+struct SyncCommand {
+    StageFlags stage;
+    WaitFlags wait;
+    bool then_wait = false;
+    bool prune = false;
+};
+
+Result<ExitCode> run_sync(const SyncCommand& c, const Context& ctx)
+{
+    auto server = server_options(c.wait.argo);
     if (!server) {
         return server.take_error();
     }
-    auto w = resolve(f.stage, f.argo, ctx);
+    auto w = resolve_for_sync(c.stage, c.wait.argo, ctx);
     if (!w) {
         return w.take_error();
     }
-    auto o = wait_options(f, *w, ctx);
-    if (!o) {
-        return o.take_error();
-    }
-    if (w->deployment) {
-        ops::Deployment* d = &*w->deployment;
-        o->expect.accept = [d](const std::string& rev) { return d->judge(rev); };
-    } else {
-        o->expect.accept = argo::accept_exactly(w->target.revision);
-    }
     argo::Client client(*server);
-    catch_interrupts();
-    if (!ctx.global.quiet) {
-        ctx.err << fmt::format("kanon: waiting for {} to run {}{} (Argo CD at {}, timeout {})\n", w->target.application,
-                               w->target.revision.substr(0, 7), w->target.tag.empty() ? "" : " = tag " + w->target.tag,
-                               redact(client.base_url()), f.timeout);
+    auto started = start_sync(client, w->target, c.prune, ctx);
+    if (!started) {
+        return started.take_error();
     }
-    return report_wait(ctx, w->target, argo::wait_for(client, *o));
+    if (!c.then_wait) {
+        if (ctx.json()) {
+            ojson j{{"ok", true}, {"reason", "sync started"}, {"application", w->target.application},
+                    {"revision", *started}, {"steps", ojson::array()}};
+            ctx.out << j.dump(2) << '\n';
+        } else {
+            ctx.out << "sync started: " << w->target.application
+                    << (started->empty() ? "" : " at " + started->substr(0, 7)) << '\n';
+        }
+        return ExitCode::ok;
+    }
+    // Wait for what web-core says the stage runs, or else for what the sync took.
+    StageFlags stage = c.stage;
+    if (!w->deployment && stage.revision.empty()) {
+        stage.revision = *started;
+    }
+    return report(ctx, wait_stage(stage, c.wait, ctx));
 }
 
 }  // namespace
 
 void define_wait(CLI::App& sub, Runner& run)
 {
-    auto f = std::make_shared<WaitFlags>();
-    sub.add_option("APP", f->stage.app, "the app")->required();
-    sub.add_option("--stage", f->stage.stage, "the stage")->required();
-    sub.add_option("--revision", f->stage.revision,
+    auto c = std::make_shared<WaitCommand>();
+    sub.add_option("APP", c->stage.app, "the app")->required();
+    sub.add_option("--stage", c->stage.stage, "the stage")->required();
+    sub.add_option("--revision", c->stage.revision,
                    "the web-core commit to wait for, full SHA (default: the last commit that changed the stage's "
                    "release file)");
-    sub.add_option("--tag", f->stage.tag, "the image tag that must be live (default: the release file's at the revision)");
-    sub.add_option("--timeout", f->timeout, "give up after this long (exit 5)")->capture_default_str();
-    sub.add_option("--degraded-grace", f->degraded_grace, "fail when Degraded for this long (exit 4)")->capture_default_str();
-    sub.add_option("--settle", f->settle, "success must still hold this much later (e.g. 5s for prod)")->capture_default_str();
-    sub.add_flag("--no-refresh", f->no_refresh, "do not ask Argo CD to compare with git now (it polls every ~3 min)");
-    sub.add_flag("--sync", f->sync, "start a sync when Argo CD sees our revision but nothing syncs it (sync windows)");
-    sub.add_flag("--http", f->http, "no Argo CD access: wait for the stage's site to answer with the tag");
-    add_repo_flags(sub, f->stage.target);
-    add_argocd_flags(sub, f->argo);
-    sub.callback([&run, f] { run = [f](const Context& ctx) { return run_wait(*f, ctx); }; });
+    sub.add_option("--tag", c->stage.tag, "the image tag that must be live (default: the release file's at the revision)");
+    sub.add_flag("--http", c->http, "no Argo CD access: wait for the stage's site to answer with the tag");
+    add_wait_flags(sub, c->wait, true);
+    add_repo_flags(sub, c->stage.target);
+    sub.callback([&run, c] { run = [c](const Context& ctx) { return run_wait(*c, ctx); }; });
 }
-
-namespace {
-
-struct SyncFlags {
-    StageFlags stage;
-    ArgoFlags argo;
-    bool wait = false;
-    bool prune = false;
-    WaitFlags wait_flags;
-};
-
-Result<ExitCode> run_sync(const SyncFlags& f, const Context& ctx)
-{
-    auto server = server_options(f.argo);
-    if (!server) {
-        return server.take_error();
-    }
-    WaitTarget w;
-    bool have_repo = !f.stage.target.repo.empty() || gitops::default_remote().ok();
-    if (have_repo) {
-        auto resolved = resolve(f.stage, f.argo, ctx);
-        if (!resolved) {
-            return resolved.take_error();
-        }
-        w = std::move(*resolved);
-    } else {
-        if (auto st = canon::validate_app_name(f.stage.app); !st) {
-            return st.take_error();
-        }
-        canon::Config defaults;
-        if (auto st = canon::validate_stage(defaults, f.stage.stage); !st) {
-            return st.take_error();
-        }
-        w.target.app = f.stage.app;
-        w.target.stage = f.stage.stage;
-        w.target.application = f.argo.application.empty() ? defaults.application(f.stage.app, f.stage.stage)
-                                                          : f.argo.application;
-        w.target.project = f.argo.project;
-    }
-    argo::Client client(*server);
-    const auto& t = w.target;
-    auto current = client.get(t.application, t.project);
-    if (!current.ok()) {
-        return argo::reply_error(current, "GET application " + t.application, t.application, t.project);
-    }
-    auto app = argo::read_application(current.body, t.source_repo);
-    if (!app) {
-        return app.take_error();
-    }
-    std::string started;
-    if (app->operation || app->op_phase == "Running" || app->op_phase == "Terminating") {
-        std::string by = app->operation_initiated_by.empty() ? app->op_initiated_by : app->operation_initiated_by;
-        ctx.err << "kanon: an operation is already in progress on " << t.application
-                << (by.empty() ? "" : " (initiated by " + by + ")") << "; not starting another\n";
-        started = app->operation_revision.empty() ? app->op_sync_revision : app->operation_revision;
-    } else {
-        auto r = client.sync(t.application, t.project, argo::SyncRequest{"", f.prune});
-        if (r.operation_in_progress()) {
-            ctx.err << "kanon: another operation got there first (auto-sync); not starting another\n";
-        } else if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
-            return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message), ExitCode::verify_failed};
-        } else if (!r.ok()) {
-            return argo::reply_error(r, "sync " + t.application, t.application, t.project);
-        } else if (auto a = argo::read_application(r.body, t.source_repo); a.ok()) {
-            started = a->operation_revision;
-        }
-    }
-    if (!f.wait) {
-        if (ctx.json()) {
-            ojson j{{"ok", true}, {"reason", "sync started"}, {"application", t.application}, {"revision", started},
-                    {"steps", ojson::array()}};
-            ctx.out << j.dump(2) << '\n';
-        } else {
-            ctx.out << "sync started: " << t.application << (started.empty() ? "" : " at " + started.substr(0, 7)) << '\n';
-        }
-        return ExitCode::ok;
-    }
-    // Wait for what web-core says the stage runs, or for what the sync took.
-    if (!w.deployment) {
-        w.target.revision = started;
-    }
-    auto o = wait_options(f.wait_flags, w, ctx);
-    if (!o) {
-        return o.take_error();
-    }
-    if (w.deployment) {
-        ops::Deployment* d = &*w.deployment;
-        o->expect.accept = [d](const std::string& rev) { return d->judge(rev); };
-    } else {
-        o->expect.accept = argo::accept_exactly(started);
-    }
-    catch_interrupts();
-    return report_wait(ctx, w.target, argo::wait_for(client, *o));
-}
-
-}  // namespace
 
 void define_sync(CLI::App& sub, Runner& run)
 {
-    auto f = std::make_shared<SyncFlags>();
-    sub.add_option("APP", f->stage.app, "the app")->required();
-    sub.add_option("--stage", f->stage.stage, "the stage")->required();
-    sub.add_flag("--wait", f->wait, "then wait until the stage runs its release, Synced and Healthy");
-    sub.add_flag("--prune", f->prune, "delete resources that are no longer in git");
-    sub.add_option("--timeout", f->wait_flags.timeout, "with --wait: give up after this long (exit 5)")
-        ->capture_default_str();
-    sub.add_option("--degraded-grace", f->wait_flags.degraded_grace, "with --wait: fail when Degraded this long")
-        ->capture_default_str();
-    add_repo_flags(sub, f->stage.target);
-    add_argocd_flags(sub, f->argo);
-    sub.callback([&run, f] { run = [f](const Context& ctx) { return run_sync(*f, ctx); }; });
+    auto c = std::make_shared<SyncCommand>();
+    sub.add_option("APP", c->stage.app, "the app")->required();
+    sub.add_option("--stage", c->stage.stage, "the stage")->required();
+    sub.add_flag("--wait", c->then_wait, "then wait until the stage runs its release, Synced and Healthy");
+    sub.add_flag("--prune", c->prune, "delete resources that are no longer in git");
+    add_wait_flags(sub, c->wait, false);
+    add_repo_flags(sub, c->stage.target);
+    sub.callback([&run, c] { run = [c](const Context& ctx) { return run_sync(*c, ctx); }; });
 }
 
 }  // namespace kanon::cli

@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
+#include "cli/verify.hpp"
 #include "ops/freeze.hpp"
 #include "ops/history.hpp"
 #include "ops/promotion.hpp"
@@ -82,18 +83,68 @@ Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& c
     return ExitCode::ok;
 }
 
-// The runner of a write: the shared flags made into WriteOptions, the
-// command's own options with them, the operation, its report printed.
-template <typename Options, typename Operation>
-Runner write_runner(std::shared_ptr<std::pair<WriteFlags, Options>> o, Operation op)
+// What a write can verify once it has landed: Argo CD deploying it.
+struct AfterWrite {
+    bool wait = false;
+    WaitFlags flags;
+};
+
+void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
 {
-    return [o, op](const Context& ctx) -> Result<ExitCode> {
+    if (is_reset) {
+        sub.add_flag("--sync", a.flags.sync, "then sync the stage in Argo CD and wait until it runs this release");
+    } else {
+        sub.add_flag("--wait", a.wait, "then wait until Argo CD runs the new commit, Synced and Healthy (exit 4/5)");
+    }
+    add_wait_flags(sub, a.flags, false);
+}
+
+// The write's report, then (with --wait/--sync) the wait for its commit:
+// one JSON document with both, or the two text reports one after the other.
+Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterWrite& after,
+                                 const gitops::Target& target, const Context& ctx)
+{
+    if (!r || !(after.wait || after.flags.sync)) {
+        return print_write(r, ctx);
+    }
+    if (!ctx.json()) {
+        ctx.out << render_write_text(*r, ctx.paint);
+    }
+    StageFlags stage{r->app, r->stage, target, r->commit, r->tag};
+    auto w = wait_stage(stage, after.flags, ctx);
+    if (!w) {
+        return w.take_error();
+    }
+    if (ctx.json()) {
+        auto j = write_json(*r);
+        j["ok"] = w->result.outcome == verify::argocd::WaitOutcome::success;
+        j["wait"] = wait_json(w->target, w->result);
+        ctx.out << j.dump(2) << '\n';
+        return verify::argocd::exit_code_of(w->result.outcome);
+    }
+    if (w->result.outcome == verify::argocd::WaitOutcome::error) {
+        return *w->result.error;
+    }
+    return print_wait_text(ctx, w->target, w->result);
+}
+
+// The runner of a write: the shared flags made into WriteOptions, the
+// command's own options with them, the operation, its report printed (and
+// its deploy waited for, when asked).
+template <typename Options, typename Operation>
+Runner write_runner(std::shared_ptr<std::pair<WriteFlags, Options>> o, Operation op,
+                    std::shared_ptr<AfterWrite> after = nullptr)
+{
+    return [o, op, after](const Context& ctx) -> Result<ExitCode> {
         auto w = finish(o->first, ctx);
         if (!w) {
             return w.take_error();
         }
         Options options = o->second;
         options.write = *w;
+        if (after) {
+            return write_then_wait(op(options), *after, w->target, ctx);
+        }
         return print_write(op(options), ctx);
     };
 }
@@ -108,7 +159,9 @@ void define_release(CLI::App& sub, Runner& run)
     sub.add_option("--stage", o->second.stage, "the stage")->capture_default_str();
     sub.add_option("--repository", o->second.repository, "also set image.repository");
     add_write_flags(sub, o->first);
-    sub.callback([&run, o] { run = write_runner(o, ops::release); });
+    auto after = std::make_shared<AfterWrite>();
+    add_after_write_flags(sub, *after, false);
+    sub.callback([&run, o, after] { run = write_runner(o, ops::release, after); });
 }
 
 namespace {
@@ -128,7 +181,9 @@ void define_move(CLI::App& sub, Runner& run, bool is_reset)
                        "promote exactly this tag, refusing (exit 4) unless the source stage runs it now");
     }
     add_write_flags(sub, o->first);
-    sub.callback([&run, o, is_reset] { run = write_runner(o, is_reset ? ops::reset : ops::promote); });
+    auto after = std::make_shared<AfterWrite>();
+    add_after_write_flags(sub, *after, is_reset);
+    sub.callback([&run, o, is_reset, after] { run = write_runner(o, is_reset ? ops::reset : ops::promote, after); });
 }
 
 }  // namespace

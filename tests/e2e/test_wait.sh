@@ -157,6 +157,26 @@ step "--tag must be what the release file holds at --revision"
 expect_exit 4 "$KANON" wait synestra-io --stage dev --repo "$repo" --revision "$ours" --tag 1.0.0 "${plain[@]}"
 expect_contains "$ERR" "holds tag c3e8b0f4, not 1.0.0"
 
+step "release --wait: the commit, then the wait for exactly that commit (one JSON document)"
+# Fixed dates make the commit predictable: release once into a copy to learn it.
+export GIT_AUTHOR_DATE="2026-11-26T10:00:00Z" GIT_COMMITTER_DATE="2026-11-26T10:00:00Z"
+cp -r "$srv/web.git" "$srv/copy.git"
+expect_exit 0 "$KANON" release synestra-io --tag c3e8b0f4 --repo "file://$srv/copy.git"
+next="$(branch_tip "$srv/copy.git" main)"
+scenario_at "$next"
+expect_exit 0 "$KANON" -o json release synestra-io --tag c3e8b0f4 --repo "$repo" --wait "${plain[@]}" --timeout 30s
+expect_eq "$(branch_tip "$srv/web.git" main)" "$next" "the pushed commit"
+expect_json "$OUT" 'd["changed"] and d["commit"] == "'$next'" and d["ok"] and d["wait"]["outcome"] == "deployed"'
+
+step "release --wait that never deploys: the commit stays, exit 5, both reported"
+expect_exit 0 "$KANON" release synestra-io --tag feedbeef --repo "file://$srv/copy.git"
+scenario_at "$next"  # Argo CD keeps running the previous commit
+expect_exit 5 "$KANON" release synestra-io --tag feedbeef --repo "$repo" --wait --timeout 2s "${plain[@]}"
+expect_contains "$OUT" "feedbeef"
+expect_contains "$OUT" "timed out"
+expect_eq "$(branch_tip "$srv/web.git" main)" "$(branch_tip "$srv/copy.git" main)" "the pushed commit"
+unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+
 step "kanon sync: a POST; with an operation running, no second one"
 cat >"$E2E_TMP/sync.json" <<JSON
 {"apps": [{"timeline": [

@@ -1,0 +1,66 @@
+// What `wait` and `sync` share with the writes that verify (`release
+// --wait`, `promote --wait`, `reset --sync`): the Argo CD flags, the wait
+// tuning, running a stage's wait, and printing its verdict.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "gitops/snapshot.hpp"
+#include "ops/deployment.hpp"
+#include "verify/argocd/wait.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace kanon::cli {
+
+// Argo CD access, named as the argocd CLI names it.
+struct ArgoFlags {
+    std::string server;
+    std::string token;
+    bool plaintext = false;
+    bool insecure = false;
+    std::string ca_file;
+    std::string app_namespace;
+    std::string project;      // overrides the Application manifest's spec.project
+    std::string application;  // overrides the Application's name
+};
+void add_argocd_flags(CLI::App& sub, ArgoFlags& f);
+
+struct WaitFlags {
+    ArgoFlags argo;
+    std::string timeout = "10m";
+    std::string degraded_grace = "60s";
+    std::string settle = "0s";
+    bool no_refresh = false;
+    bool sync = false;
+};
+// --timeout and --degraded-grace (and --settle, --no-refresh, --sync when `all`).
+void add_wait_flags(CLI::App& sub, WaitFlags& f, bool all);
+
+struct StageFlags {
+    std::string app;
+    std::string stage;
+    gitops::Target target;
+    std::string revision;  // empty: the last commit that changed the release file
+    std::string tag;
+};
+
+struct StageWait {
+    ops::StageTarget target;
+    verify::argocd::WaitResult result;
+};
+
+// Resolves what the stage should run and waits for it, progress on stderr.
+// With `sync`, starts a sync first (waiting out a running operation).
+Result<StageWait> wait_stage(const StageFlags& stage, const WaitFlags& flags, const Context& ctx);
+
+nlohmann::ordered_json wait_json(const ops::StageTarget& t, const verify::argocd::WaitResult& r);
+// The verdict line (and unhealthy resources) on stdout; the exit code of the outcome.
+ExitCode print_wait_text(const Context& ctx, const ops::StageTarget& t, const verify::argocd::WaitResult& r);
+
+}  // namespace kanon::cli
