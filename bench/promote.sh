@@ -11,7 +11,12 @@
 # again with a reverse index (.rev) beside the server's pack; N concurrent
 # kanon promotions of different apps against one bare repository (default
 # N = 8 and 32), each with its own clone and with a shared --cache-dir; and
-# kanon over smart HTTP (peak memory of the client alone).
+# kanon over smart HTTP (peak memory of the client alone); and what one retry
+# costs: a promotion whose first push finds the branch moved by another app's
+# release (a pre-receive hook moves it once), the backoff wait subtracted.
+# With KANON_BASE set to another kanon binary (e.g. a build of the previous
+# commit), it runs the one-promotion, retry and own-clone concurrency rows
+# too, in the same rounds, for a before/after comparison.
 #
 #   bench/promote.sh [RUNS]
 #
@@ -24,6 +29,7 @@
 # Environment:
 #   KANON              the binary (default: build-bench/kanon, build/kanon, or
 #                      kanon on PATH)
+#   KANON_BASE         optional: a baseline kanon binary measured alongside
 #   KANON_BENCH_DATA   cache directory for the reference repositories (default:
 #                      ./bench-data, or ~/.cache/kanon-bench when ./ is in the
 #                      source tree; never inside the source tree)
@@ -74,6 +80,10 @@ if [[ -z "${KANON:-}" ]]; then
 fi
 [[ -n "${KANON:-}" && -x "$KANON" ]] || { echo "bench: set KANON to the kanon binary" >&2; exit 2; }
 KANON="$(cd "$(dirname "$KANON")" && pwd)/$(basename "$KANON")"
+if [[ -n "${KANON_BASE:-}" ]]; then
+    [[ -x "$KANON_BASE" ]] || { echo "bench: KANON_BASE=$KANON_BASE is not executable" >&2; exit 2; }
+    KANON_BASE="$(cd "$(dirname "$KANON_BASE")" && pwd)/$(basename "$KANON_BASE")"
+fi
 
 inside_source() {  # is $1 in the source tree?
     local real
@@ -155,6 +165,20 @@ serve() {
     printf '%s\n' "$E2E_TMP/$2/webcore.git"
 }
 small_srv="$(serve "$small_ref" small)"
+retry_srv="$(serve "$small_ref" retry)"
+# The retry rows' server: when kanon-bench-move holds "OLD NEW", the next push
+# finds main moved from OLD to NEW (someone else's release, made beforehand
+# by move_once), so that kanon's ref update fails as stale, once.
+mkdir -p "$retry_srv/hooks"
+cat >"$retry_srv/hooks/pre-receive" <<'EOF'
+#!/bin/sh
+[ -f kanon-bench-move ] || exit 0
+read -r old new <kanon-bench-move
+rm -f kanon-bench-move
+unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+git update-ref refs/heads/main "$new" "$old"
+EOF
+chmod +x "$retry_srv/hooks/pre-receive"
 big_srv="$(serve "$big_ref" big)"
 small_rev_srv="$(serve "$small_rev_ref" small-rev)"
 big_rev_srv="$(serve "$big_rev_ref" big-rev)"
@@ -211,11 +235,13 @@ while [ "$path" != . ]; do
 done
 '"$floor_tail"
 
-# timer CMD...: "SECONDS MAXRSS_KB EXIT" of one run.
+# timer CMD...: "SECONDS MAXRSS_KB EXIT" of one run (stderr appended to
+# $BENCH_STDERR when set).
 timer='
-import resource, subprocess, sys, time
+import os, resource, subprocess, sys, time
+err = open(os.environ["BENCH_STDERR"], "ab") if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL
 t = time.perf_counter()
-rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=err).returncode
 e = time.perf_counter() - t
 print(f"{e:.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {rc}")
 '
@@ -234,6 +260,9 @@ promotion() {
     local kind="$1" url="$2" app="$3" tag="$4"
     case "$kind" in
         kanon) cmd=("$KANON" release "$app" --tag "$tag" --stage dev --repo "$url") ;;
+        kanon_base) cmd=("$KANON_BASE" release "$app" --tag "$tag" --stage dev --repo "$url") ;;
+        kanon_retry) cmd=("$KANON" -v release "$app" --tag "$tag" --stage dev --repo "$url") ;;
+        kanon_base_retry) cmd=("$KANON_BASE" -v release "$app" --tag "$tag" --stage dev --repo "$url") ;;
         kanon_cache) cmd=("$KANON" release "$app" --tag "$tag" --stage dev --repo "$url" --cache-dir "$cache_dir") ;;
         floor_index) cmd=(bash -c "$floor_index_sh" floor "$url" "$app" "$tag") ;;
         floor_mktree) cmd=(bash -c "$floor_mktree_sh" floor "$url" "$app" "$tag") ;;
@@ -252,16 +281,48 @@ landed() {
         { echo "bench: $app's dev release at $tip does not have tag $tag" >&2; return 1; }
 }
 
+# move_once SERVER APP: someone else's release of another app than APP,
+# committed on SERVER's main but not yet on it: its next push moves main
+# there (the hook above). Sets moved_to.
+moved_to=""
+move_once() {
+    local server="$1" other tip blob tree idx="$E2E_TMP/move.index"
+    printf -v other 'site%05d-example-com' $(((serial * 37 + 12) % app_count))
+    [[ "$other" != "$2" ]] || printf -v other 'site%05d-example-com' $(((serial * 37 + 13) % app_count))
+    tip="$(git --git-dir="$server" rev-parse main)"
+    blob="$(printf 'image:\n  repository: registry.example.com/web/%s\n  tag: "moved.%s"\n' "$other" "$serial" |
+        git --git-dir="$server" hash-object -w --stdin)"
+    rm -f "$idx"
+    GIT_INDEX_FILE="$idx" git --git-dir="$server" read-tree "$tip"
+    GIT_INDEX_FILE="$idx" git --git-dir="$server" update-index --cacheinfo "100644,$blob,deploy/env/release-dev/$other.yaml"
+    tree="$(GIT_INDEX_FILE="$idx" git --git-dir="$server" write-tree)"
+    moved_to="$(echo "release(dev): $other moved.$serial" | git --git-dir="$server" commit-tree "$tree" -p "$tip")"
+    echo "$tip $moved_to" >"$server/kanon-bench-move"
+}
+
 declare -A times rss label
-# measure_round KEY KIND SERVER URL WARMUP: one run of one row.
+# measure_round KEY KIND SERVER URL WARMUP: one run of one row. The retry
+# kinds move the branch once under the push and record the run's time less
+# the backoff wait kanon -v reports.
 measure_round() {
-    local key="$1" kind="$2" server="$3" url="$4" warm="$5" tag before line s kb rc
+    local key="$1" kind="$2" server="$3" url="$4" warm="$5" tag before line s kb rc wait_ms errf=""
     next_app
     tag="bench.$key.$serial"
     before="$(git --git-dir="$server" rev-parse main)"
     promotion "$kind" "$url" "$app" "$tag"
-    line="$(python3 -c "$timer" "${cmd[@]}")"
+    if [[ "$kind" == *_retry ]]; then
+        move_once "$server" "$app"
+        before="$moved_to"
+        errf="$E2E_TMP/retry.err"
+        : >"$errf"
+    fi
+    line="$(BENCH_STDERR="$errf" python3 -c "$timer" "${cmd[@]}")"
     read -r s kb rc <<<"$line"
+    if [[ -n "$errf" && "$rc" == 0 ]]; then
+        grep -q "(attempt 2)" "$errf" || { echo "bench: '$key' did not retry:" >&2; cat "$errf" >&2; exit 1; }
+        wait_ms="$(sed -n 's/.*retrying in \([0-9]*\) ms.*/\1/p' "$errf" | head -1)"
+        s="$(awk -v s="$s" -v w="${wait_ms:-0}" 'BEGIN {printf "%.4f", s - w / 1000}')"
+    fi
     if [[ "$rc" != 0 ]]; then
         echo "bench: '$key' failed (exit $rc): ${cmd[*]}; again:" >&2
         "${cmd[@]}" >&2 || true
@@ -305,6 +366,7 @@ row() {  # SERVER KEY KIND LABEL: a row spec, empty server when that server is s
     printf '%s|%s|%s|%s|%s\n' "$2" "$3" "$1" "file://$1" "${4:-$2}"
 }
 rows=("$(row "$small_srv" kanon kanon "kanon release")"
+      "$(row "$retry_srv" kanon_retry kanon_retry "kanon release, the branch moved once")"
       "$(row "$small_srv" floor_index floor_index "floor: plumbing, temporary index")"
       "$(row "$small_srv" floor_mktree floor_mktree "floor: plumbing, mktree")"
       "$(row "$small_srv" naive naive "naive: clone, sed -i, commit, push")"
@@ -312,6 +374,10 @@ rows=("$(row "$small_srv" kanon kanon "kanon release")"
       "$(row "$big_srv" kanon_big kanon)" "$(row "$big_srv" floor_big floor_index)"
       "$(row "$small_rev_srv" kanon_rev kanon)" "$(row "$small_rev_srv" floor_rev floor_index)"
       "$(row "$big_rev_srv" kanon_bigrev kanon)" "$(row "$big_rev_srv" floor_bigrev floor_index)")
+if [[ -n "${KANON_BASE:-}" ]]; then
+    rows+=("$(row "$small_srv" kanon_base kanon_base "kanon release, baseline build (KANON_BASE)")"
+           "$(row "$retry_srv" kanon_base_retry kanon_base_retry "baseline build, the branch moved once")")
+fi
 if [[ "${KANON_BENCH_HTTP:-1}" != 0 ]]; then
     start_git_http "$E2E_TMP/small"
     rows+=("kanon_http|kanon|$small_srv|$GIT_HTTP_URL/webcore.git|kanon release over smart HTTP (client only)"
@@ -325,10 +391,20 @@ fi
 echo
 echo "one promotion, $((commits + 1)) commits, file:// (server side counted in peak MB)"
 printf '  %-44s %8s %13s %8s %8s\n' "" "median s" "range s" "x kanon" "peak MB"
-for key in kanon floor_index floor_mktree naive kanon_cache kanon_http floor_http; do
+for key in kanon kanon_base floor_index floor_mktree naive kanon_cache kanon_http floor_http; do
     has "$key" || continue
     printf '  %-44s %8.3f %13s %8s %8s\n' "${label[$key]}" "${med_s[$key]}" "$(spread <<<"${times[$key]}")" \
         "$(ratio "${med_s[$key]}" "${med_s[kanon]}")" "${med_mb[$key]}"
+done
+
+echo
+echo "one retry: the first push finds main moved by another app's release (backoff wait subtracted)"
+printf '  %-44s %8s %13s %8s %14s\n' "" "median s" "range s" "x kanon" "retry cost s"
+for pair in "kanon_retry kanon" "kanon_base_retry kanon_base"; do
+    read -r key one <<<"$pair"
+    if ! has "$key" || ! has "$one"; then continue; fi
+    printf '  %-44s %8.3f %13s %8s %14.3f\n' "${label[$key]}" "${med_s[$key]}" "$(spread <<<"${times[$key]}")" \
+        "$(ratio "${med_s[$key]}" "${med_s[kanon]}")" "$(awk -v a="${med_s[$key]}" -v b="${med_s[$one]}" 'BEGIN {print a - b}')"
 done
 
 if [[ -n "$big_srv" || -n "$small_rev_srv" ]]; then
@@ -379,10 +455,13 @@ if [[ -n "$concurrency" ]]; then
     echo "N concurrent promotions of N different apps, file://, $runs runs each (N x one: N x kanon release's median)"
     printf '  %-34s %8s %13s %9s %7s %10s %11s\n' "" "median s" "range s" "N x one" "ratio" "attempts" "min landed"
     for n in $concurrency; do
-        for mode in own shared; do
+        modes="own shared"
+        [[ -z "${KANON_BASE:-}" ]] || modes="own shared base"
+        for mode in $modes; do
             walls="" landed_min="$n" attempts_all="" landed_all=""
-            cache=""
-            [[ "$mode" == own ]] || cache="$cache_dir"
+            cache="" binary="$KANON"
+            [[ "$mode" != shared ]] || cache="$cache_dir"
+            [[ "$mode" != base ]] || binary="$KANON_BASE"
             for ((round = 1; round <= runs; round++)); do
                 before_count="$(git --git-dir="$small_srv" rev-list --count main)"
                 pairs=() want=()
@@ -391,13 +470,13 @@ if [[ -n "$concurrency" ]]; then
                     pairs+=("$app=bench.burst$n.$serial")
                     want+=("$app" "bench.burst$n.$serial")
                 done
-                read -r wall got total_attempts max_attempts < <(python3 -c "$burst" "$KANON" "file://$small_srv" "$cache" "${pairs[@]}")
+                read -r wall got total_attempts max_attempts < <(python3 -c "$burst" "$binary" "file://$small_srv" "$cache" "${pairs[@]}")
                 after_count="$(git --git-dir="$small_srv" rev-list --count main)"
                 if [[ "$after_count" != $((before_count + got)) ]]; then
                     echo "bench: N=$n: $got promotions reported, $((after_count - before_count)) new commits" >&2
                     all_landed=0
                 fi
-                [[ "$got" == "$n" ]] || all_landed=0
+                [[ "$got" == "$n" || "$mode" == base ]] || all_landed=0
                 ((got >= landed_min)) || landed_min="$got"
                 local_missing=0
                 for ((i = 0; i < ${#want[@]}; i += 2)); do
@@ -413,7 +492,8 @@ if [[ -n "$concurrency" ]]; then
                 attempts_all+="$total_attempts/$max_attempts "
             done
             what="kanon, own clones"
-            [[ "$mode" == own ]] || what="kanon, one shared --cache-dir"
+            [[ "$mode" != shared ]] || what="kanon, one shared --cache-dir"
+            [[ "$mode" != base ]] || what="baseline build, own clones"
             printf '  %-34s %8.3f %13s %9.3f %7s %10s %11s\n' "N=$n $what" "$(median <<<"$walls")" \
                 "$(spread <<<"$walls")" "$(awk -v n="$n" -v s="${med_s[kanon]}" 'BEGIN {print n * s}')" \
                 "$(ratio "$(median <<<"$walls")" "$(awk -v n="$n" -v s="${med_s[kanon]}" 'BEGIN {print n * s}')")" \
