@@ -80,7 +80,9 @@ Status write_file_atomic(const std::string& path, const std::string& content)
     // Write through a symlink to its target, as an editor does, rather than
     // replacing the link with a regular file.
     std::error_code ec;
-    fs::path target = fs::is_symlink(path, ec) ? fs::canonical(path, ec) : fs::path(path);
+    bool link = fs::is_symlink(fs::symlink_status(path, ec));  // a missing path is not an error: a new file
+    ec.clear();
+    fs::path target = link ? fs::canonical(path, ec) : fs::path(path);
     if (ec) {
         return file_error({path}, fmt::format("cannot resolve the symlink: {}", ec.message()));
     }

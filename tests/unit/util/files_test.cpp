@@ -60,6 +60,15 @@ TEST(Files, ReadRefusesDirectoriesMissingFilesAndOversizedFiles)
     EXPECT_NE(r.error().message.find("larger than the limit of 1024 bytes"), std::string::npos);
 }
 
+TEST(Files, AtomicWriteCreatesANewFile)
+{
+    TempDir d;
+    std::string f = d.path + "/new.yaml";
+    ASSERT_TRUE(write_file_atomic(f, "a: 1\n"));
+    EXPECT_EQ(*read_file(f), "a: 1\n");
+    EXPECT_EQ(std::distance(fs::directory_iterator(d.path), fs::directory_iterator{}), 1);
+}
+
 TEST(Files, WriteIntoAMissingDirectoryFailsCleanly)
 {
     auto st = write_file_atomic("/nonexistent-dir/x.yaml", "a");
