@@ -237,6 +237,8 @@ Response perform(const Request& request)
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     response.status = status;
+    curl_off_t connect_us = 0;
+    response.connected = curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us) == CURLE_OK && connect_us > 0;
     char* redirect = nullptr;
     if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK && redirect != nullptr) {
         response.redirect_url = redirect;

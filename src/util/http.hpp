@@ -60,6 +60,7 @@ struct Response {
     std::string body;   // empty when streamed through on_data
     std::string redirect_url;  // where a 3xx points, resolved against the request's URL
     std::chrono::milliseconds elapsed{0};
+    bool connected = false;  // a TCP connection was made: a timeout came after it, not while connecting
 
     [[nodiscard]] bool answered() const { return status != 0; }
     // The first value of a header (name lower-case), or "".
