@@ -1,12 +1,16 @@
 #include "canon/config.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <functional>
 
 #include <fmt/format.h>
 
+#include "util/duration.hpp"
 #include "util/files.hpp"
 #include "yaml/document.hpp"
+#include "yaml/path.hpp"
 #include "yaml/value.hpp"
 
 namespace kanon::canon {
@@ -104,6 +108,203 @@ Status unknown_key(const Value& v, std::string_view where, std::string_view key,
     return config_error(v, fmt::format("unknown key '{}' in {} (known: {})", key, where, list));
 }
 
+// --- smoke and site_version ------------------------------------------------
+
+Result<std::string> read_url_path(const Value& v, std::string_view key)
+{
+    auto str = read_string(v, key);
+    if (!str) {
+        return str;
+    }
+    if (str->empty() || str->front() != '/') {
+        return config_error(v, fmt::format("{} '{}' must start with '/'", key, *str));
+    }
+    if (std::any_of(str->begin(), str->end(), [](unsigned char ch) { return ch <= ' ' || ch == 0x7f; })) {
+        return config_error(v, fmt::format("{} '{}' must not contain spaces or control characters", key, *str));
+    }
+    return str;
+}
+
+bool is_header_name(std::string_view s)
+{
+    auto token = [](unsigned char ch) {
+        return std::isalnum(ch) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(ch)) != std::string_view::npos;
+    };
+    return !s.empty() && std::all_of(s.begin(), s.end(), token);
+}
+
+// `site_version`: {header: NAME} | {path: P, json: KEY} | {path: P, body: true}; null: the site does not say.
+Result<SiteVersion> read_site_version(const Value& v, const std::string& key)
+{
+    SiteVersion sv;
+    if (v.type == Value::Type::null) {
+        return sv;
+    }
+    if (!v.is_map()) {
+        return config_error(v, fmt::format("'{}' must be a mapping: {{header: NAME}}, {{path: P, json: KEY}} or "
+                                           "{{path: P, body: true}}",
+                                           key));
+    }
+    int sources = 0;
+    for (const auto& [k, val] : v.entries) {
+        std::string where = fmt::format("{}.{}", key, k);
+        if (k == "path") {
+            auto p = read_url_path(val, where);
+            if (!p) {
+                return p.take_error();
+            }
+            sv.path = *p;
+            continue;
+        }
+        if (k == "header") {
+            auto h = read_string(val, where);
+            if (!h) {
+                return h.take_error();
+            }
+            if (!is_header_name(*h)) {
+                return config_error(val, fmt::format("'{}': '{}' is not a header name", where, *h));
+            }
+            sv.source = SiteVersion::Source::header;
+            sv.header = *h;
+        } else if (k == "json") {
+            auto j = read_string(val, where);
+            if (!j) {
+                return j.take_error();
+            }
+            auto parsed = yaml::parse_path(*j);
+            if (!parsed || j->empty() || parsed->has_wildcard()) {
+                return config_error(val, fmt::format("'{}': '{}' is not a key path like release.tag", where, *j));
+            }
+            sv.source = SiteVersion::Source::json;
+            sv.json = *j;
+        } else if (k == "body") {
+            auto b = read_bool(val, where);
+            if (!b) {
+                return b.take_error();
+            }
+            if (!*b) {
+                return config_error(val, fmt::format("'{}' can only be true (leave it out otherwise)", where));
+            }
+            sv.source = SiteVersion::Source::body;
+        } else {
+            return unknown_key(val, fmt::format("'{}'", key), k, {"header", "path", "json", "body"}).error();
+        }
+        ++sources;
+    }
+    if (sources != 1) {
+        return config_error(v, fmt::format("'{}' needs exactly one of 'header', 'json' or 'body'", key));
+    }
+    return sv;
+}
+
+Result<long> read_status(const Value& v, std::string_view key)
+{
+    if (v.type == Value::Type::scalar && v.scalar_type == yaml::PlainType::integer && v.text.size() == 3) {
+        long n = 0;
+        auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), n);
+        if (ec == std::errc() && end == v.text.data() + v.text.size() && n >= 100 && n <= 599) {
+            return n;
+        }
+    }
+    return config_error(v, fmt::format("'{}' must be an HTTP status (100 to 599), or a list of them", key));
+}
+
+Result<SmokeExpect> read_expect(const Value& v, const std::string& key)
+{
+    if (!v.is_map()) {
+        return config_error(v, fmt::format("'{}' must be a mapping of status, body and header", key));
+    }
+    SmokeExpect e;
+    for (const auto& [k, val] : v.entries) {
+        std::string where = fmt::format("{}.{}", key, k);
+        if (k == "status") {
+            const std::vector<Value> one{val};
+            const auto& items = val.type == Value::Type::sequence ? val.items : one;
+            if (items.empty()) {
+                return config_error(val, fmt::format("'{}' must list at least one status", where));
+            }
+            for (const auto& item : items) {
+                auto n = read_status(item, where);
+                if (!n) {
+                    return n.take_error();
+                }
+                e.statuses.push_back(*n);
+            }
+        } else if (k == "body") {
+            auto b = read_string(val, where);
+            if (!b) {
+                return b.take_error();
+            }
+            if (b->empty()) {
+                return config_error(val, fmt::format("'{}' must not be empty", where));
+            }
+            e.body = *b;
+        } else if (k == "header") {
+            auto h = read_string(val, where);
+            if (!h) {
+                return h.take_error();
+            }
+            auto eq = h->find('=');
+            e.header = h->substr(0, eq);
+            if (eq != std::string::npos) {
+                e.header_value = h->substr(eq + 1);
+            }
+            if (!is_header_name(e.header)) {
+                return config_error(val, fmt::format("'{}': '{}' is not a header name (write NAME or NAME=VALUE)",
+                                                     where, e.header));
+            }
+        } else {
+            return unknown_key(val, fmt::format("'{}'", key), k, {"status", "body", "header"}).error();
+        }
+    }
+    return e;
+}
+
+Status read_smoke(Config& c, const Value& v)
+{
+    if (!v.is_map()) {
+        return config_error(v, "'smoke' must be a mapping");
+    }
+    for (const auto& [key, val] : v.entries) {
+        if (key == "paths") {
+            if (val.type != Value::Type::sequence) {
+                return config_error(val, "'smoke.paths' must be a list of paths");
+            }
+            c.smoke_paths.clear();
+            for (const auto& p : val.items) {
+                auto str = read_url_path(p, "smoke path");
+                if (!str) {
+                    return str.take_error();
+                }
+                c.smoke_paths.push_back(*str);
+            }
+        } else if (key == "timeout") {
+            auto d = parse_duration(val.type == Value::Type::scalar ? val.text : std::string(), "smoke.timeout");
+            if (!d || d->count() <= 0) {
+                return config_error(val, "'smoke.timeout' must be a duration like 10s or 500ms");
+            }
+            c.smoke_timeout = *d;
+        } else if (key == "expect") {
+            if (!val.is_map()) {
+                return config_error(val, "'smoke.expect' must map paths to what they must answer");
+            }
+            for (const auto& [path, e] : val.entries) {
+                if (path.empty() || path.front() != '/') {
+                    return config_error(e, fmt::format("smoke.expect key '{}' must be a path starting with '/'", path));
+                }
+                auto ex = read_expect(e, "smoke.expect." + path);
+                if (!ex) {
+                    return ex.take_error();
+                }
+                c.smoke_expect[path] = std::move(*ex);
+            }
+        } else {
+            return unknown_key(val, "'smoke'", key, {"paths", "timeout", "expect"});
+        }
+    }
+    return ok_status();
+}
+
 Status read_stages(Config& c, const Value& v)
 {
     if (v.type != Value::Type::sequence || v.items.empty()) {
@@ -128,8 +329,14 @@ Status read_stages(Config& c, const Value& v)
                     return b.take_error();
                 }
                 s.self_heal = *b;
+            } else if (k == "site_version") {
+                auto sv = read_site_version(val, "stages[].site_version");
+                if (!sv) {
+                    return sv.take_error();
+                }
+                s.site_version = *sv;
             } else {
-                return unknown_key(val, "a stage", k, {"name", "host", "self_heal", "cnpg_cluster"});
+                return unknown_key(val, "a stage", k, {"name", "host", "self_heal", "cnpg_cluster", "site_version"});
             }
         }
         if (!is_dns_label(s.name, 63)) {
@@ -212,27 +419,7 @@ Status read_section(Config& c, const std::string& section, const Value& v)
             known.emplace_back(k.key);
         }
     }
-    if (section == "smoke") {
-        known = {"paths"};
-    }
     for (const auto& [key, val] : v.entries) {
-        if (section == "smoke" && key == "paths") {
-            if (val.type != Value::Type::sequence) {
-                return config_error(val, "'smoke.paths' must be a list of paths");
-            }
-            c.smoke_paths.clear();
-            for (const auto& p : val.items) {
-                auto str = read_string(p, "smoke.paths[]");
-                if (!str) {
-                    return str.take_error();
-                }
-                if (str->empty() || str->front() != '/') {
-                    return config_error(p, fmt::format("smoke path '{}' must start with '/'", *str));
-                }
-                c.smoke_paths.push_back(*str);
-            }
-            continue;
-        }
         const StringKey* spec = nullptr;
         for (const auto& k : string_keys()) {
             if (section == k.section && key == k.key) {
@@ -287,6 +474,12 @@ std::vector<std::string> Config::stage_names() const
         out.push_back(s.name);
     }
     return out;
+}
+
+const SiteVersion& Config::site_version_of(std::string_view name) const
+{
+    const auto* s = stage(name);
+    return s != nullptr && s->site_version ? *s->site_version : site_version;
 }
 
 std::string expand(std::string_view tmpl, std::string_view app, std::string_view stage, std::string_view domain,
@@ -404,13 +597,22 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
             if (val.text != "1") {
                 st = config_error(val, "'version' must be 1");
             }
+        } else if (key == "smoke") {
+            st = read_smoke(c, val);
+        } else if (key == "site_version") {
+            auto sv = read_site_version(val, "site_version");
+            if (sv) {
+                c.site_version = *sv;
+            } else {
+                st = sv.take_error();
+            }
         } else if (key == "paths" || key == "naming" || key == "release_keys" || key == "env_keys" ||
-                   key == "urls" || key == "smoke") {
+                   key == "urls") {
             st = read_section(c, key, val);
         } else {
             st = unknown_key(val, "kanon.yaml", key,
                              {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
-                              "apps", "freeze"});
+                              "site_version", "apps", "freeze"});
         }
         if (!st) {
             return st.take_error();

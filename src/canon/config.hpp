@@ -6,6 +6,7 @@
 // of web-core overrides what differs. docs/kanon-yaml.md documents each key.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,11 +17,30 @@
 
 namespace kanon::canon {
 
+// How a site states the release it runs, for `kanon wait --http`: a response
+// header, a field of a JSON document, or the tag appearing in a page's body.
+struct SiteVersion {
+    enum class Source { none, header, json, body };
+    Source source = Source::none;  // none: the site does not say; any answer without a 5xx will do
+    std::string path = "/";        // the page to read it from
+    std::string header;            // Source::header: its name
+    std::string json;              // Source::json: a key path (release.tag, items[0].tag)
+};
+
+// What one smoke path must answer besides "no 5xx, no redirect loop".
+struct SmokeExpect {
+    std::vector<long> statuses;  // the final status must be one of these; empty: any below 500
+    std::string body;            // a substring of the final body; empty: no check
+    std::string header;          // a header the final answer must carry; empty: no check
+    std::optional<std::string> header_value;  // and its exact value, when `NAME=VALUE` was written
+};
+
 struct StageConfig {
     std::string name;
     std::string host;          // template: {domain}, {app}
     bool self_heal = false;    // the Application's syncPolicy.automated.selfHeal
     std::string cnpg_cluster;  // template
+    std::optional<SiteVersion> site_version{};  // overrides Config::site_version for this stage
 };
 
 struct AppConfig {
@@ -57,6 +77,9 @@ struct Config {
 
     std::string url_template = "https://{host}";
     std::vector<std::string> smoke_paths = {"/", "/admin"};
+    std::chrono::milliseconds smoke_timeout{std::chrono::seconds(10)};  // per request
+    std::map<std::string, SmokeExpect, std::less<>> smoke_expect;        // by path
+    SiteVersion site_version;
 
     std::map<std::string, AppConfig, std::less<>> apps;
 
@@ -69,6 +92,8 @@ struct Config {
 
     [[nodiscard]] const StageConfig* stage(std::string_view name) const;
     [[nodiscard]] std::vector<std::string> stage_names() const;
+    // The stage's own site_version if it has one, else the file's.
+    [[nodiscard]] const SiteVersion& site_version_of(std::string_view stage) const;
     [[nodiscard]] std::string release_file(std::string_view app, std::string_view stage) const;
     [[nodiscard]] std::string env_file(std::string_view app, std::string_view stage) const;
     [[nodiscard]] std::string application_file(std::string_view app, std::string_view stage) const;
