@@ -28,6 +28,7 @@ const std::vector<Command>& commands()
         {"unfreeze", "lift a stage's hold", define_unfreeze},
         {"wait", "wait until a stage runs a revision, Synced and Healthy in Argo CD (never the previous one)", define_wait},
         {"sync", "start an Argo CD sync of a stage (waiting out a running operation), optionally wait", define_sync},
+        {"smoke", "GET a stage's pages (/ and /admin): no 5xx, no redirect loop, no timeout", define_smoke},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
     };

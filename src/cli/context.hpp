@@ -67,6 +67,7 @@ void define_rollback(CLI::App& sub, Runner& run);
 void define_history(CLI::App& sub, Runner& run);
 void define_freeze(CLI::App& sub, Runner& run);
 void define_unfreeze(CLI::App& sub, Runner& run);
+void define_smoke(CLI::App& sub, Runner& run);
 void define_wait(CLI::App& sub, Runner& run);
 void define_sync(CLI::App& sub, Runner& run);
 

@@ -1,0 +1,100 @@
+#include "ops/smoke.hpp"
+
+#include <fmt/format.h>
+
+#include "ops/deployment.hpp"
+#include "ops/status.hpp"
+#include "util/redact.hpp"
+#include "verify/http/smoke.hpp"
+#include "yaml/document.hpp"
+#include "yaml/edit.hpp"
+
+namespace kanon::ops {
+
+namespace {
+
+// The stage's host in its env layer, or "" when the file does not say.
+Result<std::string> env_host(const gitops::Snapshot& snap, const canon::Config& config, const std::string& app,
+                             const std::string& stage)
+{
+    std::string file = config.env_file(app, stage);
+    auto files = snap.read({file});
+    if (!files) {
+        return files.take_error();
+    }
+    auto it = files->find(file);
+    if (it == files->end()) {
+        return std::string();
+    }
+    auto doc = yaml::Stream::parse(it->second, file);
+    if (!doc) {
+        return doc.take_error();
+    }
+    auto key = yaml::parse_path(config.host_key);
+    if (!key) {
+        return key.take_error();
+    }
+    auto host = yaml::get_scalar(*doc, *key);
+    return host ? *host : std::string();
+}
+
+}  // namespace
+
+Result<Site> site_of(const SiteOptions& o)
+{
+    if (auto st = canon::validate_app_name(o.app); !st) {
+        return st.take_error();
+    }
+    Site site;
+    if (!o.url.empty()) {
+        if (auto st = verify::http::check_site_url(o.url, "--url"); !st) {
+            return st.take_error();
+        }
+        if (!o.config_path.empty()) {
+            auto config = canon::load_config("", o.config_path);
+            if (!config) {
+                return config.take_error();
+            }
+            site.config = std::move(*config);
+            if (auto st = canon::validate_stage(site.config, o.stage); !st) {
+                return st.take_error();
+            }
+        }
+        site.url = o.url;
+        site.from = "--url";
+        return site;
+    }
+    auto snap = gitops::Snapshot::fetch(o.target);
+    if (!snap) {
+        return snap.take_error();
+    }
+    auto config = config_at_tip(*snap, o.config_path);
+    if (!config) {
+        return config.take_error();
+    }
+    site.config = std::move(*config);
+    if (auto st = canon::validate_stage(site.config, o.stage); !st) {
+        return st.take_error();
+    }
+    auto host = env_host(*snap, site.config, o.app, o.stage);
+    if (!host) {
+        return host.take_error();
+    }
+    auto app = site.config.apps.find(o.app);
+    bool has_domain = app != site.config.apps.end() && !app->second.domain.empty();
+    if (host->empty() && !has_domain) {
+        return Error{fmt::format("cannot tell the URL of {} in {}: {} has no {} and kanon.yaml no apps.{}.domain",
+                                 o.app, o.stage, site.config.env_file(o.app, o.stage), site.config.host_key, o.app),
+                     ExitCode::failed,
+                     {},
+                     "give the URL with --url"};
+    }
+    site.url = stage_url(site.config, o.app, o.stage, *host);
+    if (auto st = verify::http::check_site_url(site.url, "the stage URL"); !st) {
+        return Error{st.error().message, ExitCode::failed, {}, "check urls.stage in kanon.yaml, or give --url"};
+    }
+    site.from = fmt::format("{} @ {} of {}", snap->branch(), snap->commit().substr(0, 12), redact(snap->url()));
+    return site;
+}
+
+}  // namespace kanon::ops

@@ -1,0 +1,30 @@
+// Where `kanon smoke` looks: the stage's URL as web-core says it (kanon.yaml
+// at the tip, the host in the stage's env layer), or the URL given with
+// --url, which needs no repository at all.
+#pragma once
+
+#include <string>
+
+#include "canon/config.hpp"
+#include "gitops/snapshot.hpp"
+#include "util/error.hpp"
+
+namespace kanon::ops {
+
+struct SiteOptions {
+    gitops::Target target;
+    std::string config_path;  // --config
+    std::string app;
+    std::string stage;
+    std::string url;  // --url: replaces the stage's URL; web-core is not read
+};
+
+struct Site {
+    std::string url;       // the stage's URL (may hold userinfo: redact before printing)
+    canon::Config config;  // smoke paths, expectations, site_version
+    std::string from;      // where the URL came from, for people ("--url", "main @ 1a2b3c4d5e6f of REPO")
+};
+
+Result<Site> site_of(const SiteOptions& options);
+
+}  // namespace kanon::ops
