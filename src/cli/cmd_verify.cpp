@@ -15,6 +15,7 @@
 #include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "verify/argocd/wait.hpp"
+#include "verify/http/http_wait.hpp"
 
 namespace kanon::cli {
 namespace {
@@ -353,12 +354,88 @@ struct WaitCommand {
     StageFlags stage;
     WaitFlags wait;
     bool http = false;
+    std::string url;      // --http: replaces the stage's URL
+    std::string ca_file;  // --http: trust anchors for the site
 };
+
+// --http: no Argo CD, the site itself. The tag and the URL come from
+// web-core (or --tag and --url without it), how the site states its
+// release from kanon.yaml's site_version.
+Result<ExitCode> run_wait_http(const WaitCommand& c, const Context& ctx)
+{
+    auto timeout = parse_duration(c.wait.timeout, "--timeout");
+    if (!timeout) {
+        return timeout.take_error();
+    }
+    verify::http::HttpWaitOptions o;
+    canon::Config config;
+    bool have_repo = !c.stage.target.repo.empty() || gitops::default_remote().ok();
+    if (have_repo) {
+        auto d = ops::Deployment::open({c.stage.target, ctx.global.config, c.stage.app, c.stage.stage,
+                                        c.stage.revision, c.stage.tag});
+        if (!d) {
+            return d.take_error();
+        }
+        o.url = d->target().url;
+        o.tag = d->target().tag;
+        config = d->config();
+    } else {
+        if (c.url.empty()) {
+            return usage_error("--http without web-core needs --url", "or pass --repo to read the stage's URL");
+        }
+        if (auto st = canon::validate_stage(config, c.stage.stage); !st) {
+            return st.take_error();
+        }
+        o.tag = c.stage.tag;
+    }
+    if (!c.url.empty()) {
+        o.url = c.url;
+    }
+    o.version = config.site_version_of(c.stage.stage);
+    o.timeout = *timeout;
+    o.fetch.tls.verify = !c.wait.argo.insecure;
+    o.fetch.tls.ca_file = c.ca_file;
+    o.interrupted = [] { return interrupted(); };
+    o.on_step = [&ctx](const verify::http::HttpWaitStep& s) {
+        if (!ctx.global.quiet) {
+            ctx.err << ctx.err_paint.dim(fmt::format("[{}]", seconds(s.at))) << ' ' << redact(s.state)
+                    << ctx.err_paint.dim("  " + s.verdict + ": " + redact(s.reason)) << '\n';
+        }
+    };
+    catch_interrupts();
+    if (!ctx.global.quiet) {
+        ctx.err << fmt::format("kanon: waiting for {} to answer{} (timeout {})\n", redact(o.url),
+                               o.tag.empty() ? "" : " with tag " + o.tag, c.wait.timeout);
+    }
+    auto r = verify::http::wait_http(o);
+    if (r.outcome == verify::http::HttpWaitOutcome::error && r.error && !ctx.json()) {
+        return *r.error;
+    }
+    if (ctx.json()) {
+        ojson j{{"ok", r.outcome == verify::http::HttpWaitOutcome::success}, {"reason", redact(r.reason)},
+                {"outcome", verify::http::outcome_name(r.outcome)}, {"app", c.stage.app}, {"stage", c.stage.stage},
+                {"url", redact(o.url)}, {"tag", o.tag}, {"status", r.status}, {"version", r.version},
+                {"elapsed_ms", r.elapsed.count()}};
+        ojson steps = ojson::array();
+        for (const auto& s : r.steps) {
+            steps.push_back({{"at_ms", s.at.count()}, {"source", redact(s.source)}, {"state", redact(s.state)},
+                             {"verdict", s.verdict}, {"reason", redact(s.reason)}});
+        }
+        j["steps"] = steps;
+        ctx.out << j.dump(2) << '\n';
+    } else {
+        bool ok = r.outcome == verify::http::HttpWaitOutcome::success;
+        ctx.out << (ok ? ctx.paint.green("deployed") : ctx.paint.red(verify::http::outcome_name(r.outcome))) << ": "
+                << redact(o.url) << (o.tag.empty() ? "" : ", tag " + o.tag) << ": " << redact(r.reason) << " ("
+                << seconds(r.elapsed) << ")\n";
+    }
+    return verify::http::exit_code_of(r.outcome);
+}
 
 Result<ExitCode> run_wait(const WaitCommand& c, const Context& ctx)
 {
     if (c.http) {
-        return usage_error("--http is not available yet in this build", "wait on Argo CD instead");
+        return run_wait_http(c, ctx);
     }
     return report(ctx, wait_stage(c.stage, c.wait, ctx));
 }
@@ -415,7 +492,12 @@ void define_wait(CLI::App& sub, Runner& run)
                    "the web-core commit to wait for, full SHA (default: the last commit that changed the stage's "
                    "release file)");
     sub.add_option("--tag", c->stage.tag, "the image tag that must be live (default: the release file's at the revision)");
-    sub.add_flag("--http", c->http, "no Argo CD access: wait for the stage's site to answer with the tag");
+    sub.add_flag("--http", c->http,
+                 "no Argo CD access: wait for the stage's site to answer without a 5xx and, where it states its "
+                 "release (kanon.yaml site_version), with the tag");
+    sub.add_option("--url", c->url, "with --http: the site's URL instead of the stage's (scheme, host and port)");
+    sub.add_option("--ca", c->ca_file, "with --http: trust the CA certificates in FILE for the site")
+        ->check(CLI::ExistingFile);
     add_wait_flags(sub, c->wait, true);
     add_repo_flags(sub, c->stage.target);
     sub.callback([&run, c] { run = [c](const Context& ctx) { return run_wait(*c, ctx); }; });

@@ -190,4 +190,48 @@ expect_contains "$OUT" "sync started: web-synestra-io-prod at ad3c591"
 expect_exit 0 "$KANON" sync synestra-io --stage prod --project synestra "${plain[@]}"
 expect_contains "$ERR" "already in progress"
 
+# --- wait --http: no Argo CD, the site itself ----------------------------
+# A site that answers 503 twice, then 200 with X-Release: the tag in a file.
+cat >"$E2E_TMP/site.py" <<'PY'
+import http.server, sys
+state = {"n": 0}
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        state["n"] += 1
+        code = 503 if state["n"] <= 2 else 200
+        self.send_response(code)
+        self.send_header("X-Release", open(sys.argv[2]).read().strip())
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+echo old >"$E2E_TMP/release"
+python3 "$E2E_TMP/site.py" "$E2E_TMP/site.port" "$E2E_TMP/release" &
+site_pid=$!
+on_exit "kill $site_pid 2>/dev/null"
+for ((i = 0; i < 100; i++)); do [[ -s "$E2E_TMP/site.port" ]] && break; sleep 0.05; done
+site="http://127.0.0.1:$(cat "$E2E_TMP/site.port")"
+
+step "wait --http without web-core: past the 5xx answers, any answer will do"
+expect_exit 0 "$KANON" wait synestra-io --stage dev --http --url "$site" --timeout 20s
+expect_contains "$OUT" "deployed: $site"
+expect_contains "$ERR" "503"
+
+step "wait --http with site_version: the header must name the tag (and does, later)"
+webcore_write "$srv/web.git" main "kanon.yaml: the site says its release" kanon.yaml $'version: 1\nsite_version:\n  header: X-Release\n'
+(sleep 2; echo c3e8b0f4 >"$E2E_TMP/release") &
+expect_exit 0 "$KANON" -o json wait synestra-io --stage dev --http --url "$site" --repo "$repo" --revision "$ours" --timeout 20s
+expect_json "$OUT" 'd["ok"] and d["tag"] == "c3e8b0f4" and d["version"] == "c3e8b0f4"'
+
+step "wait --http that never sees the tag: exit 5, saying what it saw"
+echo old >"$E2E_TMP/release"
+expect_exit 5 "$KANON" wait synestra-io --stage dev --http --url "$site" --repo "$repo" --revision "$ours" --timeout 2s
+expect_contains "$OUT" "timed out"
+expect_exit 2 "$KANON" wait synestra-io --stage dev --http --tag 1.0.0
+
 echo "PASS" >&2
