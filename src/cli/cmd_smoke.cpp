@@ -11,6 +11,7 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
+#include "cli/smoke.hpp"
 #include "ops/smoke.hpp"
 #include "util/duration.hpp"
 #include "util/redact.hpp"
@@ -23,13 +24,6 @@ namespace {
 namespace web = verify::http;
 using ojson = nlohmann::ordered_json;
 
-struct SmokeFlags {
-    ops::SiteOptions site;
-    std::vector<std::string> paths;
-    std::string timeout;  // empty: kanon.yaml's smoke.timeout (10s)
-    bool insecure = false;
-    std::string ca_file;
-};
 
 std::string chain_text(const web::PathCheck& c)
 {
@@ -39,6 +33,8 @@ std::string chain_text(const web::PathCheck& c)
     }
     return s;
 }
+
+}  // namespace
 
 std::string render_smoke_text(const web::SmokeReport& r, const Paint& paint)
 {
@@ -61,7 +57,7 @@ std::string render_smoke_text(const web::SmokeReport& r, const Paint& paint)
     return out;
 }
 
-ojson smoke_json(const web::SmokeReport& r, const ops::SiteOptions& site)
+nlohmann::ordered_json smoke_json(const web::SmokeReport& r, const ops::SiteOptions& site)
 {
     ojson j;
     j["ok"] = r.ok();
@@ -98,6 +94,8 @@ ojson smoke_json(const web::SmokeReport& r, const ops::SiteOptions& site)
     return j;
 }
 
+namespace {
+
 Result<web::SmokeOptions> smoke_options(const SmokeFlags& f, const ops::Site& site, const Context& ctx)
 {
     web::SmokeOptions o;
@@ -128,7 +126,9 @@ Result<web::SmokeOptions> smoke_options(const SmokeFlags& f, const ops::Site& si
     return o;
 }
 
-Result<ExitCode> run_smoke(const SmokeFlags& f, const Context& ctx)
+}  // namespace
+
+Result<SmokeRun> smoke_stage(const SmokeFlags& f, const Context& ctx)
 {
     for (const auto& p : f.paths) {
         if (p.empty() || p.front() != '/') {
@@ -155,13 +155,23 @@ Result<ExitCode> run_smoke(const SmokeFlags& f, const Context& ctx)
         ctx.err << fmt::format("kanon: smoke {} {} at {} ({}; {} per request)\n", so.app, so.stage, redact(site->url),
                                site->from, web::format_ms(o->fetch.timeout));
     }
-    web::SmokeReport report = web::smoke(*o);
-    if (ctx.json()) {
-        ctx.out << smoke_json(report, so).dump(2) << '\n';
-    } else {
-        ctx.out << render_smoke_text(report, ctx.paint);
+    return SmokeRun{so, web::smoke(*o)};
+}
+
+namespace {
+
+Result<ExitCode> run_smoke(const SmokeFlags& f, const Context& ctx)
+{
+    auto r = smoke_stage(f, ctx);
+    if (!r) {
+        return r.take_error();
     }
-    return web::exit_code_of(report.outcome);
+    if (ctx.json()) {
+        ctx.out << smoke_json(r->report, r->site).dump(2) << '\n';
+    } else {
+        ctx.out << render_smoke_text(r->report, ctx.paint);
+    }
+    return web::exit_code_of(r->report.outcome);
 }
 
 }  // namespace

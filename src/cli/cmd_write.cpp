@@ -2,6 +2,7 @@
 // canon, each one repository transaction, and the history they leave.
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
+#include "cli/smoke.hpp"
 #include "cli/verify.hpp"
 #include "ops/freeze.hpp"
 #include "ops/history.hpp"
@@ -86,6 +88,7 @@ Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& c
 // What a write can verify once it has landed: Argo CD deploying it.
 struct AfterWrite {
     bool wait = false;
+    bool smoke = false;  // implies wait: a smoke check before the deploy would check the old release
     WaitFlags flags;
 };
 
@@ -95,6 +98,7 @@ void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
         sub.add_flag("--sync", a.flags.sync, "then sync the stage in Argo CD and wait until it runs this release");
     } else {
         sub.add_flag("--wait", a.wait, "then wait until Argo CD runs the new commit, Synced and Healthy (exit 4/5)");
+        sub.add_flag("--smoke", a.smoke, "then, once deployed, smoke-check the stage's site (implies --wait; exit 4)");
     }
     add_wait_flags(sub, a.flags, false);
 }
@@ -104,7 +108,7 @@ void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
 Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterWrite& after,
                                  const gitops::Target& target, const Context& ctx)
 {
-    if (!r || !(after.wait || after.flags.sync)) {
+    if (!r || !(after.wait || after.smoke || after.flags.sync)) {
         return print_write(r, ctx);
     }
     if (!ctx.json()) {
@@ -115,17 +119,39 @@ Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterW
     if (!w) {
         return w.take_error();
     }
+    bool deployed = w->result.outcome == verify::argocd::WaitOutcome::success;
+    std::optional<SmokeRun> smoke;
+    if (deployed && after.smoke) {
+        SmokeFlags sf;
+        sf.site = {target, ctx.global.config, r->app, r->stage, {}};
+        auto s = smoke_stage(sf, ctx);
+        if (!s) {
+            return s.take_error();
+        }
+        smoke = std::move(*s);
+    }
+    ExitCode code = verify::argocd::exit_code_of(w->result.outcome);
+    if (smoke && !smoke->report.ok()) {
+        code = verify::http::exit_code_of(smoke->report.outcome);
+    }
     if (ctx.json()) {
         auto j = write_json(*r);
-        j["ok"] = w->result.outcome == verify::argocd::WaitOutcome::success;
+        j["ok"] = code == ExitCode::ok;
         j["wait"] = wait_json(w->target, w->result);
+        if (smoke) {
+            j["smoke"] = smoke_json(smoke->report, smoke->site);
+        }
         ctx.out << j.dump(2) << '\n';
-        return verify::argocd::exit_code_of(w->result.outcome);
+        return code;
     }
     if (w->result.outcome == verify::argocd::WaitOutcome::error) {
         return *w->result.error;
     }
-    return print_wait_text(ctx, w->target, w->result);
+    print_wait_text(ctx, w->target, w->result);
+    if (smoke) {
+        ctx.out << render_smoke_text(smoke->report, ctx.paint);
+    }
+    return code;
 }
 
 // The runner of a write: the shared flags made into WriteOptions, the

@@ -234,4 +234,25 @@ expect_exit 5 "$KANON" wait synestra-io --stage dev --http --url "$site" --repo 
 expect_contains "$OUT" "timed out"
 expect_exit 2 "$KANON" wait synestra-io --stage dev --http --tag 1.0.0
 
+step "release --smoke: commit, wait, then the stage's site checked (one JSON document)"
+webcore_write "$srv/web.git" main "kanon.yaml: the stage URL is the local site" kanon.yaml \
+    "$(printf 'version: 1\nurls:\n  stage: "%s"\nsmoke:\n  paths: [/, /health]\n' "$site")"$'\n'
+export GIT_AUTHOR_DATE="2026-11-26T11:00:00Z" GIT_COMMITTER_DATE="2026-11-26T11:00:00Z"
+rm -rf "$srv/copy.git" && cp -r "$srv/web.git" "$srv/copy.git"
+expect_exit 0 "$KANON" release synestra-io --tag 5ca1ab1e --repository "$IMAGE" --repo "file://$srv/copy.git"
+smoked="$(branch_tip "$srv/copy.git" main)"
+cat >"$E2E_TMP/at.json" <<JSON
+{"apps": [{"timeline": [
+  {"fixture": "app-synced-healthy.json",
+   "patch": {"spec": {"project": "default"},
+             "status": {"sync": {"revision": "$smoked"}, "summary": {"images": ["$IMAGE:5ca1ab1e"]},
+                        "operationState": {"syncResult": {"revision": "$smoked"}}}}}
+]}]}
+JSON
+start_sim "$E2E_TMP/at.json"
+expect_exit 0 "$KANON" -o json release synestra-io --tag 5ca1ab1e --repository "$IMAGE" --repo "$repo" --smoke "${plain[@]}"
+expect_json "$OUT" 'd["ok"] and d["commit"] == "'$smoked'" and d["wait"]["ok"] and d["smoke"]["ok"]'
+expect_json "$OUT" '[s["path"] for s in d["smoke"]["steps"]] == ["/", "/health"]'
+unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+
 echo "PASS" >&2

@@ -43,12 +43,12 @@ void read_error_body(const std::string& body, Reply& reply)
     reply.message = text;
 }
 
-Reply reply_from(const http::Response& r, bool parse_body)
+Reply reply_from(const ::kanon::http::Response& r, bool parse_body)
 {
     Reply reply;
     reply.status = r.status;
     reply.failure = r.failure;
-    if (r.failure != http::Failure::none) {
+    if (r.failure != ::kanon::http::Failure::none) {
         reply.message = r.error;
         return reply;
     }
@@ -56,7 +56,7 @@ Reply reply_from(const http::Response& r, bool parse_body)
         if (parse_body) {
             reply.body = json::parse(r.body, nullptr, false);
             if (reply.body.is_discarded()) {
-                reply.failure = http::Failure::protocol;
+                reply.failure = ::kanon::http::Failure::protocol;
                 reply.message = "Argo CD answered with a body that is not JSON";
             }
         }
@@ -71,12 +71,12 @@ Reply reply_from(const http::Response& r, bool parse_body)
 bool Reply::retryable() const
 {
     switch (failure) {
-    case http::Failure::connect:
-    case http::Failure::timeout:
-    case http::Failure::protocol:
-    case http::Failure::resolve:
+    case ::kanon::http::Failure::connect:
+    case ::kanon::http::Failure::timeout:
+    case ::kanon::http::Failure::protocol:
+    case ::kanon::http::Failure::resolve:
         return true;
-    case http::Failure::none:
+    case ::kanon::http::Failure::none:
         return status >= 500 || status == 429 || status == 408;
     default:
         return false;
@@ -109,7 +109,7 @@ Client::Client(ServerOptions options) : m_options(std::move(options)), m_base(se
 
 http::Request Client::request(const std::string& method, const std::string& url) const
 {
-    http::Request r;
+    ::kanon::http::Request r;
     r.method = method;
     r.url = url;
     r.connect_timeout = m_options.connect_timeout;
@@ -124,7 +124,7 @@ http::Request Client::request(const std::string& method, const std::string& url)
 
 http::Headers Client::app_query(const std::string& /*name*/, const std::string& project) const
 {
-    http::Headers q;
+    ::kanon::http::Headers q;
     if (!m_options.app_namespace.empty()) {
         q.emplace_back("appNamespace", m_options.app_namespace);
     }
@@ -141,13 +141,13 @@ Reply Client::get(const std::string& name, const std::string& project, const std
     if (!refresh.empty()) {
         q.emplace_back("refresh", refresh);
     }
-    auto r = request("GET", http::url_with_query(m_base, "/api/v1/applications/" + http::percent_encode(name), q));
+    auto r = request("GET", ::kanon::http::url_with_query(m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name), q));
     if (!refresh.empty()) {
         r.headers.emplace_back("Grpc-Timeout", fmt::format("{}S", refresh_timeout.count()));
         r.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(refresh_timeout) + std::chrono::seconds(5);
     }
     r.should_stop = should_stop;
-    return reply_from(http::perform(r), true);
+    return reply_from(::kanon::http::perform(r), true);
 }
 
 Reply Client::sync(const std::string& name, const std::string& project, const SyncRequest& request_) const
@@ -166,24 +166,24 @@ Reply Client::sync(const std::string& name, const std::string& project, const Sy
     body["prune"] = request_.prune;
     body["dryRun"] = false;
     body["strategy"] = {{"hook", json::object()}};
-    auto r = request("POST", http::url_with_query(m_base, "/api/v1/applications/" + http::percent_encode(name) + "/sync", {}));
+    auto r = request("POST", ::kanon::http::url_with_query(m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name) + "/sync", {}));
     r.headers.emplace_back("Content-Type", "application/json");  // exactly this: anything else is a 415
     r.body = body.dump();
-    return reply_from(http::perform(r), true);
+    return reply_from(::kanon::http::perform(r), true);
 }
 
 Reply Client::watch(const std::string& name, std::uint64_t resource_version,
                     const std::function<void(StreamMessage&&)>& on_message, const std::function<bool()>& should_stop,
                     std::chrono::milliseconds idle) const
 {
-    http::Headers q{{"name", name}};
+    ::kanon::http::Headers q{{"name", name}};
     if (!m_options.app_namespace.empty()) {
         q.emplace_back("appNamespace", m_options.app_namespace);
     }
     if (resource_version > 0) {
         q.emplace_back("resourceVersion", std::to_string(resource_version));
     }
-    auto r = request("GET", http::url_with_query(m_base, "/api/v1/stream/applications", q));
+    auto r = request("GET", ::kanon::http::url_with_query(m_base, "/api/v1/stream/applications", q));
     r.headers.emplace_back("Accept", "text/event-stream");
     r.timeout = std::chrono::milliseconds(0);
     r.idle_timeout = idle;
@@ -193,7 +193,7 @@ Reply Client::watch(const std::string& name, std::uint64_t resource_version,
     // Accept header); an error status keeps its body for the message.
     std::optional<StreamParser> parser;
     std::string error_body;
-    r.on_data = [&](std::string_view bytes, const http::Response& so_far) {
+    r.on_data = [&](std::string_view bytes, const ::kanon::http::Response& so_far) {
         if (so_far.status < 200 || so_far.status >= 300) {
             if (error_body.size() < 4096) {
                 error_body.append(bytes.substr(0, 4096 - error_body.size()));
@@ -209,7 +209,7 @@ Reply Client::watch(const std::string& name, std::uint64_t resource_version,
         }
         return !(should_stop && should_stop());
     };
-    http::Response response = http::perform(r);
+    ::kanon::http::Response response = ::kanon::http::perform(r);
     if (parser) {
         for (auto& m : parser->finish()) {
             on_message(std::move(m));
@@ -219,7 +219,7 @@ Reply Client::watch(const std::string& name, std::uint64_t resource_version,
     reply.status = response.status;
     reply.failure = response.failure;
     reply.message = response.error;
-    if (response.failure == http::Failure::none && (response.status < 200 || response.status >= 300)) {
+    if (response.failure == ::kanon::http::Failure::none && (response.status < 200 || response.status >= 300)) {
         read_error_body(error_body, reply);
     }
     return reply;
@@ -229,11 +229,11 @@ Error reply_error(const Reply& reply, const std::string& what, const std::string
 {
     Error e;
     e.code = ExitCode::failed;
-    if (reply.failure != http::Failure::none) {
+    if (reply.failure != ::kanon::http::Failure::none) {
         e.message = redact(fmt::format("Argo CD: {} failed: {}", what, reply.message));
-        if (reply.failure == http::Failure::tls) {
+        if (reply.failure == ::kanon::http::Failure::tls) {
             e.hint = "the server's certificate is not trusted: pass --argocd-ca FILE, or --insecure to skip verification";
-        } else if (reply.failure == http::Failure::connect || reply.failure == http::Failure::resolve) {
+        } else if (reply.failure == ::kanon::http::Failure::connect || reply.failure == ::kanon::http::Failure::resolve) {
             e.hint = "check --argocd-server / ARGOCD_SERVER (and --plaintext for a server without TLS)";
         }
         return e;

@@ -31,11 +31,11 @@ struct ServerOptions {
 // The outcome of one call.
 struct Reply {
     long status = 0;              // HTTP status; 0 when no answer
-    http::Failure failure = http::Failure::none;
+    ::kanon::http::Failure failure = ::kanon::http::Failure::none;
     int grpc_code = 0;            // from an error body
     std::string message;          // the server's error message, or the transport's
     nlohmann::json body;          // the parsed body of a 2xx
-    [[nodiscard]] bool ok() const { return failure == http::Failure::none && status >= 200 && status < 300; }
+    [[nodiscard]] bool ok() const { return failure == ::kanon::http::Failure::none && status >= 200 && status < 300; }
     // 5xx, 429, timeouts, refused connections: worth another try later.
     [[nodiscard]] bool retryable() const;
     // "another operation is already in progress"
@@ -70,8 +70,8 @@ public:
     [[nodiscard]] const ServerOptions& options() const { return m_options; }
 
 private:
-    http::Request request(const std::string& method, const std::string& url) const;
-    [[nodiscard]] http::Headers app_query(const std::string& name, const std::string& project) const;
+    ::kanon::http::Request request(const std::string& method, const std::string& url) const;
+    [[nodiscard]] ::kanon::http::Headers app_query(const std::string& name, const std::string& project) const;
 
     ServerOptions m_options;
     std::string m_base;

@@ -22,17 +22,25 @@ struct Item {
     std::string source;
     nlohmann::json body;
     std::string text;
+    std::uint64_t number = 0;  // set by Inbox::push
 };
 
+// The loop takes items one by one; a thread that pushed one can wait until
+// the loop is done with it (see watch_loop).
 class Inbox {
 public:
-    void push(Item item)
+    // Returns the item's number, for wait_handled().
+    std::uint64_t push(Item item)
     {
+        std::uint64_t number = 0;
         {
             std::lock_guard lock(m_mutex);
+            number = ++m_pushed;
+            item.number = number;
             m_items.push_back(std::move(item));
         }
-        m_cv.notify_one();
+        m_cv.notify_all();  // all: a watch may be waiting in wait_handled() too
+        return number;
     }
     // The next item, or nothing once `until` has passed.
     std::optional<Item> pop(Clock::time_point until)
@@ -46,12 +54,38 @@ public:
         m_items.pop_front();
         return item;
     }
-    void wake() { m_cv.notify_all(); }
+    // The loop is done with item `number` and every one before it.
+    void handled(std::uint64_t number)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_handled = std::max(m_handled, number);
+        }
+        m_cv.notify_all();
+    }
+    // Blocks until the loop is done with item `number`, `stop` is set or
+    // `until` has passed.
+    void wait_handled(std::uint64_t number, const std::atomic<bool>& stop, Clock::time_point until)
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait_until(lock, until, [&] { return m_handled >= number || stop.load(); });
+    }
+    // After setting a stop flag: under the mutex, so a waiter that has just
+    // found the flag unset cannot miss the notification.
+    void wake()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+        }
+        m_cv.notify_all();
+    }
 
 private:
     std::mutex m_mutex;
     std::condition_variable m_cv;
     std::deque<Item> m_items;
+    std::uint64_t m_pushed = 0;
+    std::uint64_t m_handled = 0;
 };
 
 // Sleeps up to `d`, returning early when `stop` is set.
@@ -270,8 +304,8 @@ std::optional<WaitResult> Waiter::get_and_observe(const std::string& source)
     if (r.ok()) {
         return observe(r.body, source);
     }
-    if (r.retryable() || r.failure == http::Failure::stopped) {
-        if (r.failure != http::Failure::stopped) {
+    if (r.retryable() || r.failure == ::kanon::http::Failure::stopped) {
+        if (r.failure != ::kanon::http::Failure::stopped) {
             note("GET failed, will retry: " + (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
         }
         return std::nullopt;
@@ -296,7 +330,7 @@ void Waiter::start_refresh()
         Reply r = m_client.get(m_opts.app, m_opts.project, "normal", std::chrono::seconds(30), [this] { return m_stop.load(); });
         if (r.ok()) {
             m_inbox.push(Item{Item::state, "refresh", std::move(r.body), {}});
-        } else if (r.failure != http::Failure::stopped) {
+        } else if (r.failure != ::kanon::http::Failure::stopped) {
             // Not fatal: the annotation is in place and will still be processed.
             m_inbox.push(Item{Item::refresh_failed, "refresh", {}, r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message});
         }
@@ -320,7 +354,14 @@ void Waiter::watch_loop()
             [&](StreamMessage&& m) {
                 if (m.kind == StreamMessage::event) {
                     got_event = true;
-                    m_inbox.push(Item{Item::state, "watch", std::move(m.application), {}});
+                    auto number = m_inbox.push(Item{Item::state, "watch", std::move(m.application), {}});
+                    // Hold the stream until the loop has decided on this
+                    // state. When it ends the wait, m_stop is set before this
+                    // returns, so the transfer ends at once (Client::watch
+                    // checks should_stop after each chunk) instead of at
+                    // curl's next idle check, up to 1 s later, which
+                    // shut_down() would wait for. Never longer than that.
+                    m_inbox.wait_handled(number, m_stop, Clock::now() + milliseconds(1000));
                 } else if (m.kind == StreamMessage::error) {
                     error = fmt::format("{} (HTTP {})", m.text, m.http_code);
                 } else if (m.kind == StreamMessage::garbage) {
@@ -332,7 +373,7 @@ void Waiter::watch_loop()
             return;
         }
         if (error.empty()) {
-            error = r.failure != http::Failure::none ? r.message
+            error = r.failure != ::kanon::http::Failure::none ? r.message
                     : r.status >= 300              ? fmt::format("HTTP {}{}", r.status, r.message.empty() ? "" : ": " + r.message)
                                                    : "the server closed it";
         }
@@ -357,7 +398,7 @@ WaitResult Waiter::run()
             }
             break;
         }
-        if (!r.retryable() && r.failure != http::Failure::stopped) {
+        if (!r.retryable() && r.failure != ::kanon::http::Failure::stopped) {
             return std::move(*fatal(r, "GET application " + m_opts.app));
         }
         if (stopping()) {
@@ -401,6 +442,7 @@ WaitResult Waiter::run()
             } else {
                 note("refresh did not complete (" + item->text + "); the request stays queued in Argo CD");
             }
+            m_inbox.handled(item->number);
             continue;
         }
         now = Clock::now();
