@@ -144,6 +144,16 @@ scenario_at "$later"
 expect_exit 0 "$KANON" wait synestra-io --stage dev --repo "$repo" --revision "$ours" "${plain[@]}"
 expect_contains "$OUT" "Synced at ${later:0:7} and Healthy"
 
+step "R found past the first 64 commits: the clone deepens until the release file's last change"
+for ((i = 0; i < 70; i++)); do
+    printf 'commit refs/heads/main\ncommitter E2E <e@e.invalid> %d +0000\ndata 5\nother\nfrom refs/heads/main^0\nM 100644 inline deploy/env/release-dev/other.yaml\ndata %d\n%s\n' \
+        "$(date +%s)" "$(release_yaml registry.example.com/web/web-other "9.$i.0" | wc -c)" "$(release_yaml registry.example.com/web/web-other "9.$i.0")"
+done | _fast_import "$srv/web.git"
+deep="$(branch_tip "$srv/web.git" main)"
+scenario_at "$deep"
+expect_exit 0 "$KANON" wait synestra-io --stage dev --repo "$repo" "${plain[@]}"
+expect_contains "$OUT" "at ${ours:0:7}, tag c3e8b0f4: Synced at ${deep:0:7} and Healthy"
+
 step "a newer release of this stage: superseded, exit 4, naming the commit and its tag"
 expect_exit 0 "$KANON" release synestra-io --tag d00dfeed --repo "$repo"
 newer="$(branch_tip "$srv/web.git" main)"
