@@ -2,6 +2,7 @@
 // healthy (Argo CD's REST API, CONTRACT.md §6), and starting a sync.
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -196,37 +197,65 @@ Result<argo::WaitOptions> wait_options(const WaitFlags& f, WaitTarget& w, const 
     return o;
 }
 
-// Starts a sync of the stage's Application unless an operation is already
-// running; returns the revision the operation syncs ("" when unknown).
-Result<std::string> start_sync(const argo::Client& client, const ops::StageTarget& t, bool prune, const Context& ctx)
+bool operation_running(const argo::Application& app)
 {
-    auto current = client.get(t.application, t.project);
-    if (!current.ok()) {
-        return argo::reply_error(current, "GET application " + t.application, t.application, t.project);
+    return app.operation || app.op_phase == "Running" || app.op_phase == "Terminating";
+}
+
+// Starts a sync of the stage's Application. A running operation (auto-sync,
+// someone's manual sync) is waited out first, polling every 2 s until
+// `deadline`, so the sync that starts is ours; losing the race to auto-sync
+// again (400 "another operation is already in progress") waits again.
+// Returns the revision the sync takes ("" when unknown).
+Result<std::string> start_sync(const argo::Client& client, const ops::StageTarget& t, bool prune,
+                               std::chrono::milliseconds timeout, const Context& ctx)
+{
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool said = false;
+    while (true) {
+        auto current = client.get(t.application, t.project);
+        if (!current.ok() && !current.retryable()) {
+            return argo::reply_error(current, "GET application " + t.application, t.application, t.project);
+        }
+        std::optional<argo::Application> app;
+        if (current.ok()) {
+            auto parsed = argo::read_application(current.body, t.source_repo);
+            if (!parsed) {
+                return parsed.take_error();
+            }
+            app = std::move(*parsed);
+        }
+        bool busy = !app || operation_running(*app);
+        if (!busy) {
+            auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune});
+            if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
+                return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message),
+                             ExitCode::verify_failed};
+            }
+            if (r.ok()) {
+                auto started = argo::read_application(r.body, t.source_repo);
+                return started.ok() ? started->operation_revision : std::string{};
+            }
+            if (!r.operation_in_progress() && !r.retryable()) {
+                return argo::reply_error(r, "sync " + t.application, t.application, t.project);
+            }
+        }
+        if (!said && app && !ctx.global.quiet) {
+            std::string by = app->operation_initiated_by.empty() ? app->op_initiated_by : app->operation_initiated_by;
+            ctx.err << "kanon: an operation is running on " << t.application
+                    << (by.empty() ? "" : " (initiated by " + by + ")") << "; waiting for it to end before syncing\n";
+            said = true;
+        }
+        if (interrupted()) {
+            return Error{"interrupted before the sync could start", ExitCode::interrupted};
+        }
+        if (std::chrono::steady_clock::now() + std::chrono::seconds(2) > deadline) {
+            return Error{fmt::format("{}: an operation was still running after {}; no sync started", t.application,
+                                     seconds(timeout)),
+                         ExitCode::timed_out};
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(2));
     }
-    auto app = argo::read_application(current.body, t.source_repo);
-    if (!app) {
-        return app.take_error();
-    }
-    if (app->operation || app->op_phase == "Running" || app->op_phase == "Terminating") {
-        std::string by = app->operation_initiated_by.empty() ? app->op_initiated_by : app->operation_initiated_by;
-        ctx.err << "kanon: an operation is already in progress on " << t.application
-                << (by.empty() ? "" : " (initiated by " + by + ")") << "; not starting another\n";
-        return app->operation_revision.empty() ? app->op_sync_revision : app->operation_revision;
-    }
-    auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune});
-    if (r.operation_in_progress()) {
-        ctx.err << "kanon: another operation got there first (auto-sync); not starting another\n";
-        return std::string{};
-    }
-    if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
-        return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message), ExitCode::verify_failed};
-    }
-    if (!r.ok()) {
-        return argo::reply_error(r, "sync " + t.application, t.application, t.project);
-    }
-    auto started = argo::read_application(r.body, t.source_repo);
-    return started.ok() ? started->operation_revision : std::string{};
 }
 
 }  // namespace
@@ -458,7 +487,12 @@ Result<ExitCode> run_sync(const SyncCommand& c, const Context& ctx)
         return w.take_error();
     }
     argo::Client client(*server);
-    auto started = start_sync(client, w->target, c.prune, ctx);
+    auto timeout = parse_duration(c.wait.timeout, "--timeout");
+    if (!timeout) {
+        return timeout.take_error();
+    }
+    catch_interrupts();
+    auto started = start_sync(client, w->target, c.prune, *timeout, ctx);
     if (!started) {
         return started.take_error();
     }

@@ -187,7 +187,7 @@ expect_contains "$OUT" "timed out"
 expect_eq "$(branch_tip "$srv/web.git" main)" "$(branch_tip "$srv/copy.git" main)" "the pushed commit"
 unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 
-step "kanon sync: a POST; with an operation running, no second one"
+step "kanon sync: a POST; with an operation running, it waits for the end first"
 cat >"$E2E_TMP/sync.json" <<JSON
 {"apps": [{"timeline": [
   {"fixture": "app-outofsync.json"},
@@ -197,8 +197,22 @@ JSON
 start_sim "$E2E_TMP/sync.json"
 expect_exit 0 "$KANON" sync synestra-io --stage prod --project synestra "${plain[@]}"
 expect_contains "$OUT" "sync started: web-synestra-io-prod at ad3c591"
-expect_exit 0 "$KANON" sync synestra-io --stage prod --project synestra "${plain[@]}"
-expect_contains "$ERR" "already in progress"
+expect_exit 5 "$KANON" sync synestra-io --stage prod --project synestra --timeout 3s "${plain[@]}"
+expect_contains "$ERR" "waiting for it to end"
+expect_contains "$ERR" "still running after 3s"
+expect_eq "$(grep -c 'POST .*/sync' "$SIM_LOG")" 1 "sync requests"
+cat >"$E2E_TMP/sync2.json" <<JSON
+{"apps": [{"timeline": [
+  {"fixture": "app-syncing-progressing.json"},
+  {"fixture": "app-sync-failed.json", "after_ms": 2500},
+  {"fixture": "app-syncing-progressing.json", "on": "sync", "after_ms": 100}
+]}]}
+JSON
+start_sim "$E2E_TMP/sync2.json"
+expect_exit 0 "$KANON" sync synestra-io --stage prod --project synestra --timeout 30s "${plain[@]}"
+expect_contains "$ERR" "waiting for it to end"
+expect_contains "$OUT" "sync started"
+expect_eq "$(grep -c 'POST .*/sync' "$SIM_LOG")" 1 "sync requests"
 
 # --- wait --http: no Argo CD, the site itself ----------------------------
 # A site that answers 503 twice, then 200 with X-Release: the tag in a file.
