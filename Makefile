@@ -40,6 +40,13 @@ bench: build
 	$(BUILD)/bench/kanon_bench_yaml
 	KANON=$(BUILD)/kanon bench/status.sh
 
+# Detection latency of the Argo CD wait against polling every 3 s, in-process
+# against the simulator (bench/README.md); WAIT_RUNS runs per row.
+WAIT_RUNS ?= 30
+.PHONY: bench-wait
+bench-wait: build
+	$(BUILD)/bench/kanon_bench_wait_latency --runs $(WAIT_RUNS)
+
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
 
