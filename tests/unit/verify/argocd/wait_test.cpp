@@ -111,6 +111,24 @@ TEST_F(WaitTest, DegradedFailsAfterTheGracePeriodNotBefore)
     EXPECT_EQ(exit_code_of(r.outcome), ExitCode::verify_failed);
 }
 
+TEST_F(WaitTest, StaleHealthAfterASyncIsNotSuccessThenDegraded)
+{
+    // Line 8 of the stream: the sync of R2 Succeeded, health still says
+    // Healthy from before it (reconciledAt < finishedAt). Then Degraded.
+    serve_json(R"({"apps": [{"timeline": [
+        {"ndjson": "watch-stream.ndjson", "from_line": 8, "to_line": 8},
+        {"fixture": "app-synced-degraded.json", "after_ms": 600}]}]})");
+    auto o = options("web-synestra-io-dev", R2);
+    o.degraded_grace = milliseconds(500);
+    auto r = wait_for(*client, o);
+    ASSERT_EQ(r.outcome, WaitOutcome::degraded) << r.reason;
+    auto v = verdicts(r);
+    ASSERT_GE(v.size(), 2U);
+    EXPECT_EQ(v.front(), "WAIT_STALE");
+    EXPECT_EQ(v.back(), "DEGRADED");
+    EXPECT_EQ(std::find(v.begin(), v.end(), "SUCCESS"), v.end());
+}
+
 TEST_F(WaitTest, AFailedSyncFailsAtOnceWithItsMessage)
 {
     serve_file("prod-sync-fails.json");
