@@ -37,6 +37,7 @@
 #   start_git_http ROOT                     serves the bare repositories under ROOT
 #                                           over smart HTTP at $GIT_HTTP_URL/NAME.git
 #   free_port                               prints a free TCP port on 127.0.0.1
+#   await_server PID PORT_FILE STDERR WHAT  waits for a background server to write its port
 #
 # Everything here uses bash, git and python3 only.
 
@@ -302,6 +303,20 @@ webcore_branch() { git --git-dir="$1" update-ref "refs/heads/$2" "refs/heads/$3"
 webcore_default_branch() { git --git-dir="$1" symbolic-ref HEAD "refs/heads/$2"; }
 
 # --- loopback servers -------------------------------------------------------
+# await_server PID PORT_FILE STDERR_FILE WHAT: waits (5 s at most) until the
+# server started in the background as PID has written its port, failing with
+# its stderr if it dies first; kills it on exit.
+await_server() {
+    local pid="$1" port_file="$2" stderr="$3" what="$4" i
+    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+    for ((i = 0; i < 100; i++)); do
+        [[ -s "$port_file" ]] && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$stderr" >&2; fail "$what died"; }
+        sleep 0.05
+    done
+    fail "$what did not start"
+}
+
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
@@ -321,14 +336,7 @@ _start_git_http_server() {
     python3 "$E2E_LIB_DIR/git_http_server.py" "$root" "$backend" "$port_file" \
         "$E2E_TMP/$name.log" "$@" >>"$E2E_TMP/$name.stderr" 2>&1 &
     _HTTP_PID=$!
-    on_exit "kill $_HTTP_PID 2>/dev/null; wait $_HTTP_PID 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s "$port_file" ]] && break
-        kill -0 "$_HTTP_PID" 2>/dev/null || { cat "$E2E_TMP/$name.stderr" >&2; fail "git http server ($name) died"; }
-        sleep 0.05
-    done
-    [[ -s "$port_file" ]] || fail "git http server ($name) did not start"
+    await_server "$_HTTP_PID" "$port_file" "$E2E_TMP/$name.stderr" "git http server ($name)"
     _HTTP_URL="http://127.0.0.1:$(cat "$port_file")"
 }
 

@@ -28,15 +28,7 @@ start_sim() {
     SIM_LOG="$E2E_TMP/sim.$RANDOM.log"
     "$SIM" --scenario "$scenario" --fixtures "$FIX" --port-file "$pf" --token "$TOKEN" --log "$SIM_LOG" \
         >>"$E2E_TMP/sim.stderr" 2>&1 &
-    local pid=$!
-    on_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        [[ -s "$pf" ]] && break
-        kill -0 "$pid" 2>/dev/null || { cat "$E2E_TMP/sim.stderr" >&2; fail "the simulator died"; }
-        sleep 0.05
-    done
-    [[ -s "$pf" ]] || fail "the simulator did not start"
+    await_server $! "$pf" "$E2E_TMP/sim.stderr" "the Argo CD simulator"
     export ARGOCD_SERVER="127.0.0.1:$(cat "$pf")"
 }
 
@@ -235,10 +227,8 @@ open(sys.argv[1], "w").write(str(s.server_address[1]))
 s.serve_forever()
 PY
 echo old >"$E2E_TMP/release"
-python3 "$E2E_TMP/site.py" "$E2E_TMP/site.port" "$E2E_TMP/release" &
-site_pid=$!
-on_exit "kill $site_pid 2>/dev/null"
-for ((i = 0; i < 100; i++)); do [[ -s "$E2E_TMP/site.port" ]] && break; sleep 0.05; done
+python3 "$E2E_TMP/site.py" "$E2E_TMP/site.port" "$E2E_TMP/release" 2>"$E2E_TMP/site.stderr" &
+await_server $! "$E2E_TMP/site.port" "$E2E_TMP/site.stderr" "the test site"
 site="http://127.0.0.1:$(cat "$E2E_TMP/site.port")"
 
 step "wait --http without web-core: past the 5xx answers, any answer will do"
