@@ -146,6 +146,46 @@ struct ListDeleter {
 
 long millis(std::chrono::milliseconds d) { return static_cast<long>(d.count()); }
 
+struct MultiDeleter {
+    void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+
+// curl_easy_perform, but through a multi handle polled every 100 ms, so that
+// should_stop ends even a transfer that receives nothing (curl calls the
+// progress callback of an idle transfer only about once a second).
+CURLcode run_transfer(CURL* c, Transfer& t)
+{
+    std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
+    if (!multi || curl_multi_add_handle(multi.get(), c) != CURLM_OK) {
+        return CURLE_OUT_OF_MEMORY;
+    }
+    CURLcode code = CURLE_OK;
+    int running = 1;
+    while (running != 0) {
+        if (curl_multi_perform(multi.get(), &running) != CURLM_OK) {
+            code = CURLE_RECV_ERROR;
+            break;
+        }
+        if (running == 0) {
+            break;
+        }
+        if (t.request->should_stop && t.request->should_stop()) {
+            t.stopped = true;
+            code = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    }
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == c) {
+            code = msg->data.result;
+        }
+    }
+    curl_multi_remove_handle(multi.get(), c);
+    return code;
+}
+
 }  // namespace
 
 std::string Response::header(std::string_view name) const
@@ -231,7 +271,7 @@ Response perform(const Request& request)
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
 
     auto start = std::chrono::steady_clock::now();
-    CURLcode code = curl_easy_perform(c);
+    CURLcode code = run_transfer(c, t);
     response.elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     long status = 0;
