@@ -32,18 +32,7 @@ Result<Setup> setup(const WriteOptions& w)
     if (!snap) {
         return snap.take_error();
     }
-    Result<canon::Config> config = canon::Config{};
-    if (!w.config_path.empty()) {
-        config = canon::load_config("", w.config_path);
-    } else {
-        auto files = snap->read({"kanon.yaml"});
-        if (!files) {
-            return files.take_error();
-        }
-        if (files->count("kanon.yaml") != 0) {
-            config = canon::parse_config(files->at("kanon.yaml"), "kanon.yaml");
-        }
-    }
+    auto config = config_at_tip(*snap, w.config_path);
     if (!config) {
         return config.take_error();
     }
