@@ -180,33 +180,43 @@ bool Deployment::has_commit(const std::string& rev) const
     return out && lines_of(*out).count(rev) != 0;
 }
 
+Status Deployment::fetch_depth(int depth)
+{
+    m_depth = depth;
+    std::string ref = "refs/heads/" + m_snap.branch();
+    std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--depth={}", depth),
+                                     "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
+    auto promisor = gitops::git_try(m_snap.call({"config", "--get", "remote.origin.promisor"}));
+    if (promisor && trim(promisor->out) == "true") {
+        args.emplace_back("--filter=blob:none");
+    }
+    args.insert(args.end(), {"origin", "+" + ref + ":" + ref});
+    auto r = gitops::git_try(m_snap.call(args));
+    if (!r) {
+        return r.take_error();
+    }
+    if (r->exit_code != 0) {
+        return Error{fmt::format("git fetch of {} failed: {}", redact(m_snap.url()), redact(gitops::first_problem(r->err)))};
+    }
+    auto shallow = gitops::git(m_snap.call({"rev-parse", "--is-shallow-repository"}));
+    m_complete = shallow && trim(*shallow) == "false";
+    return ok_status();
+}
+
+Status Deployment::deepen()
+{
+    return fetch_depth(m_depth < 64 ? 64 : m_depth * 8);
+}
+
 Status Deployment::deepen_until(const std::vector<std::string>& commits)
 {
     auto missing = [&] {
         return std::any_of(commits.begin(), commits.end(), [&](const std::string& c) { return !has_commit(c); });
     };
-    while (!m_complete && missing()) {
-        if (m_depth >= k_max_depth) {
-            return ok_status();
+    while (!m_complete && m_depth < k_max_depth && missing()) {
+        if (auto st = deepen(); !st) {
+            return st;
         }
-        m_depth = m_depth < 64 ? 64 : m_depth * 8;
-        std::string ref = "refs/heads/" + m_snap.branch();
-        std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--depth={}", m_depth),
-                                         "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
-        auto promisor = gitops::git_try(m_snap.call({"config", "--get", "remote.origin.promisor"}));
-        if (promisor && trim(promisor->out) == "true") {
-            args.emplace_back("--filter=blob:none");
-        }
-        args.insert(args.end(), {"origin", "+" + ref + ":" + ref});
-        auto r = gitops::git_try(m_snap.call(args));
-        if (!r) {
-            return r.take_error();
-        }
-        if (r->exit_code != 0) {
-            return Error{fmt::format("git fetch of {} failed: {}", redact(m_snap.url()), redact(gitops::first_problem(r->err)))};
-        }
-        auto shallow = gitops::git(m_snap.call({"rev-parse", "--is-shallow-repository"}));
-        m_complete = shallow && trim(*shallow) == "false";
     }
     return ok_status();
 }
@@ -233,8 +243,7 @@ Result<std::string> Deployment::last_change()
             return Error{fmt::format("{} was last changed more than {} commits ago", path, k_max_depth), ExitCode::failed,
                          {}, "pass --revision SHA"};
         }
-        std::string sentinel = std::string(40, '0');  // never present: deepen one step
-        if (auto st = deepen_until({sentinel}); !st) {
+        if (auto st = deepen(); !st) {
             return st.take_error();
         }
     }
@@ -254,13 +263,12 @@ Acceptance Deployment::judge(const std::string& revision)
         return Acceptance{Acceptance::not_yet, fmt::format("'{}' is not a resolved commit", rev)};
     }
     if (!has_commit(rev)) {
-        // A newer tip than we fetched: fetch the branch again, as deep as we are.
-        m_complete = false;
-        int depth = m_depth;
-        m_depth = std::max(1, m_depth / 8);
-        if (auto st = deepen_until({rev, t.revision}); !st || !has_commit(rev)) {
-            m_depth = std::max(m_depth, depth);
-            return Acceptance{Acceptance::not_yet, fmt::format("{} is not on {}", short_sha(rev), t.branch)};
+        // A newer tip than we fetched: fetch the branch again, as deep as we
+        // are, then deeper while R has fallen out of reach.
+        if (auto st = fetch_depth(m_depth); !st || !deepen_until({rev, t.revision}) || !has_commit(rev)) {
+            // Not at the tip just fetched either: it never will be (remembered,
+            // so a stage still on an old revision does not refetch per event).
+            return m_verdicts[rev] = Acceptance{Acceptance::not_yet, fmt::format("{} is not on {}", short_sha(rev), t.branch)};
         }
     }
     auto probe = [&](const std::string& a, const std::string& b) {

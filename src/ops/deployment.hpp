@@ -52,6 +52,8 @@ public:
 
 private:
     Deployment(gitops::Snapshot snap) : m_snap(std::move(snap)) {}
+    Status fetch_depth(int depth);  // the branch's last `depth` commits (moves the local branch to its tip)
+    Status deepen();                // 64, then 8x as many
     Status deepen_until(const std::vector<std::string>& commits);
     Result<std::string> last_change();
     Result<std::string> tag_at(const std::string& revision);
