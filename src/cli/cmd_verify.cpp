@@ -54,6 +54,9 @@ struct WaitTarget {
     ops::StageTarget target;
 };
 
+// web-core can be read: --repo, or a checkout with an origin here.
+bool have_web_core(const gitops::Target& t) { return !t.repo.empty() || gitops::default_remote().ok(); }
+
 void apply_overrides(const ArgoFlags& f, ops::StageTarget& t)
 {
     if (!f.application.empty()) {
@@ -64,51 +67,9 @@ void apply_overrides(const ArgoFlags& f, ops::StageTarget& t)
     }
 }
 
-Result<WaitTarget> resolve(const StageFlags& f, const ArgoFlags& argo_flags, const Context& ctx)
+// Without web-core: the canon's naming for the Application, nothing else.
+Result<WaitTarget> canon_target(const StageFlags& f)
 {
-    WaitTarget w;
-    bool have_repo = !f.target.repo.empty() || gitops::default_remote().ok();
-    if (have_repo) {
-        auto d = ops::Deployment::open({f.target, ctx.global.config, f.app, f.stage, f.revision, f.tag});
-        if (!d) {
-            return d.take_error();
-        }
-        w.target = d->target();
-        w.deployment.emplace(std::move(*d));
-    } else if (!f.revision.empty()) {
-        if (auto st = canon::validate_app_name(f.app); !st) {
-            return st.take_error();
-        }
-        if (!ops::is_full_sha(f.revision)) {
-            return usage_error(fmt::format("--revision '{}' is not a full 40-hex commit SHA", f.revision));
-        }
-        canon::Config defaults;
-        if (auto st = canon::validate_stage(defaults, f.stage); !st) {
-            return st.take_error();
-        }
-        w.target.app = f.app;
-        w.target.stage = f.stage;
-        w.target.application = defaults.application(f.app, f.stage);
-        w.target.revision = argo::normalize_sha(f.revision);
-        w.target.tag = f.tag;
-        if (!ctx.global.quiet) {
-            ctx.err << "kanon: no web-core here: only " << w.target.revision.substr(0, 7)
-                    << " itself counts (pass --repo to accept later commits that keep the tag)\n";
-        }
-    } else {
-        return usage_error("no web-core to read the stage's release from",
-                           "run inside a checkout of web-core, pass --repo URL, or give --revision SHA");
-    }
-    apply_overrides(argo_flags, w.target);
-    return w;
-}
-
-// A sync needs only the Application: without web-core, the canon's naming.
-Result<WaitTarget> resolve_for_sync(const StageFlags& f, const ArgoFlags& argo_flags, const Context& ctx)
-{
-    if (!f.target.repo.empty() || gitops::default_remote().ok()) {
-        return resolve(f, argo_flags, ctx);
-    }
     canon::Config defaults;
     if (auto st = canon::validate_app_name(f.app); !st) {
         return st.take_error();
@@ -120,7 +81,47 @@ Result<WaitTarget> resolve_for_sync(const StageFlags& f, const ArgoFlags& argo_f
     w.target.app = f.app;
     w.target.stage = f.stage;
     w.target.application = defaults.application(f.app, f.stage);
-    apply_overrides(argo_flags, w.target);
+    w.target.tag = f.tag;
+    return w;
+}
+
+// What to wait for. With web-core, everything is read from it; without it
+// only an explicit --revision can be waited for (`needs_revision`), or, for
+// a sync, just the Application.
+Result<WaitTarget> resolve(const StageFlags& f, const ArgoFlags& argo_flags, const Context& ctx,
+                           bool needs_revision = true)
+{
+    Result<WaitTarget> w = WaitTarget{};
+    if (have_web_core(f.target)) {
+        auto d = ops::Deployment::open({f.target, ctx.global.config, f.app, f.stage, f.revision, f.tag});
+        if (!d) {
+            return d.take_error();
+        }
+        w->target = d->target();
+        w->deployment.emplace(std::move(*d));
+    } else if (!f.revision.empty()) {
+        if (!ops::is_full_sha(f.revision)) {
+            return usage_error(fmt::format("--revision '{}' is not a full 40-hex commit SHA", f.revision));
+        }
+        w = canon_target(f);
+        if (!w) {
+            return w;
+        }
+        w->target.revision = argo::normalize_sha(f.revision);
+        if (!ctx.global.quiet) {
+            ctx.err << "kanon: no web-core here: only " << w->target.revision.substr(0, 7)
+                    << " itself counts (pass --repo to accept later commits that keep the tag)\n";
+        }
+    } else if (!needs_revision) {
+        w = canon_target(f);
+        if (!w) {
+            return w;
+        }
+    } else {
+        return usage_error("no web-core to read the stage's release from",
+                           "run inside a checkout of web-core, pass --repo URL, or give --revision SHA");
+    }
+    apply_overrides(argo_flags, w->target);
     return w;
 }
 
@@ -398,7 +399,7 @@ Result<ExitCode> run_wait_http(const WaitCommand& c, const Context& ctx)
     }
     verify::http::HttpWaitOptions o;
     canon::Config config;
-    bool have_repo = !c.stage.target.repo.empty() || gitops::default_remote().ok();
+    bool have_repo = have_web_core(c.stage.target);
     if (have_repo) {
         auto d = ops::Deployment::open({c.stage.target, ctx.global.config, c.stage.app, c.stage.stage,
                                         c.stage.revision, c.stage.tag});
@@ -482,7 +483,7 @@ Result<ExitCode> run_sync(const SyncCommand& c, const Context& ctx)
     if (!server) {
         return server.take_error();
     }
-    auto w = resolve_for_sync(c.stage, c.wait.argo, ctx);
+    auto w = resolve(c.stage, c.wait.argo, ctx, false);
     if (!w) {
         return w.take_error();
     }
