@@ -73,6 +73,19 @@ expect_exit 5 "$KANON" wait synestra-io --stage dev --revision "$R2" --project s
 expect_contains "$OUT" "timed out"
 expect_contains "$OUT" "WAIT_REVISION"
 
+step "SIGTERM mid-wait: stops at once, says so, exit 130"
+"$KANON" wait synestra-io --stage dev --revision "$R2" --project synestra --timeout 60s "${plain[@]}" \
+    >"$E2E_TMP/term.out" 2>"$E2E_TMP/term.err" &
+waiter=$!
+sleep 1.5
+start=$(date +%s)
+kill -TERM "$waiter"
+rc=0
+wait "$waiter" || rc=$?
+expect_eq "$rc" 130 "exit code after SIGTERM"
+(($(date +%s) - start < 3)) || fail "the wait took more than 2 s to stop after SIGTERM"
+expect_contains "$(cat "$E2E_TMP/term.out")" "interrupted"
+
 step "API errors and a stream cut mid-way: retried, then SUCCESS"
 start_sim "$SCEN/dev-flaky-api.json"
 expect_exit 0 "$KANON" wait synestra-io --stage dev --revision "$R2" --project synestra "${plain[@]}"
