@@ -78,33 +78,14 @@ if [[ -z "${KANON:-}" ]]; then
         if [[ -n "$k" && -x "$k" ]]; then KANON="$k"; break; fi
     done
 fi
-[[ -n "${KANON:-}" && -x "$KANON" ]] || { echo "bench: set KANON to the kanon binary" >&2; exit 2; }
-KANON="$(cd "$(dirname "$KANON")" && pwd)/$(basename "$KANON")"
+# shellcheck source=bench/lib.sh
+source "$src_dir/bench/lib.sh"
 if [[ -n "${KANON_BASE:-}" ]]; then
     [[ -x "$KANON_BASE" ]] || { echo "bench: KANON_BASE=$KANON_BASE is not executable" >&2; exit 2; }
     KANON_BASE="$(cd "$(dirname "$KANON_BASE")" && pwd)/$(basename "$KANON_BASE")"
 fi
 
-inside_source() {  # is $1 in the source tree?
-    local real
-    real="$(realpath -m -- "$1")"
-    case "$real/" in "$(realpath -m -- "$src_dir")"/*) return 0 ;; *) return 1 ;; esac
-}
-if [[ -n "${KANON_BENCH_DATA:-}" ]]; then
-    data="$KANON_BENCH_DATA"
-    if inside_source "$data"; then
-        echo "bench: KANON_BENCH_DATA=$data is inside the source tree; choose a directory outside it" >&2
-        exit 2
-    fi
-else
-    data="$PWD/bench-data"
-    if inside_source "$data"; then
-        data="${XDG_CACHE_HOME:-$HOME/.cache}/kanon-bench"
-        echo "bench: ./bench-data would be inside the source tree; caching in $data" >&2
-    fi
-fi
-mkdir -p "$data"
-data="$(cd "$data" && pwd -P)"
+bench_data_dir
 
 # reference COMMITS: the pristine repository, generated once and cached.
 reference() {
