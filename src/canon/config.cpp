@@ -9,6 +9,7 @@
 
 #include "util/duration.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 #include "yaml/document.hpp"
 #include "yaml/path.hpp"
 #include "yaml/value.hpp"
@@ -359,7 +360,66 @@ Status read_stages(Config& c, const Value& v)
     return ok_status();
 }
 
-Status read_apps(Config& c, const Value& v)
+// An absolute http:// or https:// URL with a host, used as written: the same
+// rule as verify::http::check_site_url (canon cannot depend on verify, which
+// reads the Config), plus no {placeholders}, query or fragment (smoke paths
+// are appended to it).
+Status check_app_url(const Value& v, const std::string& key, const std::string& url)
+{
+    auto scheme_end = url.find("://");
+    std::string scheme = scheme_end == std::string::npos ? std::string() : url.substr(0, scheme_end);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    bool bad_chars = std::any_of(url.begin(), url.end(), [](unsigned char ch) { return ch <= ' ' || ch == 0x7f; });
+    if ((scheme != "http" && scheme != "https") || bad_chars || url.size() <= scheme_end + 3 ||
+        url[scheme_end + 3] == '/') {
+        return config_error(v,
+                            fmt::format("'{}': '{}' is not an http:// or https:// URL with a host", key, redact(url)));
+    }
+    if (url.find_first_of("{}") != std::string::npos) {
+        return config_error(
+            v, fmt::format("'{}': '{}' is used as written and cannot hold {{placeholders}}", key, redact(url)));
+    }
+    if (url.find_first_of("?#") != std::string::npos) {
+        return config_error(v, fmt::format("'{}': '{}' must not have a query or fragment (paths are appended to it)",
+                                           key, redact(url)));
+    }
+    return ok_status();
+}
+
+// A stage named under apps.APP.urls, checked once the whole file (and so
+// `stages`, wherever it is written) has been read.
+struct UrlStage {
+    std::string key;    // apps.APP.urls.STAGE
+    std::string stage;
+    Location at;
+};
+
+Status read_app_urls(AppConfig& a, const std::string& app, const Value& v, std::vector<UrlStage>& to_check)
+{
+    std::string where = fmt::format("apps.{}.urls", app);
+    if (v.type == Value::Type::null) {
+        return ok_status();
+    }
+    if (!v.is_map()) {
+        return config_error(v, fmt::format("'{}' must map stage names to URLs", where));
+    }
+    for (const auto& [stage, val] : v.entries) {
+        std::string key = fmt::format("{}.{}", where, stage);
+        auto url = read_string(val, key);
+        if (!url) {
+            return url.take_error();
+        }
+        if (auto st = check_app_url(val, key, *url); !st) {
+            return st;
+        }
+        a.urls[stage] = *url;
+        to_check.push_back({key, stage, val.origin});
+    }
+    return ok_status();
+}
+
+Status read_apps(Config& c, const Value& v, std::vector<UrlStage>& url_stages)
 {
     if (!v.is_map()) {
         return config_error(v, "'apps' must map app names to their settings");
@@ -371,14 +431,19 @@ Status read_apps(Config& c, const Value& v)
         AppConfig a;
         if (settings.is_map()) {
             for (const auto& [k, val] : settings.entries) {
-                if (k != "domain") {
-                    return unknown_key(val, "an app", k, {"domain"});
+                if (k == "domain") {
+                    auto d = read_string(val, "apps.*.domain");
+                    if (!d) {
+                        return d.take_error();
+                    }
+                    a.domain = *d;
+                } else if (k == "urls") {
+                    if (auto st = read_app_urls(a, name, val, url_stages); !st) {
+                        return st;
+                    }
+                } else {
+                    return unknown_key(val, "an app", k, {"domain", "urls"});
                 }
-                auto d = read_string(val, "apps.*.domain");
-                if (!d) {
-                    return d.take_error();
-                }
-                a.domain = *d;
             }
         } else if (settings.type != Value::Type::null) {
             return config_error(settings, fmt::format("'apps.{}' must be a mapping", name));
@@ -465,6 +530,16 @@ const std::string* Config::freeze_reason(std::string_view app, std::string_view 
 {
     auto it = freezes.find(freeze_key(app, stage));
     return it == freezes.end() ? nullptr : &it->second;
+}
+
+const std::string* Config::app_url(std::string_view app, std::string_view stage) const
+{
+    auto a = apps.find(app);
+    if (a == apps.end()) {
+        return nullptr;
+    }
+    auto u = a->second.urls.find(stage);
+    return u == a->second.urls.end() ? nullptr : &u->second;
 }
 
 std::vector<std::string> Config::stage_names() const
@@ -585,12 +660,13 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
     if (!root->is_map()) {
         return config_error(*root, "kanon.yaml must be a mapping");
     }
+    std::vector<UrlStage> url_stages;
     for (const auto& [key, val] : root->entries) {
         Status st = ok_status();
         if (key == "stages") {
             st = read_stages(c, val);
         } else if (key == "apps") {
-            st = read_apps(c, val);
+            st = read_apps(c, val, url_stages);
         } else if (key == "freeze") {
             st = read_freezes(c, val);
         } else if (key == "version") {
@@ -621,6 +697,15 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
     for (const auto* tmpl : {&c.release_path, &c.env_path, &c.application_path}) {
         if (tmpl->find("{app}") == std::string::npos || tmpl->find("{stage}") == std::string::npos) {
             return file_error({name}, fmt::format("path template \"{}\" must use both {{app}} and {{stage}}", *tmpl));
+        }
+    }
+    for (const auto& u : url_stages) {
+        if (c.stage(u.stage) == nullptr) {
+            std::string list;
+            for (const auto& s : c.stages) {
+                list += (list.empty() ? "" : ", ") + s.name;
+            }
+            return file_error(u.at, fmt::format("'{}': unknown stage '{}' (stages: {})", u.key, u.stage, list));
         }
     }
     return c;

@@ -45,6 +45,9 @@ struct StageConfig {
 
 struct AppConfig {
     std::string domain;  // empty: unknown (taken from the prod env layer where needed)
+    // The site's URL per stage, used as written instead of `urls.stage`
+    // (http:// or https://, no placeholders; every key is a configured stage).
+    std::map<std::string, std::string, std::less<>> urls;
 };
 
 struct Config {
@@ -87,6 +90,8 @@ struct Config {
     // rollback (exit 4) until `kanon unfreeze`.
     std::map<std::string, std::string, std::less<>> freezes;
     [[nodiscard]] const std::string* freeze_reason(std::string_view app, std::string_view stage) const;
+    // apps.APP.urls.STAGE, or nullptr when kanon.yaml gives the app no URL for that stage.
+    [[nodiscard]] const std::string* app_url(std::string_view app, std::string_view stage) const;
 
     std::string source;  // where it was read from; empty for the defaults
 

@@ -68,6 +68,9 @@ bool is_full_sha(const std::string& text)
 std::string stage_url(const canon::Config& config, const std::string& app, const std::string& stage,
                       const std::string& env_host)
 {
+    if (const auto* url = config.app_url(app, stage); url != nullptr) {
+        return *url;  // apps.APP.urls.STAGE: as written, no template
+    }
     std::string domain;
     if (auto it = config.apps.find(app); it != config.apps.end()) {
         domain = it->second.domain;

@@ -35,7 +35,7 @@ struct StageTarget {
     std::string repository;   // image.repository in the release file
     std::string tag;          // T
     std::string revision;     // R, full SHA
-    std::string url;          // the stage's site (urls.stage with the env layer's host)
+    std::string url;          // the stage's site (apps.APP.urls.STAGE, else urls.stage with the env layer's host)
     std::string repo;         // web-core, redacted
     std::string branch;
 };
@@ -67,8 +67,9 @@ private:
     std::map<std::string, verify::argocd::Acceptance> m_verdicts;
 };
 
-// The stage's URL as kanon.yaml's `urls.stage` builds it, from the host in the
-// stage's env layer (or the stage's host template and the app's domain).
+// The stage's URL: kanon.yaml's `apps.APP.urls.STAGE` when it gives one, else
+// `urls.stage` built from the host in the stage's env layer (or the stage's
+// host template and the app's domain).
 std::string stage_url(const canon::Config& config, const std::string& app, const std::string& stage,
                       const std::string& env_host);
 

@@ -76,6 +76,12 @@ Result<Site> site_of(const SiteOptions& o)
     if (auto st = canon::validate_stage(site.config, o.stage); !st) {
         return st.take_error();
     }
+    site.from = fmt::format("{} @ {} of {}", snap->branch(), snap->commit().substr(0, 12), redact(snap->url()));
+    if (const auto* url = site.config.app_url(o.app, o.stage); url != nullptr) {
+        site.url = *url;  // apps.APP.urls.STAGE (checked when kanon.yaml was read): no host needed
+        site.from += fmt::format(", kanon.yaml apps.{}.urls.{}", o.app, o.stage);
+        return site;
+    }
     auto host = env_host(*snap, site.config, o.app, o.stage);
     if (!host) {
         return host.take_error();
@@ -87,13 +93,12 @@ Result<Site> site_of(const SiteOptions& o)
                                  o.app, o.stage, site.config.env_file(o.app, o.stage), site.config.host_key, o.app),
                      ExitCode::failed,
                      {},
-                     "give the URL with --url"};
+                     fmt::format("give the URL with --url, or in kanon.yaml as apps.{}.urls.{}", o.app, o.stage)};
     }
     site.url = stage_url(site.config, o.app, o.stage, *host);
     if (auto st = verify::http::check_site_url(site.url, "the stage URL"); !st) {
         return Error{st.error().message, ExitCode::failed, {}, "check urls.stage in kanon.yaml, or give --url"};
     }
-    site.from = fmt::format("{} @ {} of {}", snap->branch(), snap->commit().substr(0, 12), redact(snap->url()));
     return site;
 }
 

@@ -1,6 +1,6 @@
 // Where `kanon smoke` looks: the stage's URL as web-core says it (kanon.yaml
-// at the tip, the host in the stage's env layer), or the URL given with
-// --url, which needs no repository at all.
+// at the tip: apps.APP.urls.STAGE, else urls.stage with the host in the
+// stage's env layer), or the URL given with --url, which needs no repository.
 #pragma once
 
 #include <string>

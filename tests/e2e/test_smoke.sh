@@ -2,7 +2,8 @@
 # End-to-end tests of `kanon smoke`: the real binary against a small python
 # site on loopback (a home page, /admin -> /admin/login, a 500, a redirect
 # loop), with --url and with the stage URL read from a web-core repository
-# (kanon.yaml's urls.stage, the env layer's ingress.host, smoke.expect).
+# (kanon.yaml's urls.stage, the env layer's ingress.host, apps.APP.urls,
+# smoke.expect).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -118,6 +119,29 @@ expect_contains "$ERR" "(--url;"
 step "a stage kanon.yaml does not list is a usage error"
 expect_exit 2 "$KANON" smoke app1 --stage qa --repo "$wc"
 expect_contains "$ERR" "unknown stage 'qa'"
+
+step "apps.APP.urls.STAGE is the stage's URL, before urls.stage; no host needed; --url still wins"
+webcore_write "$wc" main "dev of app1 lives at a URL of its own" \
+    kanon.yaml "$(printf 'urls:\n  stage: "http://{host}:%s"\napps:\n  app1:\n    urls:\n      dev: "%s"\nstages:\n  - name: dev\n  - name: prod\n' "$(free_port)" "$site")"$'\n' \
+    deploy/env/dev/app1.yaml $'env:\n  SYNESTRA_ENV: dev\n'
+tip="$(branch_tip "$wc" main)"
+expect_exit 0 "$KANON" smoke app1 --stage dev --repo "$wc"
+expect_contains "$ERR" "kanon: smoke app1 dev at $site (main @ ${tip:0:12} of file://$wc, kanon.yaml apps.app1.urls.dev;"
+expect_contains "$OUT" "smoke passed: 2 of 2 paths passed at $site"
+expect_exit 0 "$KANON" smoke app1 --stage dev --repo "$wc" --url "$site/admin" --path /login
+expect_contains "$ERR" "kanon: smoke app1 dev at $site/admin (--url;"
+
+step "apps.APP.urls.STAGE with a path prefix: smoke paths go below it"
+webcore_write "$wc" main "dev of app1 behind /admin" \
+    kanon.yaml "$(printf 'apps:\n  app1:\n    urls:\n      dev: "%s/admin"\n' "$site")"$'\n'
+expect_exit 0 "$KANON" -o json smoke app1 --stage dev --repo "$wc" --path /login
+expect_json "$OUT_FILE" "d[\"steps\"][0][\"final_url\"] == \"$site/admin/login\" and d[\"steps\"][0][\"status\"] == 200"
+
+step "apps.APP.urls naming a stage that is not configured: exit 1 with its place in kanon.yaml"
+webcore_write "$wc" main "a URL for a stage that does not exist" \
+    kanon.yaml $'apps:\n  app1:\n    urls:\n      qa: http://127.0.0.1:1\n'
+expect_exit 1 "$KANON" smoke app1 --stage dev --repo "$wc"
+expect_contains "$ERR" "kanon.yaml:4:11: 'apps.app1.urls.qa': unknown stage 'qa' (stages: dev, prod)"
 
 step "operation errors: a repository that does not exist is exit 1; a bad kanon.yaml names the spot"
 expect_exit 1 "$KANON" smoke app1 --stage dev --repo "$E2E_TMP/srv/nope.git"
