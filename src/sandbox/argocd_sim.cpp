@@ -181,6 +181,9 @@ Reply ArgoSim::Impl::refresh_reply(const httplib::Request& request, std::size_t 
 {
     std::string kind = request.get_param_value("refresh") == "hard" ? "hard" : "normal";
     auto after = store.request_refresh(app, kind);
+    if (options.on_request) {
+        options.on_request();
+    }
     auto now = ApplicationStore::Clock::now();
     auto cap = now + store.scenario().hang_cap;
     auto deadline = timeout ? now + *timeout : cap;
@@ -221,6 +224,9 @@ Reply ArgoSim::Impl::sync_reply(const httplib::Request& request)
     auto result = store.sync(app, sync);
     if (auto* error = std::get_if<wire::GrpcError>(&result)) {
         return grpc_reply(*error);
+    }
+    if (options.on_request) {
+        options.on_request();
     }
     return app_reply(*std::get<ApplicationStore::Object>(result));
 }
@@ -393,6 +399,11 @@ bool ArgoSim::advance(std::string_view app)
 bool ArgoSim::publish(std::string_view app, Json object)
 {
     return m_impl->store.publish(app, std::move(object));
+}
+
+bool ArgoSim::update(std::string_view app, const std::function<std::optional<Json>(const Json* current)>& change)
+{
+    return m_impl->store.update(app, change);
 }
 
 }  // namespace kanon::sandbox

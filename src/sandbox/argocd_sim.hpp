@@ -6,6 +6,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +22,9 @@ struct SimOptions {
     int port = 0;                  // 0: any free port
     std::string token;             // empty: no authentication
     std::filesystem::path log;     // empty: no request log file
+    // Called after a refresh was requested or a sync accepted, so a
+    // controller driving the apps (sandbox::Cluster) can act at once.
+    std::function<void()> on_request;
 };
 
 class ArgoSim {
@@ -42,6 +47,9 @@ public:
     bool advance(std::string_view app);
     // Publishes `object` as app's new state (a MODIFIED event).
     bool publish(std::string_view app, Json object);
+    // Read-modify-write of app's object under the store's lock (see
+    // ApplicationStore::update); false for an unknown app.
+    bool update(std::string_view app, const std::function<std::optional<Json>(const Json* current)>& change);
 
 private:
     struct Impl;

@@ -262,6 +262,26 @@ bool ApplicationStore::publish(std::string_view name, Json object)
     return true;
 }
 
+bool ApplicationStore::update(std::string_view name,
+                              const std::function<std::optional<Json>(const Json* current)>& change)
+{
+    std::lock_guard lock(m_mutex);
+    auto index = find_locked(name);
+    if (!index) {
+        return false;
+    }
+    auto& live = m_apps[*index];
+    auto next = change(live.exists ? live.object.get() : nullptr);
+    if (!next) {
+        return true;
+    }
+    (*next)["metadata"]["name"] = std::string(name);
+    std::string_view type = live.exists ? "MODIFIED" : "ADDED";
+    live.exists = true;
+    publish_locked(*index, std::move(*next), type);
+    return true;
+}
+
 void ApplicationStore::run_timeline()
 {
     std::unique_lock lock(m_mutex);

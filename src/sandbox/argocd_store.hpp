@@ -86,6 +86,10 @@ public:
     // In-process control: fire an app's `manual` trigger; publish an object.
     bool advance(std::string_view name);
     bool publish(std::string_view name, Json object);
+    // Read-modify-write under the store's lock: `change` sees the current
+    // object (null while the app does not exist) and returns the next one to
+    // publish, or nullopt for no change. It must not block.
+    bool update(std::string_view name, const std::function<std::optional<Json>(const Json* current)>& change);
 
 private:
     struct LiveApp {
