@@ -63,7 +63,89 @@ std::vector<std::string> build_env(const ProcessSpec& spec)
     return out;
 }
 
+struct Argv {
+    std::vector<std::string> env_strings;
+    std::vector<char*> argv;
+    std::vector<char*> envp;
+    explicit Argv(const ProcessSpec& spec) : env_strings(build_env(spec))
+    {
+        for (const auto& a : spec.argv) {
+            argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+        }
+        argv.push_back(nullptr);
+        for (auto& e : env_strings) {
+            envp.push_back(e.data());
+        }
+        envp.push_back(nullptr);
+    }
+};
+
+// posix_spawnp with the file actions given and SIGPIPE back to its default.
+Result<int> spawn(const ProcessSpec& spec, posix_spawn_file_actions_t* fa, short flags)
+{
+    if (spec.argv.empty()) {
+        return Error{"internal error: empty argv"};
+    }
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    sigaddset(&def, SIGINT);
+    sigaddset(&def, SIGTERM);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, static_cast<short>(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | flags));
+    if (!spec.cwd.empty()) {
+        posix_spawn_file_actions_addchdir_np(fa, spec.cwd.c_str());
+    }
+    Argv a(spec);
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, spec.argv[0].c_str(), fa, &attr, a.argv.data(), a.envp.data());
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+        errno = rc;
+        return sys_error("posix_spawnp", spec.argv[0]);
+    }
+    return static_cast<int>(pid);
+}
+
 }  // namespace
+
+Result<int> spawn_detached(const ProcessSpec& spec, const std::string& log)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    auto pid = spawn(spec, &fa, POSIX_SPAWN_SETSID);
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+Result<int> run_attached(const ProcessSpec& spec)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    auto pid = spawn(spec, &fa, 0);
+    posix_spawn_file_actions_destroy(&fa);
+    if (!pid) {
+        return pid.take_error();
+    }
+    int status = 0;
+    while (::waitpid(*pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            return sys_error("waitpid", spec.argv[0]);
+        }
+    }
+    if (WIFSIGNALED(status)) {
+        return 128 + WTERMSIG(status);
+    }
+    return WEXITSTATUS(status);
+}
 
 std::string ProcessResult::status_text() const
 {

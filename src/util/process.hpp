@@ -36,4 +36,14 @@ struct ProcessResult {
 // program that ran and failed is a ProcessResult with exit_code != 0.
 Result<ProcessResult> run_process(const ProcessSpec& spec);
 
+// Starts a program in the background, in a session of its own (setsid, so a
+// terminal's Ctrl-C does not reach it), stdin from /dev/null, stdout and
+// stderr appended to `log`. Returns its pid; `input` and `timeout` are unused.
+Result<int> spawn_detached(const ProcessSpec& spec, const std::string& log);
+
+// Runs a program on this process's own stdin, stdout and stderr and waits
+// for it: its exit code, or 128+N when signal N ended it. `input` and
+// `timeout` are unused.
+Result<int> run_attached(const ProcessSpec& spec);
+
 }  // namespace kanon
