@@ -362,6 +362,91 @@ ExitCode print_wait_text(const Context& ctx, const ops::StageTarget& t, const ar
     return argo::exit_code_of(r.outcome);
 }
 
+// --http: no Argo CD, the site itself. The tag and the URL come from
+// web-core (or --tag and --url without it), how the site states its
+// release from kanon.yaml's site_version.
+Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, const std::string& url,
+                           const std::string& ca_file, const Context& ctx)
+{
+    auto timeout = parse_duration(flags.timeout, "--timeout");
+    if (!timeout) {
+        return timeout.take_error();
+    }
+    SiteWait w{stage.app, stage.stage, {}, stage.tag, {}, {}};
+    verify::http::HttpWaitOptions o;
+    canon::Config config;
+    if (have_web_core(stage.target)) {
+        auto d = ops::Deployment::open(
+            {stage.target, ctx.global.config, stage.app, stage.stage, stage.revision, stage.tag});
+        if (!d) {
+            return d.take_error();
+        }
+        o.url = d->target().url;
+        w.tag = d->target().tag;
+        w.revision = d->target().revision;
+        config = d->config();
+    } else {
+        if (url.empty()) {
+            return usage_error("--http without web-core needs --url", "or pass --repo to read the stage's URL");
+        }
+        if (auto st = canon::validate_stage(config, stage.stage); !st) {
+            return st.take_error();
+        }
+    }
+    if (!url.empty()) {
+        o.url = url;
+    }
+    w.url = o.url;
+    o.tag = w.tag;
+    o.version = config.site_version_of(stage.stage);
+    o.timeout = *timeout;
+    o.fetch.tls.verify = !flags.argo.insecure;
+    o.fetch.tls.ca_file = ca_file;
+    o.interrupted = [] { return interrupted(); };
+    o.on_step = [&ctx](const verify::http::HttpWaitStep& s) {
+        if (!ctx.global.quiet) {
+            ctx.err << ctx.err_paint.dim(fmt::format("[{}]", seconds(s.at))) << ' ' << redact(s.state)
+                    << ctx.err_paint.dim("  " + s.verdict + ": " + redact(s.reason)) << '\n';
+        }
+    };
+    catch_interrupts();
+    if (!ctx.global.quiet) {
+        ctx.err << fmt::format("kanon: waiting for {} to answer{} (timeout {})\n", redact(o.url),
+                               o.tag.empty() ? "" : " with tag " + o.tag, flags.timeout);
+    }
+    w.result = verify::http::wait_http(o);
+    return w;
+}
+
+nlohmann::ordered_json site_wait_json(const SiteWait& w)
+{
+    const auto& r = w.result;
+    ojson j{{"ok", r.outcome == verify::http::HttpWaitOutcome::success}, {"reason", redact(r.reason)},
+            {"outcome", verify::http::outcome_name(r.outcome)}, {"app", w.app}, {"stage", w.stage},
+            {"url", redact(w.url)}, {"tag", w.tag}, {"status", r.status}, {"version", r.version},
+            {"elapsed_ms", r.elapsed.count()}};
+    if (!w.revision.empty()) {
+        j["revision"] = w.revision;
+    }
+    ojson steps = ojson::array();
+    for (const auto& s : r.steps) {
+        steps.push_back({{"at_ms", s.at.count()}, {"source", redact(s.source)}, {"state", redact(s.state)},
+                         {"verdict", s.verdict}, {"reason", redact(s.reason)}});
+    }
+    j["steps"] = steps;
+    return j;
+}
+
+ExitCode print_site_wait_text(const Context& ctx, const SiteWait& w)
+{
+    const auto& r = w.result;
+    bool ok = r.outcome == verify::http::HttpWaitOutcome::success;
+    ctx.out << (ok ? ctx.paint.green("deployed") : ctx.paint.red(verify::http::outcome_name(r.outcome))) << ": "
+            << redact(w.url) << (w.tag.empty() ? "" : ", tag " + w.tag) << ": " << redact(r.reason) << " ("
+            << seconds(r.elapsed) << ")\n";
+    return verify::http::exit_code_of(r.outcome);
+}
+
 namespace {
 
 // A wait's report: an API error is an error (exit 1), anything else a verdict.
@@ -388,78 +473,20 @@ struct WaitCommand {
     std::string ca_file;  // --http: trust anchors for the site
 };
 
-// --http: no Argo CD, the site itself. The tag and the URL come from
-// web-core (or --tag and --url without it), how the site states its
-// release from kanon.yaml's site_version.
 Result<ExitCode> run_wait_http(const WaitCommand& c, const Context& ctx)
 {
-    auto timeout = parse_duration(c.wait.timeout, "--timeout");
-    if (!timeout) {
-        return timeout.take_error();
+    auto w = wait_site(c.stage, c.wait, c.url, c.ca_file, ctx);
+    if (!w) {
+        return w.take_error();
     }
-    verify::http::HttpWaitOptions o;
-    canon::Config config;
-    bool have_repo = have_web_core(c.stage.target);
-    if (have_repo) {
-        auto d = ops::Deployment::open({c.stage.target, ctx.global.config, c.stage.app, c.stage.stage,
-                                        c.stage.revision, c.stage.tag});
-        if (!d) {
-            return d.take_error();
-        }
-        o.url = d->target().url;
-        o.tag = d->target().tag;
-        config = d->config();
-    } else {
-        if (c.url.empty()) {
-            return usage_error("--http without web-core needs --url", "or pass --repo to read the stage's URL");
-        }
-        if (auto st = canon::validate_stage(config, c.stage.stage); !st) {
-            return st.take_error();
-        }
-        o.tag = c.stage.tag;
-    }
-    if (!c.url.empty()) {
-        o.url = c.url;
-    }
-    o.version = config.site_version_of(c.stage.stage);
-    o.timeout = *timeout;
-    o.fetch.tls.verify = !c.wait.argo.insecure;
-    o.fetch.tls.ca_file = c.ca_file;
-    o.interrupted = [] { return interrupted(); };
-    o.on_step = [&ctx](const verify::http::HttpWaitStep& s) {
-        if (!ctx.global.quiet) {
-            ctx.err << ctx.err_paint.dim(fmt::format("[{}]", seconds(s.at))) << ' ' << redact(s.state)
-                    << ctx.err_paint.dim("  " + s.verdict + ": " + redact(s.reason)) << '\n';
-        }
-    };
-    catch_interrupts();
-    if (!ctx.global.quiet) {
-        ctx.err << fmt::format("kanon: waiting for {} to answer{} (timeout {})\n", redact(o.url),
-                               o.tag.empty() ? "" : " with tag " + o.tag, c.wait.timeout);
-    }
-    auto r = verify::http::wait_http(o);
-    if (r.outcome == verify::http::HttpWaitOutcome::error && r.error && !ctx.json()) {
-        return *r.error;
+    if (w->result.outcome == verify::http::HttpWaitOutcome::error && w->result.error && !ctx.json()) {
+        return *w->result.error;
     }
     if (ctx.json()) {
-        ojson j{{"ok", r.outcome == verify::http::HttpWaitOutcome::success}, {"reason", redact(r.reason)},
-                {"outcome", verify::http::outcome_name(r.outcome)}, {"app", c.stage.app}, {"stage", c.stage.stage},
-                {"url", redact(o.url)}, {"tag", o.tag}, {"status", r.status}, {"version", r.version},
-                {"elapsed_ms", r.elapsed.count()}};
-        ojson steps = ojson::array();
-        for (const auto& s : r.steps) {
-            steps.push_back({{"at_ms", s.at.count()}, {"source", redact(s.source)}, {"state", redact(s.state)},
-                             {"verdict", s.verdict}, {"reason", redact(s.reason)}});
-        }
-        j["steps"] = steps;
-        ctx.out << j.dump(2) << '\n';
-    } else {
-        bool ok = r.outcome == verify::http::HttpWaitOutcome::success;
-        ctx.out << (ok ? ctx.paint.green("deployed") : ctx.paint.red(verify::http::outcome_name(r.outcome))) << ": "
-                << redact(o.url) << (o.tag.empty() ? "" : ", tag " + o.tag) << ": " << redact(r.reason) << " ("
-                << seconds(r.elapsed) << ")\n";
+        ctx.out << site_wait_json(*w).dump(2) << '\n';
+        return verify::http::exit_code_of(w->result.outcome);
     }
-    return verify::http::exit_code_of(r.outcome);
+    return print_site_wait_text(ctx, *w);
 }
 
 Result<ExitCode> run_wait(const WaitCommand& c, const Context& ctx)

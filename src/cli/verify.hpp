@@ -1,6 +1,7 @@
 // What `wait` and `sync` share with the writes that verify (`release
-// --wait`, `promote --wait`, `reset --sync`): the Argo CD flags, the wait
-// tuning, running a stage's wait, and printing its verdict.
+// --wait`, `promote --wait`, `reset --sync`) and with `pipeline`: the Argo
+// CD flags, the wait tuning, running a stage's wait (in Argo CD, or on the
+// site itself), and printing its verdict.
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@
 #include "gitops/snapshot.hpp"
 #include "ops/deployment.hpp"
 #include "verify/argocd/wait.hpp"
+#include "verify/http/http_wait.hpp"
 
 namespace CLI {
 class App;
@@ -62,5 +64,25 @@ Result<StageWait> wait_stage(const StageFlags& stage, const WaitFlags& flags, co
 nlohmann::ordered_json wait_json(const ops::StageTarget& t, const verify::argocd::WaitResult& r);
 // The verdict line (and unhealthy resources) on stdout; the exit code of the outcome.
 ExitCode print_wait_text(const Context& ctx, const ops::StageTarget& t, const verify::argocd::WaitResult& r);
+
+// A wait on the stage's site instead of Argo CD (`wait --http`).
+struct SiteWait {
+    std::string app;
+    std::string stage;
+    std::string url;       // as polled (may hold userinfo: redact before printing)
+    std::string tag;       // T; empty: any answer without a 5xx
+    std::string revision;  // R, when web-core was read; else ""
+    verify::http::HttpWaitResult result;
+};
+
+// Resolves the stage's URL and tag (from web-core when it can be read, else
+// `url` and stage.tag) and polls the site until it runs the tag, progress on
+// stderr. `url` replaces the stage's URL; flags.argo.insecure skips the
+// site's TLS verification, `ca_file` adds trust anchors for it.
+Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, const std::string& url,
+                           const std::string& ca_file, const Context& ctx);
+nlohmann::ordered_json site_wait_json(const SiteWait& w);
+// The verdict line on stdout; the exit code of the outcome.
+ExitCode print_site_wait_text(const Context& ctx, const SiteWait& w);
 
 }  // namespace kanon::cli
