@@ -12,20 +12,12 @@
 #include "cli/render.hpp"
 #include "cli/smoke.hpp"
 #include "cli/verify.hpp"
+#include "cli/write.hpp"
 #include "ops/freeze.hpp"
 #include "ops/history.hpp"
 #include "ops/promotion.hpp"
 
 namespace kanon::cli {
-namespace {
-
-// The flags every write shares, bound to a WriteOptions.
-struct WriteFlags {
-    ops::WriteOptions w;
-    std::string author;
-    bool no_skip_ci = false;
-    int timeout_s = 120;
-};
 
 void add_target_flags(CLI::App& sub, gitops::Target& t)
 {
@@ -36,12 +28,14 @@ void add_target_flags(CLI::App& sub, gitops::Target& t)
         ->envname("KANON_CACHE_DIR");
 }
 
-void add_write_flags(CLI::App& sub, WriteFlags& f)
+void add_write_flags(CLI::App& sub, WriteFlags& f, bool source_ref)
 {
     add_target_flags(sub, f.w.target);
     sub.add_option("--author", f.author, "commit author 'Name <email>' (default: GIT_AUTHOR_*, CI variables, git config)");
     sub.add_flag("--no-skip-ci", f.no_skip_ci, "leave [skip ci] out of the commit message (for CI path rules)");
-    sub.add_option("--source-ref", f.w.source_ref, "the web-core commit the image was built from (a trailer)");
+    if (source_ref) {
+        sub.add_option("--source-ref", f.w.source_ref, "the web-core commit the image was built from (a trailer)");
+    }
     sub.add_option("--attempts", f.w.max_attempts,
                    "at most this many pushes while the branch moves under us (0: no limit but --push-timeout)")
         ->capture_default_str()
@@ -72,6 +66,8 @@ Result<ops::WriteOptions> finish(const WriteFlags& f, const Context& ctx)
     return w;
 }
 
+namespace {
+
 Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& ctx)
 {
     if (!r) {
@@ -85,10 +81,12 @@ Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& c
     return ExitCode::ok;
 }
 
-// What a write can verify once it has landed: Argo CD deploying it.
+// What a write can verify once it has landed: Argo CD (or, with --http, the
+// site itself) deploying it, then the site's smoke check.
 struct AfterWrite {
     bool wait = false;
     bool smoke = false;  // implies wait: a smoke check before the deploy would check the old release
+    bool http = false;   // wait on the site instead of Argo CD
     WaitFlags flags;
 };
 
@@ -99,8 +97,59 @@ void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
     } else {
         sub.add_flag("--wait", a.wait, "then wait until Argo CD runs the new commit, Synced and Healthy (exit 4/5)");
         sub.add_flag("--smoke", a.smoke, "then, once deployed, smoke-check the stage's site (implies --wait; exit 4)");
+        sub.add_flag("--http", a.http,
+                     "no Argo CD access: wait for the stage's site to answer (with the tag, where kanon.yaml "
+                     "site_version says how the site states it) instead of Argo CD (implies --wait)");
     }
     add_wait_flags(sub, a.flags, false);
+}
+
+// The wait of a write, in Argo CD or on the site: one of the two.
+struct WriteWait {
+    std::optional<StageWait> argo;
+    std::optional<SiteWait> site;
+
+    [[nodiscard]] bool deployed() const
+    {
+        return argo ? argo->result.outcome == verify::argocd::WaitOutcome::success
+                    : site->result.outcome == verify::http::HttpWaitOutcome::success;
+    }
+    [[nodiscard]] ExitCode code() const
+    {
+        return argo ? verify::argocd::exit_code_of(argo->result.outcome) : verify::http::exit_code_of(site->result.outcome);
+    }
+    [[nodiscard]] const std::optional<Error>& error() const { return argo ? argo->result.error : site->result.error; }
+    [[nodiscard]] nlohmann::ordered_json json() const
+    {
+        return argo ? wait_json(argo->target, argo->result) : site_wait_json(*site);
+    }
+    void print(const Context& ctx) const
+    {
+        if (argo) {
+            print_wait_text(ctx, argo->target, argo->result);
+        } else {
+            print_site_wait_text(ctx, *site);
+        }
+    }
+};
+
+Result<WriteWait> wait_after_write(const StageFlags& stage, const AfterWrite& after, const Context& ctx)
+{
+    WriteWait w;
+    if (after.http) {
+        auto s = wait_site(stage, after.flags, {}, {}, ctx);
+        if (!s) {
+            return s.take_error();
+        }
+        w.site = std::move(*s);
+    } else {
+        auto a = wait_stage(stage, after.flags, ctx);
+        if (!a) {
+            return a.take_error();
+        }
+        w.argo = std::move(*a);
+    }
+    return w;
 }
 
 // The write's report, then (with --wait/--sync) the wait for its commit:
@@ -108,46 +157,46 @@ void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
 Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterWrite& after,
                                  const gitops::Target& target, const Context& ctx)
 {
-    if (!r || !(after.wait || after.smoke || after.flags.sync)) {
+    if (!r || !(after.wait || after.smoke || after.http || after.flags.sync)) {
         return print_write(r, ctx);
     }
     if (!ctx.json()) {
         ctx.out << render_write_text(*r, ctx.paint);
     }
     StageFlags stage{r->app, r->stage, target, r->commit, r->tag};
-    auto w = wait_stage(stage, after.flags, ctx);
+    auto w = wait_after_write(stage, after, ctx);
     if (!w) {
         return w.take_error();
     }
-    bool deployed = w->result.outcome == verify::argocd::WaitOutcome::success;
     std::optional<SmokeRun> smoke;
-    if (deployed && after.smoke) {
+    if (w->deployed() && after.smoke) {
         SmokeFlags sf;
         sf.site = {target, ctx.global.config, r->app, r->stage, {}};
+        sf.insecure = after.http && after.flags.argo.insecure;  // --insecure covers the site with --http
         auto s = smoke_stage(sf, ctx);
         if (!s) {
             return s.take_error();
         }
         smoke = std::move(*s);
     }
-    ExitCode code = verify::argocd::exit_code_of(w->result.outcome);
+    ExitCode code = w->code();
     if (smoke && !smoke->report.ok()) {
         code = verify::http::exit_code_of(smoke->report.outcome);
     }
     if (ctx.json()) {
         auto j = write_json(*r);
         j["ok"] = code == ExitCode::ok;
-        j["wait"] = wait_json(w->target, w->result);
+        j["wait"] = w->json();
         if (smoke) {
             j["smoke"] = smoke_json(smoke->report, smoke->site);
         }
         ctx.out << j.dump(2) << '\n';
         return code;
     }
-    if (w->result.outcome == verify::argocd::WaitOutcome::error) {
-        return *w->result.error;
+    if (w->error()) {
+        return *w->error();
     }
-    print_wait_text(ctx, w->target, w->result);
+    w->print(ctx);
     if (smoke) {
         ctx.out << render_smoke_text(smoke->report, ctx.paint);
     }
