@@ -473,8 +473,9 @@ void PipelineRun::say_what_happened()
                     : smoke->status == StepStatus::failed ? "deployed, but its smoke check failed"
                                                           : "deployed, not smoke-checked";
         } else if (deploy->status == StepStatus::failed &&
-                   (deploy->outcome == "failed" || deploy->outcome == "degraded" || deploy->outcome == "superseded")) {
-            state = "its deploy " + deploy->outcome;
+                   (deploy->outcome == "sync failed" || deploy->outcome == "degraded" ||
+                    deploy->outcome == "superseded" || deploy->outcome == "deleted")) {
+            state = "its deploy ended: " + deploy->outcome;
         } else {
             state = "may be mid-deploy (not seen deployed)";
         }
