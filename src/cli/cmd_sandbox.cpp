@@ -1,0 +1,445 @@
+// kanon sandbox up|status|down|env: the sandbox (src/sandbox/sandbox.hpp)
+// as a background process. `up` starts `kanon sandbox serve` in a session
+// of its own and returns once sandbox.json says everything answers; `down`
+// stops that process by its pid — after checking that the pid is still that
+// process — and nothing else.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <tuple>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "sandbox/sandbox.hpp"
+#include "util/duration.hpp"
+#include "util/files.hpp"
+#include "util/http.hpp"
+#include "util/process.hpp"
+#include "util/redact.hpp"
+#include "verify/argocd/application.hpp"
+#include "verify/argocd/client.hpp"
+
+namespace kanon::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+using namespace std::chrono_literals;
+
+constexpr auto k_start_timeout = 60s;
+constexpr auto k_stop_timeout = 10s;
+using sandbox::Millis;
+
+struct SandboxCommand {
+    std::string dir = "kanon-sandbox";
+    int apps = 2;
+    std::string poll = "3s";
+    std::string sync_time = "800ms";
+    std::string rollout = "1500ms";
+    std::string progress_deadline = "4s";
+};
+
+fs::path absolute_dir(const std::string& dir)
+{
+    return fs::weakly_canonical(fs::absolute(dir));
+}
+
+std::string self_exe()
+{
+    std::error_code ec;
+    auto p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("kanon") : p.string();
+}
+
+// The pid in D/sandbox.pid, if that process is still this directory's
+// `kanon sandbox serve` (a pid can be reused by anything after a crash).
+std::optional<int> running_pid(const fs::path& dir)
+{
+    auto text = read_file((dir / "sandbox.pid").string());
+    if (!text) {
+        return std::nullopt;
+    }
+    int pid = std::atoi(text->c_str());
+    if (pid <= 1) {
+        return std::nullopt;
+    }
+    auto cmdline = read_file(fmt::format("/proc/{}/cmdline", pid));
+    if (!cmdline) {
+        return std::nullopt;
+    }
+    std::vector<std::string> args;
+    std::string arg;
+    for (char c : *cmdline) {
+        if (c == '\0') {
+            args.push_back(arg);
+            arg.clear();
+        } else {
+            arg += c;
+        }
+    }
+    bool serve = false;
+    bool same_dir = false;
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+        serve = serve || (args[i] == "sandbox" && args[i + 1] == "serve");
+        same_dir = same_dir || (args[i] == "--dir" && args[i + 1] == dir.string());
+    }
+    if (!serve || !same_dir) {
+        return std::nullopt;
+    }
+    return pid;
+}
+
+Result<ojson> read_info(const fs::path& dir)
+{
+    auto text = read_file((dir / "sandbox.json").string());
+    if (!text) {
+        return Error{fmt::format("no sandbox in {}", dir.string()), ExitCode::failed, {},
+                     fmt::format("start one with 'kanon sandbox up --dir {}'", dir.string())};
+    }
+    auto j = ojson::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return Error{fmt::format("{}: not a sandbox description", (dir / "sandbox.json").string())};
+    }
+    return j;
+}
+
+// sandbox.json without its token: what output may show.
+ojson public_info(ojson info, const fs::path& dir)
+{
+    if (info.contains("argocd") && info["argocd"].contains("token")) {
+        info["argocd"].erase("token");
+        info["argocd"]["token_file"] = (dir / "argocd.token").string();
+    }
+    return info;
+}
+
+std::string shell_quote(const std::string& s)
+{
+    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-") ==
+                          std::string::npos) {
+        return s;
+    }
+    std::string out = "'";
+    for (char c : s) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)
+{
+    fs::path dir = absolute_dir(c.dir);
+    if (auto pid = running_pid(dir)) {
+        return Error{fmt::format("a sandbox already runs in {} (pid {})", dir.string(), *pid), ExitCode::failed, {},
+                     fmt::format("stop it first: kanon sandbox down --dir {}", shell_quote(dir.string()))};
+    }
+    std::vector<std::string> argv = {self_exe(), "sandbox", "serve", "--dir", dir.string(),
+                                     "--apps", std::to_string(c.apps)};
+    for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+             {"--poll", c.poll}, {"--sync-time", c.sync_time}, {"--rollout", c.rollout},
+             {"--progress-deadline", c.progress_deadline}}) {
+        auto d = parse_duration(value, flag);
+        if (!d) {
+            return d.take_error();
+        }
+        argv.push_back(flag);
+        argv.push_back(value);
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        return Error{fmt::format("cannot create {}: {}", dir.string(), ec.message())};
+    }
+    ProcessSpec spec;
+    spec.argv = argv;
+    spec.cwd = dir.string();
+    // The servers need none of the caller's secrets.
+    spec.unset_env = {"ARGOCD_AUTH_TOKEN", "KANON_GIT_TOKEN", "CI_JOB_TOKEN", "GIT_DIR", "GIT_WORK_TREE"};
+    auto pid = spawn_detached(spec, (dir / "sandbox.log").string());
+    if (!pid) {
+        return pid.take_error();
+    }
+    if (auto st = write_file_atomic((dir / "sandbox.pid").string(), std::to_string(*pid) + "\n"); !st) {
+        ::kill(*pid, SIGTERM);
+        return st.take_error();
+    }
+    if (!ctx.global.quiet) {
+        ctx.err << fmt::format("kanon: starting the sandbox in {} (pid {})\n", dir.string(), *pid);
+    }
+    auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
+    std::optional<ojson> info;
+    while (!info) {
+        int status = 0;
+        if (::waitpid(*pid, &status, WNOHANG) == *pid) {
+            auto log = read_file((dir / "sandbox.log").string());
+            std::string tail = log ? *log : std::string{};
+            if (tail.size() > 2000) {
+                tail = tail.substr(tail.size() - 2000);
+            }
+            std::error_code ignored;
+            fs::remove(dir / "sandbox.pid", ignored);
+            return Error{fmt::format("the sandbox stopped while starting:\n{}", redact(tail))};
+        }
+        auto j = read_info(dir);
+        if (j && j->value("pid", 0L) == *pid) {
+            info = std::move(*j);
+            break;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(*pid, SIGTERM);
+            return Error{fmt::format("the sandbox did not start within {}s; see {}", k_start_timeout.count(),
+                                     (dir / "sandbox.log").string()),
+                         ExitCode::timed_out};
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    if (ctx.json()) {
+        ctx.out << public_info(*info, dir).dump(2) << '\n';
+        return ExitCode::ok;
+    }
+    auto& out = ctx.out;
+    out << ctx.paint.green("sandbox up") << fmt::format(" in {} (pid {}), on 127.0.0.1 only\n", dir.string(), *pid);
+    out << fmt::format("  git      {}\n", (*info)["repo"].get<std::string>());
+    out << fmt::format("  argocd   {} (plain HTTP; token in {})\n", (*info)["argocd"]["server"].get<std::string>(),
+                       (dir / "argocd.token").string());
+    for (const auto& [app, stages] : (*info)["sites"].items()) {
+        out << fmt::format("  site     {:<14}", app);
+        for (const auto& [stage, url] : stages.items()) {
+            out << fmt::format(" {} {}", stage, url.get<std::string>());
+        }
+        out << '\n';
+    }
+    std::string first = (*info)["apps"].empty() ? "APP" : (*info)["apps"][0]["app"].get<std::string>();
+    out << "Try:\n"
+        << fmt::format("  eval \"$(kanon sandbox env --dir {})\"\n", shell_quote(dir.string()))
+        << fmt::format("  kanon pipeline {} --tag 2026.11.1 --repo \"$KANON_SANDBOX_REPO\" --plaintext\n", first)
+        << fmt::format("  kanon sandbox down --dir {}\n", shell_quote(dir.string()));
+    return ExitCode::ok;
+}
+
+bool alive(int pid)
+{
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+Result<ExitCode> run_down(const SandboxCommand& c, const Context& ctx)
+{
+    fs::path dir = absolute_dir(c.dir);
+    auto pid = running_pid(dir);
+    std::error_code ec;
+    if (!pid) {
+        fs::remove(dir / "sandbox.pid", ec);
+        if (ctx.json()) {
+            ctx.out << ojson{{"ok", true}, {"stopped", nullptr}, {"dir", dir.string()}}.dump(2) << '\n';
+        } else {
+            ctx.out << fmt::format("no sandbox runs in {}: nothing to stop\n", dir.string());
+        }
+        return ExitCode::ok;
+    }
+    ::kill(*pid, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + k_stop_timeout;
+    bool killed = false;
+    while (alive(*pid) && running_pid(dir)) {
+        if (std::chrono::steady_clock::now() > deadline && !killed) {
+            ::kill(*pid, SIGKILL);
+            killed = true;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    fs::remove(dir / "sandbox.pid", ec);
+    if (ctx.json()) {
+        ctx.out << ojson{{"ok", true}, {"stopped", *pid}, {"dir", dir.string()}, {"killed", killed}}.dump(2) << '\n';
+    } else {
+        ctx.out << fmt::format("sandbox down: stopped pid {}{}; its directory stays (kanon sandbox up --dir {} resumes it)\n",
+                               *pid, killed ? " with SIGKILL" : "", shell_quote(dir.string()));
+    }
+    return ExitCode::ok;
+}
+
+Result<ExitCode> run_status(const SandboxCommand& c, const Context& ctx)
+{
+    fs::path dir = absolute_dir(c.dir);
+    auto info = read_info(dir);
+    if (!info) {
+        return info.take_error();
+    }
+    auto pid = running_pid(dir);
+    ojson report = public_info(*info, dir);
+    report["running"] = pid.has_value();
+    ojson apps = ojson::array();
+    verify::argocd::ServerOptions server;
+    server.server = (*info)["argocd"]["server"].get<std::string>();
+    server.token = (*info)["argocd"].value("token", std::string{});
+    server.plaintext = true;
+    server.request_timeout = 3s;
+    server.connect_timeout = 1s;
+    register_secret(server.token);
+    verify::argocd::Client client(server);
+    for (const auto& [app, stages] : (*info)["sites"].items()) {
+        for (const auto& [stage, url] : stages.items()) {
+            ojson row{{"app", app}, {"stage", stage}, {"url", url}};
+            if (pid) {
+                http::Request get;
+                get.url = url.get<std::string>() + "/";
+                get.timeout = 3s;
+                auto r = http::perform(get);
+                row["serving"] = r.answered() ? ojson(r.header("x-release")) : ojson(nullptr);
+                auto reply = client.get(fmt::format("web-{}-{}", app, stage), "");
+                if (reply.ok()) {
+                    auto a = verify::argocd::read_application(reply.body, (*info)["repo"].get<std::string>());
+                    if (a) {
+                        row["sync"] = a->sync_status;
+                        row["health"] = a->health_status;
+                        row["revision"] = a->sync_revision;
+                        row["operation_running"] = a->operation;
+                    }
+                }
+            }
+            apps.push_back(row);
+        }
+    }
+    report["stages"] = apps;
+    if (ctx.json()) {
+        ctx.out << report.dump(2) << '\n';
+        return pid ? ExitCode::ok : ExitCode::failed;
+    }
+    if (!pid) {
+        ctx.out << ctx.paint.yellow("stopped") << fmt::format(": the sandbox in {} is not running\n", dir.string());
+        ctx.out << fmt::format("  start it again: kanon sandbox up --dir {}\n", shell_quote(dir.string()));
+        return ExitCode::failed;
+    }
+    ctx.out << ctx.paint.green("running") << fmt::format(" in {} (pid {})\n", dir.string(), *pid);
+    ctx.out << fmt::format("  git     {}\n  argocd  {}\n", (*info)["repo"].get<std::string>(),
+                           (*info)["argocd"]["server"].get<std::string>());
+    ctx.out << fmt::format("  {:<16} {:<6} {:<24} {:<10} {:<12} {}\n", "APP", "STAGE", "URL", "SYNC", "HEALTH",
+                           "SERVING");
+    for (const auto& row : apps) {
+        auto text = [&](const char* key) {
+            return row.contains(key) && row[key].is_string() ? row[key].get<std::string>() : std::string("-");
+        };
+        ctx.out << fmt::format("  {:<16} {:<6} {:<24} {:<10} {:<12} {}\n", text("app"), text("stage"), text("url"),
+                               text("sync"), text("health"), text("serving"));
+    }
+    return ExitCode::ok;
+}
+
+Result<ExitCode> run_env(const SandboxCommand& c, const Context& ctx)
+{
+    fs::path dir = absolute_dir(c.dir);
+    auto info = read_info(dir);
+    if (!info) {
+        return info.take_error();
+    }
+    // The token is read by the shell from its file, so it is never printed.
+    ctx.out << fmt::format("export KANON_SANDBOX_REPO={}\n", shell_quote((*info)["repo"].get<std::string>()))
+            << fmt::format("export ARGOCD_SERVER={}\n", shell_quote((*info)["argocd"]["server"].get<std::string>()))
+            << fmt::format("export ARGOCD_AUTH_TOKEN=\"$(cat {})\"\n", shell_quote((dir / "argocd.token").string()));
+    return ExitCode::ok;
+}
+
+Result<Millis> millis(const std::string& text, const char* flag)
+{
+    auto d = parse_duration(text, flag);
+    if (!d) {
+        return d.take_error();
+    }
+    return std::chrono::duration_cast<Millis>(*d);
+}
+
+// The sandbox itself, in the foreground, until SIGTERM or SIGINT.
+Result<ExitCode> run_serve(const SandboxCommand& c, const Context& ctx)
+{
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    sandbox::SandboxOptions o;
+    o.dir = absolute_dir(c.dir);
+    o.apps = c.apps;
+    for (auto [text, flag, field] : std::vector<std::tuple<std::string, const char*, Millis*>>{
+             {c.poll, "--poll", &o.timings.poll},
+             {c.sync_time, "--sync-time", &o.timings.sync},
+             {c.rollout, "--rollout", &o.timings.rollout},
+             {c.progress_deadline, "--progress-deadline", &o.timings.progress_deadline}}) {
+        auto m = millis(text, flag);
+        if (!m) {
+            return m.take_error();
+        }
+        *field = *m;
+    }
+    auto box = sandbox::Sandbox::start(o);
+    if (!box) {
+        return box.take_error();
+    }
+    ctx.err << fmt::format("kanon sandbox: serving in {} (pid {})\n", o.dir.string(), ::getpid()) << std::flush;
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    ctx.err << fmt::format("kanon sandbox: signal {}, stopping\n", received) << std::flush;
+    (*box)->stop();
+    return ExitCode::ok;
+}
+
+void add_dir(CLI::App& sub, SandboxCommand& c)
+{
+    sub.add_option("--dir", c.dir, "the sandbox's directory")->capture_default_str();
+}
+
+}  // namespace
+
+void define_sandbox(CLI::App& sub, Runner& run)
+{
+    auto c = std::make_shared<SandboxCommand>();
+    sub.require_subcommand(1);
+    sub.footer(
+        "The sandbox runs on 127.0.0.1 only: a git server (smart HTTP) with a web-core in the canon, an Argo CD\n"
+        "API simulator that deploys from it, and a site per app and stage. A tag starting with 'broken-' never\n"
+        "becomes healthy; one starting with 'loop-' deploys, but its /admin redirects in a loop.");
+    auto* up = sub.add_subcommand("up", "start a sandbox in the background (or resume a stopped one)");
+    add_dir(*up, *c);
+    up->add_option("--apps", c->apps, "how many apps web-core holds (synestra-io first)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 50));
+    up->add_option("--poll", c->poll, "how often Argo CD compares with git unasked (kanon's waits ask at once)")
+        ->capture_default_str();
+    up->add_option("--sync-time", c->sync_time, "how long a sync operation runs")->capture_default_str();
+    up->add_option("--rollout", c->rollout, "how long a rollout takes to become Healthy")->capture_default_str();
+    up->add_option("--progress-deadline", c->progress_deadline,
+                   "when a 'broken-' rollout turns Degraded")
+        ->capture_default_str();
+    up->callback([&run, c] { run = [c](const Context& ctx) { return run_up(*c, ctx); }; });
+
+    auto* status = sub.add_subcommand("status", "show the sandbox's servers and what each stage runs (exit 1: stopped)");
+    add_dir(*status, *c);
+    status->callback([&run, c] { run = [c](const Context& ctx) { return run_status(*c, ctx); }; });
+
+    auto* down = sub.add_subcommand("down", "stop the sandbox's process (by its pid); its directory is kept");
+    add_dir(*down, *c);
+    down->callback([&run, c] { run = [c](const Context& ctx) { return run_down(*c, ctx); }; });
+
+    auto* env = sub.add_subcommand("env", "print shell exports for the sandbox: eval \"$(kanon sandbox env)\"");
+    add_dir(*env, *c);
+    env->callback([&run, c] { run = [c](const Context& ctx) { return run_env(*c, ctx); }; });
+
+    auto* serve = sub.add_subcommand("serve", "run the sandbox in the foreground (what 'up' starts)");
+    serve->group("");  // not in --help: 'up' is the way in
+    add_dir(*serve, *c);
+    serve->add_option("--apps", c->apps)->check(CLI::Range(1, 50));
+    serve->add_option("--poll", c->poll);
+    serve->add_option("--sync-time", c->sync_time);
+    serve->add_option("--rollout", c->rollout);
+    serve->add_option("--progress-deadline", c->progress_deadline);
+    serve->callback([&run, c] { run = [c](const Context& ctx) { return run_serve(*c, ctx); }; });
+}
+
+}  // namespace kanon::cli
