@@ -33,8 +33,9 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target kanon_unit -- --no-print-directory
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -L unit
 
+# The whole flow on a sandbox in a temporary directory (kanon demo --help).
 demo: build
-	@KANON=$(BUILD)/kanon scripts/demo
+	@$(BUILD)/kanon demo
 
 bench: build
 	$(BUILD)/bench/kanon_bench_yaml

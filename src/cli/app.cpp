@@ -32,6 +32,8 @@ const std::vector<Command>& commands()
         {"pipeline", "CANON.md §3 in one command: release a tag to dev, verify it, promote it to prod, verify it", define_pipeline},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
+        {"sandbox", "run git, Argo CD and the sites on 127.0.0.1 to try kanon without a cluster", define_sandbox},
+        {"demo", "the whole flow in about a minute, on a sandbox in a temporary directory", define_demo},
     };
     return k_commands;
 }

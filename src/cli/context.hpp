@@ -71,5 +71,7 @@ void define_smoke(CLI::App& sub, Runner& run);
 void define_pipeline(CLI::App& sub, Runner& run);
 void define_wait(CLI::App& sub, Runner& run);
 void define_sync(CLI::App& sub, Runner& run);
+void define_sandbox(CLI::App& sub, Runner& run);
+void define_demo(CLI::App& sub, Runner& run);
 
 }  // namespace kanon::cli

@@ -1,0 +1,283 @@
+// kanon demo: the whole product in about a minute, on nothing but this
+// machine. It starts a sandbox in a temporary directory and runs the real
+// commands against it — each printed before it runs, its own output
+// untouched: a pipeline that reaches prod, the status and history it
+// leaves, a broken build that stops at dev while prod keeps running, and
+// the reset that brings dev back. The sandbox is stopped whatever happens.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "util/files.hpp"
+#include "util/process.hpp"
+#include "util/signals.hpp"
+
+namespace kanon::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct DemoCommand {
+    std::string dir;  // empty: a new temporary directory, removed afterwards
+    bool keep = false;
+};
+
+std::string self_exe()
+{
+    std::error_code ec;
+    auto p = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("kanon") : p.string();
+}
+
+std::string today_tag()
+{
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y.%m.%d-%H%M", &tm);
+    return buf;
+}
+
+class Demo {
+public:
+    Demo(const Context& ctx, fs::path dir) : m_ctx(ctx), m_dir(std::move(dir)) {}
+
+    // Prints the step's title, explains it, shows the command, runs it.
+    // Returns its exit code (130 when interrupted).
+    int step(const std::string& title, const std::string& why, const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env = {})
+    {
+        ++m_step;
+        auto& out = m_ctx.out;
+        out << '\n' << m_ctx.paint.bold(fmt::format("── {}. {}", m_step, title)) << '\n';
+        if (!why.empty()) {
+            out << m_ctx.paint.dim(why) << '\n';
+        }
+        std::string shown = "$ kanon";
+        for (const auto& a : args) {
+            shown += ' ' + (a.find(' ') != std::string::npos ? "'" + a + "'" : a);
+        }
+        out << m_ctx.paint.yellow(shown) << '\n' << std::flush;
+        m_ctx.err << std::flush;
+        if (interrupted()) {
+            return 130;
+        }
+        ProcessSpec spec;
+        spec.argv = {self_exe()};
+        if (m_ctx.global.no_color) {
+            spec.argv.emplace_back("--no-color");
+        }
+        spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+        spec.env = env;
+        auto started = std::chrono::steady_clock::now();
+        auto code = run_attached(spec);
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        std::cout << std::flush;
+        if (!code) {
+            m_ctx.err << "kanon: error: " << code.error().describe() << '\n';
+            return 1;
+        }
+        out << m_ctx.paint.dim(fmt::format("   (exit {}, {:.1f} s)", *code, static_cast<double>(took.count()) / 1000.0))
+            << '\n';
+        return interrupted() ? 130 : *code;
+    }
+
+private:
+    const Context& m_ctx;
+    fs::path m_dir;
+    int m_step = 0;
+};
+
+// The sandbox's token, for the children's environment only: never printed.
+Result<std::map<std::string, std::string>> argocd_env(const fs::path& dir)
+{
+    auto text = read_file((dir / "sandbox.json").string());
+    if (!text) {
+        return text.take_error();
+    }
+    auto info = nlohmann::json::parse(*text, nullptr, false);
+    if (info.is_discarded()) {
+        return Error{"the sandbox's sandbox.json is not JSON"};
+    }
+    std::map<std::string, std::string> env = {
+        {"ARGOCD_SERVER", info["argocd"]["server"].get<std::string>()},
+        {"ARGOCD_AUTH_TOKEN", info["argocd"]["token"].get<std::string>()},
+        {"KANON_SANDBOX_REPO", info["repo"].get<std::string>()},
+    };
+    // Commits need an author; a fresh machine may have no git identity.
+    for (const char* who : {"AUTHOR", "COMMITTER"}) {
+        std::string name = fmt::format("GIT_{}_NAME", who);
+        std::string email = fmt::format("GIT_{}_EMAIL", who);
+        if (std::getenv(name.c_str()) == nullptr) {
+            env[name] = "kanon demo";
+        }
+        if (std::getenv(email.c_str()) == nullptr) {
+            env[email] = "demo@kanon.test";
+        }
+    }
+    return env;
+}
+
+Result<std::string> tip_of(const std::string& repo)
+{
+    ProcessSpec spec;
+    spec.argv = {"git", "ls-remote", repo, "refs/heads/main"};
+    auto r = run_process(spec);
+    if (!r || !r->ok() || r->out.size() < 40) {
+        return Error{"cannot read the sandbox's web-core: " + (r ? r->err : r.error().describe())};
+    }
+    return r->out.substr(0, 40);
+}
+
+Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
+{
+    catch_interrupts();
+    fs::path dir;
+    bool temporary = c.dir.empty();
+    if (temporary) {
+        std::string pattern = (fs::temp_directory_path() / "kanon-demo.XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            return Error{"cannot make a temporary directory under " + fs::temp_directory_path().string()};
+        }
+        dir = pattern;
+    } else {
+        dir = fs::absolute(c.dir);
+    }
+    std::string sandbox_dir = (dir / "sandbox").string();
+    Demo demo(ctx, dir);
+    auto& out = ctx.out;
+    out << ctx.paint.bold("kanon demo") << ": release-dev → verify → release-prod by commits to a GitOps repository,\n"
+        << "verified against what Argo CD really deploys. Everything runs on 127.0.0.1 in " << dir.string() << ".\n";
+
+    int failed_at = 0;
+    ExitCode result = ExitCode::ok;
+    auto expect = [&](int code, int wanted) {
+        if (code == wanted) {
+            return true;
+        }
+        result = code == 130 ? ExitCode::interrupted : ExitCode::failed;
+        failed_at = code;
+        return false;
+    };
+    bool up = false;
+    [&] {
+        int code = demo.step("A sandbox", "A git server (smart HTTP), an Argo CD API that deploys from it, and a site per "
+                                          "app and stage.",
+                             {"sandbox", "up", "--dir", sandbox_dir, "--apps", "2"});
+        up = code == 0;
+        if (!expect(code, 0)) {
+            return;
+        }
+        auto env = argocd_env(sandbox_dir);
+        if (!env) {
+            ctx.err << "kanon: error: " << env.error().describe() << '\n';
+            expect(1, 0);
+            return;
+        }
+        std::string repo = env->at("KANON_SANDBOX_REPO");
+        auto ref = tip_of(repo);
+        if (!ref) {
+            ctx.err << "kanon: error: " << ref.error().describe() << '\n';
+            expect(1, 0);
+            return;
+        }
+        std::string good = today_tag();
+        std::string broken = "broken-" + good + "-2";
+        out << ctx.paint.dim("   ARGOCD_SERVER and ARGOCD_AUTH_TOKEN are set for the commands below, as CI would set them.")
+            << '\n';
+        if (!expect(demo.step("What runs where", "Every app, every stage, read from the tip of web-core.",
+                              {"status", "--repo", repo}, *env),
+                    0)) {
+            return;
+        }
+        if (!expect(demo.step("The pipeline",
+                              "Build contract (a full SHA in web-core) → release to dev → wait for Argo CD to deploy "
+                              "that commit, Synced and Healthy → smoke / and /admin → promote the same tag to prod → "
+                              "wait → smoke.",
+                              {"pipeline", "synestra-io", "--tag", good, "--ref", *ref, "--repo", repo, "--plaintext",
+                               "--timeout", "2m"},
+                              *env),
+                    0)) {
+            return;
+        }
+        if (!expect(demo.step("The history it left", "Each promotion is one commit with kanon's trailers.",
+                              {"history", "synestra-io", "--repo", repo}, *env),
+                    0)) {
+            return;
+        }
+        if (!expect(demo.step("A broken build",
+                              "Its pods never become healthy. The pipeline stops at dev (exit 4) and prod is not "
+                              "touched.",
+                              {"pipeline", "synestra-io", "--tag", broken, "--repo", repo, "--plaintext", "--timeout",
+                               "2m", "--degraded-grace", "5s"},
+                              *env),
+                    4)) {
+            return;
+        }
+        if (!expect(demo.step("Dev is broken, prod is not", "", {"status", "--repo", repo}, *env), 0)) {
+            return;
+        }
+        if (!expect(demo.step("Bring dev back", "dev gets prod's release again, and Argo CD syncs it.",
+                              {"reset", "synestra-io", "--repo", repo, "--sync", "--plaintext", "--timeout", "2m"},
+                              *env),
+                    0)) {
+            return;
+        }
+        expect(demo.step("What the sandbox runs now", "", {"sandbox", "status", "--dir", sandbox_dir}, *env), 0);
+    }();
+    if (up) {
+        // Never leave the servers behind, whatever happened above.
+        ProcessSpec down;
+        down.argv = {self_exe(), "sandbox", "down", "--dir", sandbox_dir};
+        out << '\n' << ctx.paint.yellow("$ kanon sandbox down --dir " + sandbox_dir) << '\n' << std::flush;
+        auto code = run_attached(down);
+        if (!code || *code != 0) {
+            result = ExitCode::failed;
+        }
+    }
+    if (temporary && !c.keep) {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    if (result == ExitCode::ok) {
+        out << '\n'
+            << ctx.paint.green("demo done.")
+            << " In CI: 'kanon pipeline APP --tag $VERSION --ref $WEB_CORE_REF' with ARGOCD_SERVER,\n"
+               "ARGOCD_AUTH_TOKEN and KANON_GIT_TOKEN set; see README.md.\n";
+        return ExitCode::ok;
+    }
+    if (result == ExitCode::interrupted) {
+        return Error{"interrupted; the sandbox was stopped", ExitCode::interrupted};
+    }
+    return Error{fmt::format("a demo step did not do what it should (exit {}); the sandbox was stopped", failed_at),
+                 ExitCode::failed, {}, "run it again with --keep and read DIR/sandbox/*.log"};
+}
+
+}  // namespace
+
+void define_demo(CLI::App& sub, Runner& run)
+{
+    auto c = std::make_shared<DemoCommand>();
+    sub.add_option("--dir", c->dir, "work here instead of a new temporary directory (kept)");
+    sub.add_flag("--keep", c->keep, "keep the temporary directory (the sandbox's repository and logs)");
+    sub.callback([&run, c] {
+        run = [c](const Context& ctx) {
+            DemoCommand d = *c;
+            d.keep = d.keep || !d.dir.empty();
+            return run_demo(d, ctx);
+        };
+    });
+}
+
+}  // namespace kanon::cli
