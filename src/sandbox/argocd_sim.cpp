@@ -16,6 +16,7 @@
 
 #include "sandbox/argocd_store.hpp"
 #include "sandbox/argocd_watch.hpp"
+#include "sandbox/loopback.hpp"
 #include "sandbox/peer_socket.hpp"
 
 namespace kanon::sandbox {
@@ -350,24 +351,12 @@ Status ArgoSim::start()
     impl.server.set_keep_alive_timeout(k_keep_alive_seconds);
     impl.server.set_payload_max_length(k_max_body);
     impl.add_routes();
-    constexpr const char* k_host = "127.0.0.1";  // never any other interface
-    if (impl.options.port == 0) {
-        impl.port = impl.server.bind_to_any_port(k_host);
-    } else if (impl.server.bind_to_port(k_host, impl.options.port)) {
-        impl.port = impl.options.port;
-    }
-    if (impl.port <= 0) {
-        return Error{"cannot listen on 127.0.0.1:" + std::to_string(impl.options.port)};
-    }
     impl.store.start();
-    impl.listener = std::thread([&impl] { impl.server.listen_after_bind(); });
-    // stop() only reaches a server whose loop runs.
-    for (int waited = 0; !impl.server.is_running(); ++waited) {
-        if (waited == 5000) {
-            return Error{"the server on 127.0.0.1:" + std::to_string(impl.port) + " did not start"};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto port = listen_on_loopback(impl.server, impl.options.port, impl.listener, "the Argo CD simulator");
+    if (!port) {
+        return port.take_error();
     }
+    impl.port = *port;
     return ok_status();
 }
 

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <thread>
 
+#include "sandbox/loopback.hpp"
 #include "util/process.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -128,16 +129,6 @@ std::vector<std::string> inherited_names()
         }
     }
     return names;
-}
-
-// httplib's default adds SO_REUSEPORT, with which a second server (another
-// test, another sandbox) could bind the same port and take half of the
-// connections. SO_REUSEADDR alone only lets a restart reuse a port whose
-// old connections are in TIME_WAIT.
-void exclusive_listener(int socket)
-{
-    int yes = 1;
-    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
 }
 
 }  // namespace
@@ -357,7 +348,6 @@ Status GitHttpServer::start()
     impl.server.set_keep_alive_timeout(k_keep_alive_seconds);
     impl.server.set_keep_alive_max_count(k_keep_alive_requests);
     impl.server.set_payload_max_length(k_max_body);
-    impl.server.set_socket_options(exclusive_listener);
     impl.server.set_logger(
         [&impl](const httplib::Request& request, const httplib::Response& response) { impl.log(request, response); });
     impl.server.Get(".*", [&impl](const httplib::Request& request, httplib::Response& response) {
@@ -365,22 +355,11 @@ Status GitHttpServer::start()
     });
     impl.server.Post(".*", [&impl](const httplib::Request& request, httplib::Response& response,
                                    const httplib::ContentReader& read) { impl.receive(request, response, read); });
-    if (impl.options.port == 0) {
-        impl.port = impl.server.bind_to_any_port(k_host);
-    } else if (impl.server.bind_to_port(k_host, impl.options.port)) {
-        impl.port = impl.options.port;
+    auto port = listen_on_loopback(impl.server, impl.options.port, impl.listener, "the git HTTP server");
+    if (!port) {
+        return port.take_error();
     }
-    if (impl.port <= 0) {
-        return Error{"cannot listen on 127.0.0.1:" + std::to_string(impl.options.port)};
-    }
-    impl.listener = std::thread([&impl] { impl.server.listen_after_bind(); });
-    // stop() only reaches a server whose loop runs.
-    for (int waited = 0; !impl.server.is_running(); ++waited) {
-        if (waited == 5000) {
-            return Error{"the git HTTP server on 127.0.0.1:" + std::to_string(impl.port) + " did not start"};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    impl.port = *port;
     return ok_status();
 }
 

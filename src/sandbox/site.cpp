@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "sandbox/loopback.hpp"
+
 namespace kanon::sandbox {
 
 struct Site::Impl {
@@ -83,22 +85,12 @@ Status Site::start()
     impl.server.new_task_queue = [] { return new httplib::ThreadPool(8); };
     impl.server.set_keep_alive_timeout(1);
     impl.routes();
-    constexpr const char* k_host = "127.0.0.1";
-    if (impl.options.port == 0) {
-        impl.port = impl.server.bind_to_any_port(k_host);
-    } else if (impl.server.bind_to_port(k_host, impl.options.port)) {
-        impl.port = impl.options.port;
+    auto port = listen_on_loopback(impl.server, impl.options.port, impl.listener,
+                                   fmt::format("the site of {} {}", impl.options.app, impl.options.stage));
+    if (!port) {
+        return port.take_error();
     }
-    if (impl.port <= 0) {
-        return Error{fmt::format("cannot listen on 127.0.0.1:{}", impl.options.port)};
-    }
-    impl.listener = std::thread([&impl] { impl.server.listen_after_bind(); });
-    for (int waited = 0; !impl.server.is_running(); ++waited) {
-        if (waited == 5000) {
-            return Error{fmt::format("the site on 127.0.0.1:{} did not start", impl.port)};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    impl.port = *port;
     return ok_status();
 }
 
