@@ -32,13 +32,6 @@ struct DemoCommand {
     bool keep = false;
 };
 
-std::string self_exe()
-{
-    std::error_code ec;
-    auto p = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string("kanon") : p.string();
-}
-
 std::string today_tag()
 {
     std::time_t now = std::time(nullptr);
@@ -74,7 +67,7 @@ public:
             return 130;
         }
         ProcessSpec spec;
-        spec.argv = {self_exe()};
+        spec.argv = {self_executable()};
         if (m_ctx.global.no_color) {
             spec.argv.emplace_back("--no-color");
         }
@@ -239,7 +232,7 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
     if (up) {
         // Never leave the servers behind, whatever happened above.
         ProcessSpec down;
-        down.argv = {self_exe(), "sandbox", "down", "--dir", sandbox_dir};
+        down.argv = {self_executable(), "sandbox", "down", "--dir", sandbox_dir};
         out << '\n' << ctx.paint.yellow("$ kanon sandbox down --dir " + sandbox_dir) << '\n' << std::flush;
         auto code = run_attached(down);
         if (!code || *code != 0) {

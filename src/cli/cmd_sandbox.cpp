@@ -25,6 +25,7 @@
 #include "util/http.hpp"
 #include "util/process.hpp"
 #include "util/redact.hpp"
+#include "util/signals.hpp"
 #include "verify/argocd/application.hpp"
 #include "verify/argocd/client.hpp"
 
@@ -51,13 +52,6 @@ struct SandboxCommand {
 fs::path absolute_dir(const std::string& dir)
 {
     return fs::weakly_canonical(fs::absolute(dir));
-}
-
-std::string self_exe()
-{
-    std::error_code ec;
-    auto p = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string("kanon") : p.string();
 }
 
 // The pid in D/sandbox.pid, if that process is still this directory's
@@ -142,7 +136,7 @@ Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)
         return Error{fmt::format("a sandbox already runs in {} (pid {})", dir.string(), *pid), ExitCode::failed, {},
                      fmt::format("stop it first: kanon sandbox down --dir {}", shell_quote(dir.string()))};
     }
-    std::vector<std::string> argv = {self_exe(), "sandbox", "serve", "--dir", dir.string(),
+    std::vector<std::string> argv = {self_executable(), "sandbox", "serve", "--dir", dir.string(),
                                      "--apps", std::to_string(c.apps)};
     for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
              {"--poll", c.poll}, {"--sync-time", c.sync_time}, {"--rollout", c.rollout},
@@ -358,12 +352,7 @@ Result<Millis> millis(const std::string& text, const char* flag)
 // The sandbox itself, in the foreground, until SIGTERM or SIGINT.
 Result<ExitCode> run_serve(const SandboxCommand& c, const Context& ctx)
 {
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    sigset_t stop_signals = block_stop_signals();
     sandbox::SandboxOptions o;
     o.dir = absolute_dir(c.dir);
     o.apps = c.apps;

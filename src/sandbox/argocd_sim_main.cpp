@@ -12,6 +12,7 @@
 
 #include "sandbox/argocd_sim.hpp"
 #include "util/files.hpp"
+#include "util/signals.hpp"
 
 namespace {
 
@@ -57,19 +58,6 @@ kanon::Status write_port_file(const std::string& path, int port)
         return kanon::Error{"cannot rename " + temporary + " to " + path + ": " + ec.message()};
     }
     return kanon::ok_status();
-}
-
-// Blocks the stop signals in every thread the simulator starts, so that
-// sigwait() below is the one place they arrive.
-sigset_t block_stop_signals()
-{
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
-    return signals;
 }
 
 kanon::Status serve(const SimCommand& command, const sigset_t& stop_signals)
@@ -122,7 +110,7 @@ int main(int argc, char** argv)
         int code = app.exit(e);
         return code == 0 ? 0 : static_cast<int>(kanon::ExitCode::usage);
     }
-    sigset_t stop_signals = block_stop_signals();
+    sigset_t stop_signals = kanon::block_stop_signals();
     auto served = serve(command, stop_signals);
     if (!served) {
         std::cerr << "kanon-argocd-sim: error: " << served.error().describe() << "\n";

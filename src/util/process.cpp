@@ -114,6 +114,13 @@ Result<int> spawn(const ProcessSpec& spec, posix_spawn_file_actions_t* fa, short
 
 }  // namespace
 
+std::string self_executable()
+{
+    std::array<char, 4096> buf{};
+    ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    return n > 0 ? std::string(buf.data(), static_cast<std::size_t>(n)) : std::string("kanon");
+}
+
 Result<int> spawn_detached(const ProcessSpec& spec, const std::string& log)
 {
     posix_spawn_file_actions_t fa;

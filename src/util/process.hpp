@@ -36,6 +36,10 @@ struct ProcessResult {
 // program that ran and failed is a ProcessResult with exit_code != 0.
 Result<ProcessResult> run_process(const ProcessSpec& spec);
 
+// This program's own path (/proc/self/exe), to run kanon's own commands;
+// "kanon" (from PATH) when it cannot be read.
+std::string self_executable();
+
 // Starts a program in the background, in a session of its own (setsid, so a
 // terminal's Ctrl-C does not reach it), stdin from /dev/null, stdout and
 // stderr appended to `log`. Returns its pid; `input` and `timeout` are unused.
