@@ -611,11 +611,6 @@ Result<ExitCode> run_pipeline(const PipelineCommand& c, const Context& ctx)
 void define_pipeline(CLI::App& sub, Runner& run)
 {
     auto c = std::make_shared<PipelineCommand>();
-    sub.description(
-        "CANON.md §3 in one command: check the build contract (--ref), release the tag to the first stage, wait "
-        "for its deploy, smoke-check it, then promote the same tag to each next stage, waited for and "
-        "smoke-checked the same way. Stops at the first failure (a later stage is never touched) and says what "
-        "to run next. Waits in Argo CD with --argocd-server/ARGOCD_SERVER, else on the stage's site (--http).");
     sub.add_option("APP", c->app, "the app")->required();
     sub.add_option("--tag", c->tag, "the image tag to release and promote")->required();
     sub.add_option("--ref", c->ref,
@@ -638,7 +633,13 @@ void define_pipeline(CLI::App& sub, Runner& run)
     add_wait_flags(sub, c->wait, false);
     // One name cannot be every stage's Application: each comes from its manifest.
     sub.remove_option(sub.get_option("--application"));
+    // The long story goes below the flags: the description is also the
+    // one-line summary in 'kanon --help'.
     sub.footer(
+        "CANON.md §3 in one command: check the build contract (--ref), release the tag to the first stage, wait "
+        "for its deploy, smoke-check it, then promote the same tag to each next stage, waited for and "
+        "smoke-checked the same way. Stops at the first failure (a later stage is never touched) and says what "
+        "to run next. Waits in Argo CD with --argocd-server/ARGOCD_SERVER, else on the stage's site (--http).\n\n"
         "--timeout bounds each wait. Exit codes: 0 done (or stopped at the manual gate), 1 an operation failed, "
         "2 usage (a short --ref), 4 deploy failed, unhealthy, smoke failed or superseded, 5 timed out, "
         "130 interrupted. --junit and --dotenv are written whatever the outcome.");
