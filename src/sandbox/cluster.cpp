@@ -286,12 +286,18 @@ Json source_json(const AppModel& m)
     return m.spec.contains("source") ? m.spec["source"] : Json::object();
 }
 
+std::string destination_namespace(const AppModel& m)
+{
+    if (m.spec.contains("destination") && m.spec["destination"].contains("namespace") &&
+        m.spec["destination"]["namespace"].is_string()) {
+        return m.spec["destination"]["namespace"].get<std::string>();
+    }
+    return m.app.name;
+}
+
 Json resources_json(const AppModel& m)
 {
-    std::string ns = m.app.name;
-    if (m.spec.contains("destination") && m.spec["destination"].contains("namespace")) {
-        ns = m.spec["destination"]["namespace"].get<std::string>();
-    }
+    std::string ns = destination_namespace(m);
     Json deployment_health = {{"status", m.health}};
     if (!m.health_message.empty()) {
         deployment_health["message"] = m.health_message;
@@ -329,9 +335,11 @@ Json object_of(const AppModel& m)
     Json compared_to = {{"source", source_json(m)},
                         {"destination", m.spec.contains("destination") ? m.spec["destination"] : Json::object()}};
     status["sync"] = {{"status", m.sync_status}, {"comparedTo", compared_to}, {"revision", m.compared}};
+    // As Argo CD writes it: the app's health names the resource that sets
+    // it; the resource's own health says why (resources_json).
     Json health = {{"status", m.health}, {"lastTransitionTime", m.health_changed_at}};
-    if (!m.health_message.empty() && m.health != "Healthy") {
-        health["message"] = m.health_message;
+    if (m.health != "Healthy") {
+        health["message"] = fmt::format("apps/Deployment:{}/{}", destination_namespace(m), m.app.name);
     }
     status["health"] = health;
     if (!m.history.empty()) {
