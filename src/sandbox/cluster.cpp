@@ -423,14 +423,25 @@ struct Cluster::Impl {
 
     void run();
     std::optional<Json> advance(std::size_t index, const Json* current, Clock::time_point now);
-    void compare(AppModel& m, const Desired& d);
+    void compare(AppModel& m, const Desired& d, Clock::time_point now);
 };
 
-void Cluster::Impl::compare(AppModel& m, const Desired& d)
+// A full comparison: sync status against `d`, and the live health as it is
+// now — a rollout that has started is Progressing (or Degraded past its
+// deadline) from the first comparison after the operation, whichever pass
+// makes it.
+void Cluster::Impl::compare(AppModel& m, const Desired& d, Clock::time_point now)
 {
     m.compared = d.revision;
     m.reconciled_at = rfc3339(Wall::now());
     m.refresh_seen.reset();
+    if (m.rollout_started && m.op == AppModel::Op::none) {
+        m.reassess_due.reset();
+        bool dead = is_broken(m.image) && now >= *m.rollout_started + options.timings.progress_deadline;
+        set_health(m, dead ? "Degraded" : "Progressing",
+                   dead ? fmt::format("Deployment \"{}\" exceeded its progress deadline", m.app.name)
+                        : "Waiting for rollout to finish: 1 old replicas are pending termination...");
+    }
     if (!d.error.empty()) {
         m.sync_status = "Unknown";
         m.comparison_error = d.error;
@@ -482,7 +493,7 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
     bool refresh_due = at_tip != nullptr && m.refresh_seen && now >= *m.refresh_seen + t.compare;
     if (poll_due || refresh_due) {
         m.last_poll = now;
-        compare(m, (*at_tip)[index]);
+        compare(m, (*at_tip)[index], now);
         changed = true;
     }
 
@@ -558,11 +569,7 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
     // [F]→[G]: the controller compares again after the operation.
     if (m.reassess_due && now >= *m.reassess_due && at_tip != nullptr) {
         m.reassess_due.reset();
-        compare(m, (*at_tip)[index]);
-        if (m.rollout_started) {
-            set_health(m, "Progressing",
-                       fmt::format("Waiting for rollout to finish: 1 old replicas are pending termination..."));
-        }
+        compare(m, (*at_tip)[index], now);
         changed = true;
     }
 

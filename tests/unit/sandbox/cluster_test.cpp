@@ -214,6 +214,32 @@ TEST_F(ClusterTest, ACommitIsRefreshedSyncedRolledOutAndServed)
     EXPECT_NE(before, sha);
 }
 
+// Refreshes asked all along the deploy (kanon's refresh thread does) must
+// never show a success before the rollout: once the operation is done, any
+// comparison sees the new pods Progressing, never the old pods' Healthy.
+TEST_F(ClusterTest, NoComparisonAfterTheSyncShowsTheOldHealth)
+{
+    start();
+    auto sha = commit({{"deploy/env/release-dev/synestra-io.yaml", release("synestra-io", "2026.11.2")}});
+    auto deadline = std::chrono::steady_clock::now() + 3s;
+    bool done = false;
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+        auto a = get("web-synestra-io-dev", true);
+        const auto& st = a["status"];
+        bool synced_ours = st["sync"]["status"] == "Synced" && st["sync"]["revision"] == sha &&
+                           st.contains("operationState") && st["operationState"]["phase"] == "Succeeded" &&
+                           st["operationState"]["syncResult"]["revision"] == sha && !a.contains("operation");
+        if (synced_ours && st["health"]["status"] == "Healthy") {
+            EXPECT_EQ(st["summary"]["images"],
+                      Json::array({"registry.sandbox.kanon.test/web/synestra-io:2026.11.2"}))
+                << "Healthy while the old pods still run: " << a.dump();
+            EXPECT_EQ(m_cluster->serving("web-synestra-io-dev").tag, "2026.11.2");
+            done = true;
+        }
+    }
+    EXPECT_TRUE(done) << "never deployed";
+}
+
 TEST_F(ClusterTest, ABrokenTagTurnsDegradedAndTheOldPodsKeepServing)
 {
     start();
