@@ -90,14 +90,14 @@ protected:
         return out;
     }
 
-    void start()
+    void start(Millis reassess = Millis{20})
     {
         ClusterTimings t;
         t.poll = 150ms;
         t.compare = 20ms;
         t.operation_start = 20ms;
         t.sync = 50ms;
-        t.reassess = 20ms;
+        t.reassess = reassess;
         t.rollout = 150ms;
         t.progress_deadline = 300ms;
         auto c = Cluster::open({m_git, "main", apps(), t});
@@ -219,7 +219,9 @@ TEST_F(ClusterTest, ACommitIsRefreshedSyncedRolledOutAndServed)
 // comparison sees the new pods Progressing, never the old pods' Healthy.
 TEST_F(ClusterTest, NoComparisonAfterTheSyncShowsTheOldHealth)
 {
-    start();
+    // A slow re-assessment leaves room for refreshes between the operation's
+    // end and it: each of those comparisons must see the rollout.
+    start(Millis{400});
     auto sha = commit({{"deploy/env/release-dev/synestra-io.yaml", release("synestra-io", "2026.11.2")}});
     auto deadline = std::chrono::steady_clock::now() + 3s;
     bool done = false;
