@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "cli/render.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
@@ -44,7 +45,7 @@ std::string today_tag()
 
 class Demo {
 public:
-    Demo(const Context& ctx, fs::path dir) : m_ctx(ctx), m_dir(std::move(dir)) {}
+    explicit Demo(const Context& ctx) : m_ctx(ctx) {}
 
     // Prints the step's title, explains it, shows the command, runs it.
     // Returns its exit code (130 when interrupted).
@@ -59,7 +60,7 @@ public:
         }
         std::string shown = "$ kanon";
         for (const auto& a : args) {
-            shown += ' ' + (a.find(' ') != std::string::npos ? "'" + a + "'" : a);
+            shown += ' ' + shell_quote(a);
         }
         out << m_ctx.paint.yellow(shown) << '\n' << std::flush;
         m_ctx.err << std::flush;
@@ -88,7 +89,6 @@ public:
 
 private:
     const Context& m_ctx;
-    fs::path m_dir;
     int m_step = 0;
 };
 
@@ -148,7 +148,7 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
         dir = fs::absolute(c.dir);
     }
     std::string sandbox_dir = (dir / "sandbox").string();
-    Demo demo(ctx, dir);
+    Demo demo(ctx);
     auto& out = ctx.out;
     out << ctx.paint.bold("kanon demo") << ": release-dev → verify → release-prod by commits to a GitOps repository,\n"
         << "verified against what Argo CD really deploys. Everything runs on 127.0.0.1 in " << dir.string() << ".\n";

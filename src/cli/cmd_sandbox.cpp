@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "cli/render.hpp"
 #include "sandbox/sandbox.hpp"
 #include "util/duration.hpp"
 #include "util/files.hpp"
@@ -114,19 +115,6 @@ ojson public_info(ojson info, const fs::path& dir)
         info["argocd"]["token_file"] = (dir / "argocd.token").string();
     }
     return info;
-}
-
-std::string shell_quote(const std::string& s)
-{
-    if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-") ==
-                          std::string::npos) {
-        return s;
-    }
-    std::string out = "'";
-    for (char c : s) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
 }
 
 Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)

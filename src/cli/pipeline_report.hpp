@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "cli/render.hpp"
 #include "util/error.hpp"
 
 namespace kanon::cli {
@@ -89,7 +90,5 @@ Result<std::string> render_dotenv(const PipelineReport& r);
 // KANON_<STAGE>_COMMIT for a stage name: upper-case, other characters '_'.
 std::string dotenv_commit_name(const std::string& stage);
 
-// Quotes an argument for a POSIX shell when it needs it.
-std::string shell_quote(const std::string& arg);
 
 }  // namespace kanon::cli
