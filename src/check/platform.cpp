@@ -168,10 +168,6 @@ void check_app_platform(const canon::Config& c, const std::string& app, const Ap
     const PlatformObject* evidence = nullptr;
     std::string evidence_name;
     auto secret_it = index.secrets.find({db_ns, initdb});
-    if (secret_it != index.secrets.end()) {
-        evidence = &secret_it->second;
-        evidence_name = "Secret " + initdb;
-    }
     std::vector<std::pair<std::string, const PlatformObject*>> clusters;
     for (const auto& st : c.stages) {
         if (st.cnpg_cluster.empty()) {
@@ -184,6 +180,10 @@ void check_app_platform(const canon::Config& c, const std::string& app, const Ap
             evidence = &it->second;
             evidence_name = "Cluster " + name;
         }
+    }
+    if (evidence == nullptr && secret_it != index.secrets.end()) {
+        evidence = &secret_it->second;
+        evidence_name = "Secret " + initdb;
     }
     if (evidence == nullptr) {
         return;  // no database

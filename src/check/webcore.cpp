@@ -399,6 +399,7 @@ void rule_env_overrides_image(const canon::Config& c, const File& f, std::vector
     if (!f.stream) {
         return;
     }
+    bool parent_reported = false;
     for (const std::string& key : {c.repository_key, c.tag_key}) {
         yaml::Path p = must_path(key);
         if (auto hit = lookup(*f.stream, p)) {
@@ -411,8 +412,8 @@ void rule_env_overrides_image(const canon::Config& c, const File& f, std::vector
                             key)));
             continue;
         }
-        // A scalar where the image mapping should be replaces it whole.
-        for (std::size_t n = 1; n < p.segments.size(); ++n) {
+        // A scalar where the image mapping should be replaces it whole (reported once).
+        for (std::size_t n = 1; n < p.segments.size() && !parent_reported; ++n) {
             auto parent = yaml::parse_path(p.prefix(n));
             if (!parent) {
                 continue;
@@ -421,10 +422,10 @@ void rule_env_overrides_image(const canon::Config& c, const File& f, std::vector
             if (hit && f.stream->node(hit->node).kind == Kind::scalar && !is_null(f.stream->node(hit->node))) {
                 out.push_back(make_finding(
                     "env/overrides-image", hit->where,
-                    fmt::format("the env layer sets {} to a scalar, which replaces the release file's {} when "
-                                "Helm merges the layers; remove it",
-                                p.prefix(n), key)));
-                break;
+                    fmt::format("the env layer sets {} to a scalar, which replaces the release file's image "
+                                "when Helm merges the layers; remove it",
+                                p.prefix(n))));
+                parent_reported = true;
             }
         }
     }
