@@ -35,8 +35,6 @@ set -euo pipefail
 src_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-${KANON_BENCH_RUNS:-5}}"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bench/status.sh [RUNS]" >&2; exit 2; }
-shared="${KANON_SHARED_DIR:-$src_dir/../shared}"
-make_webcore="$shared/bench/make-webcore.py"
 
 if [[ -z "${KANON:-}" ]]; then
     for k in "$src_dir/build-status/kanon" "$src_dir/build/kanon" "$(command -v kanon || true)"; do
@@ -47,21 +45,8 @@ fi
 source "$src_dir/bench/lib.sh"
 
 bench_data_dir
-server="$data/webcore.git"
 
-# The reference repository, built once and cached.
-if [[ ! -f "$server/HEAD" ]]; then
-    rm -rf "$server.tmp"
-    if [[ -n "${KANON_BENCH_REPO:-}" ]]; then
-        echo "bench: copying $KANON_BENCH_REPO to $server" >&2
-        cp -a "$KANON_BENCH_REPO" "$server.tmp"
-    else
-        [[ -f "$make_webcore" ]] || { echo "bench: $make_webcore not found; set KANON_SHARED_DIR" >&2; exit 2; }
-        echo "bench: building the reference repository in $server (2000 apps, 20000 commits, ~35 s)" >&2
-        python3 "$make_webcore" "$server.tmp"
-    fi
-    mv "$server.tmp" "$server"
-fi
+reference_repo
 
 # A clean environment (own HOME and TMPDIR, no system git config, no proxies)
 # and the loopback git HTTP server: the e2e helpers.
@@ -81,41 +66,6 @@ echo "repo:   $server ($app_count apps, $(git --git-dir="$server" rev-list --cou
      "$(du -sh "$server" | cut -f1) on disk)"
 echo "host:   $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $runs runs per row, medians"
 
-# measure.py CMD...: "SECONDS MAXRSS_KB EXIT" of one run.
-timer='
-import resource, subprocess, sys, time
-t = time.perf_counter()
-rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-e = time.perf_counter() - t
-print(f"{e:.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {rc}")
-'
-
-declare -A median_s median_mb
-rows=()
-# measure KEY LABEL CMD...: one warm-up run, then $runs measured runs.
-measure() {
-    local key="$1" label="$2"
-    shift 2
-    local i line times=() rss=()
-    python3 -c "$timer" "$@" >/dev/null
-    for ((i = 0; i < runs; i++)); do
-        line="$(python3 -c "$timer" "$@")"
-        read -r s kb rc <<<"$line"
-        if [[ "$rc" != 0 ]]; then
-            echo "bench: '$label' failed (exit $rc): $*" >&2
-            "$@" >&2
-            exit 1
-        fi
-        times+=("$s")
-        rss+=("$kb")
-    done
-    median_s[$key]="$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')"
-    median_mb[$key]="$(printf '%s\n' "${rss[@]}" | sort -g | awk '{a[NR]=$1} END {m=(NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); printf "%.1f", m/1024}')"
-    local spread
-    spread="$(printf '%s\n' "${times[@]}" | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}')"
-    rows+=("$key|$label|$spread")
-}
-
 # The baselines, as scripts so that every process they start is measured.
 naive_sh='d="$(mktemp -d)"; git clone -q "$1" "$d/w" && grep -H "^  tag:" "$d"/w/deploy/env/release-*/*.yaml >/dev/null; rc=$?; rm -rf "$d"; exit $rc'
 shallow_sh='d="$(mktemp -d)"; git clone -q --depth 1 "$1" "$d/w" && grep -H "^  tag:" "$d"/w/deploy/env/release-*/*.yaml >/dev/null; rc=$?; rm -rf "$d"; exit $rc'
@@ -134,18 +84,6 @@ if [ "$3" = filter ]; then
 fi
 git cat-file --batch --buffer <oids >/dev/null'
 
-table() {  # TITLE REF_KEY: the rows measured since the last table
-    local title="$1" ref="$2" r key label spread
-    echo
-    echo "$title"
-    printf '  %-46s %8s %11s %9s %9s\n' "" "median s" "range s" "x kanon" "peak MB"
-    for r in "${rows[@]}"; do
-        IFS='|' read -r key label spread <<<"$r"
-        printf '  %-46s %8.3f %11s %9s %9s\n' "$label" "${median_s[$key]}" "$spread" \
-            "$(awk -v a="${median_s[$key]}" -v b="${median_s[$ref]}" 'BEGIN {printf "%.2f", a/b}')" "${median_mb[$key]}"
-    done
-    rows=()
-}
 
 git --git-dir="$server" config uploadpack.allowFilter true
 # Sanity: kanon sees every app before it is timed.

@@ -183,6 +183,76 @@ Result<detail::PlatformIndex> index_platform(const std::string& platform, unsign
     return index;
 }
 
+// Checks `apps` (and scans `others`) in parallel, with the platform rules
+// when a platform checkout is given.
+Result<Report> check_all(const CheckOptions& opts, const canon::Config& config, unsigned jobs,
+                         std::vector<std::string> apps, const std::vector<std::string>& others, std::size_t files)
+{
+    Report rep;
+    rep.apps = std::move(apps);
+    rep.files = files;
+    std::vector<Finding> findings;
+    detail::PlatformIndex index;
+    const bool platform = !opts.platform.empty();
+    if (platform) {
+        auto idx = index_platform(opts.platform, jobs, rep.files, findings);
+        if (!idx) {
+            return idx.take_error();
+        }
+        index = std::move(*idx);
+    }
+    std::size_t n_apps = rep.apps.size();
+    auto found = parallel(n_apps + others.size(), jobs, [&](std::size_t i, std::vector<Finding>& out) {
+        if (i < n_apps) {
+            auto facts = detail::check_app(config, opts.dir, rep.apps[i], out);
+            if (platform) {
+                detail::check_app_platform(config, rep.apps[i], facts, index, out);
+            }
+            return;
+        }
+        const std::string& rel = others[i - n_apps];
+        detail::load_file(opts.dir, rel, rel, true, out, !is_chart_template(opts.dir, rel));
+    });
+    findings.insert(findings.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+    sort_findings(findings);
+    rep.findings = std::move(findings);
+    return rep;
+}
+
+// `kanon check APP...`: only those apps' files, found through the layout
+// without walking the tree; an app none of whose files exists is a usage error.
+Result<Report> check_apps(const CheckOptions& opts, const canon::Config& config, unsigned jobs)
+{
+    std::set<std::string> chosen;
+    for (const auto& app : opts.apps) {
+        bool any = false;
+        for (const auto& st : config.stages) {
+            for (const auto& rel : {config.release_file(app, st.name), config.env_file(app, st.name),
+                                    config.application_file(app, st.name)}) {
+                std::error_code ec;
+                any = any || fs::exists(fs::path(opts.dir) / rel, ec);
+            }
+        }
+        if (!any) {
+            std::vector<std::string> known;
+            std::error_code ec;
+            std::string dir = fs::path(config.release_file("x", config.stages.front().name)).parent_path().string();
+            for (const auto& e : fs::directory_iterator(fs::path(opts.dir) / dir, ec)) {
+                known.push_back(e.path().stem().string());
+            }
+            auto guess = did_you_mean(app, known);
+            return usage_error(fmt::format("no file of {} names the app '{}'", opts.dir, app),
+                               guess.empty() ? fmt::format("create it with 'kanon init {} --domain DOMAIN --image "
+                                                           "REPOSITORY'",
+                                                           app)
+                                             : fmt::format("did you mean '{}'?", guess));
+        }
+        chosen.insert(app);
+    }
+    std::size_t files = chosen.size() * config.stages.size() * 3;
+    return check_all(opts, config, jobs, {chosen.begin(), chosen.end()}, {}, files);
+}
+
 }  // namespace
 
 std::size_t Report::count(Severity s) const
@@ -210,70 +280,24 @@ Result<Report> run_check(const CheckOptions& opts)
         }
     }
     unsigned jobs = opts.jobs != 0 ? opts.jobs : std::max(1U, std::thread::hardware_concurrency());
-
+    if (!opts.apps.empty()) {
+        return check_apps(opts, *config, jobs);
+    }
     auto files = yaml_files(opts.dir);
     if (!files) {
         return files.take_error();
     }
     LayoutMatcher layout(*config);
-    std::set<std::string> all_apps;
+    std::set<std::string> apps;
     std::vector<std::string> others;
     for (const auto& rel : *files) {
         if (auto app = layout.app_of(rel)) {
-            all_apps.insert(*app);
+            apps.insert(*app);
         } else {
             others.push_back(rel);
         }
     }
-
-    Report rep;
-    if (opts.apps.empty()) {
-        rep.apps.assign(all_apps.begin(), all_apps.end());
-        rep.files = files->size();
-    } else {
-        std::vector<std::string> known(all_apps.begin(), all_apps.end());
-        for (const auto& app : opts.apps) {
-            if (all_apps.count(app) == 0) {
-                auto guess = did_you_mean(app, known);
-                return usage_error(fmt::format("no file of {} names the app '{}'", opts.dir, app),
-                                   guess.empty() ? fmt::format("create it with 'kanon init {} --domain DOMAIN "
-                                                               "--image REPOSITORY'",
-                                                               app)
-                                                 : fmt::format("did you mean '{}'?", guess));
-            }
-        }
-        std::set<std::string> chosen(opts.apps.begin(), opts.apps.end());
-        rep.apps.assign(chosen.begin(), chosen.end());
-        others.clear();
-        rep.files = rep.apps.size() * config->stages.size() * 3;
-    }
-
-    std::vector<Finding> findings;
-    detail::PlatformIndex index;
-    if (!opts.platform.empty()) {
-        auto idx = index_platform(opts.platform, jobs, rep.files, findings);
-        if (!idx) {
-            return idx.take_error();
-        }
-        index = std::move(*idx);
-    }
-    const bool platform = !opts.platform.empty();
-    std::size_t n_apps = rep.apps.size();
-    auto found = parallel(n_apps + others.size(), jobs, [&](std::size_t i, std::vector<Finding>& out) {
-        if (i < n_apps) {
-            auto facts = detail::check_app(*config, opts.dir, rep.apps[i], out);
-            if (platform) {
-                detail::check_app_platform(*config, rep.apps[i], facts, index, out);
-            }
-            return;
-        }
-        const std::string& rel = others[i - n_apps];
-        detail::load_file(opts.dir, rel, rel, true, out, !is_chart_template(opts.dir, rel));
-    });
-    findings.insert(findings.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
-    sort_findings(findings);
-    rep.findings = std::move(findings);
-    return rep;
+    return check_all(opts, *config, jobs, {apps.begin(), apps.end()}, others, files->size());
 }
 
 }  // namespace kanon::check
