@@ -30,6 +30,7 @@ const std::vector<Command>& commands()
         {"sync", "start an Argo CD sync of a stage (waiting out a running operation), optionally wait", define_sync},
         {"smoke", "GET a stage's pages (/ and /admin): no 5xx, no redirect loop, no timeout", define_smoke},
         {"pipeline", "CANON.md §3 in one command: release a tag to dev, verify it, promote it to prod, verify it", define_pipeline},
+        {"verify-build", "the build contract: --ref is a full SHA in web-core, --tag a valid tag never built from another ref", define_verify_build},
         {"check", "lint web-core (and the platform repo) against the canon: every rule, every finding, FILE:LINE", define_check},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "canon/release.hpp"
+#include "canon/config.hpp"
 #include "gitops/git.hpp"
 #include "util/redact.hpp"
 
@@ -193,6 +195,53 @@ Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string
     }
     return Error{fmt::format("cannot check whether commit {} is in web-core ({}): git fetch failed: {}", ref.sha,
                              ref.repo, redact(gitops::first_problem(fetched->err)))};
+}
+
+Result<VerifyBuildReport> verify_build(const VerifyBuildOptions& opts)
+{
+    if (auto st = validate_build_ref(opts.ref); !st) {
+        return st.take_error();
+    }
+    if (auto st = canon::validate_tag(opts.tag); !st) {
+        return st.take_error();
+    }
+    if (!opts.app.empty()) {
+        if (auto st = canon::validate_app_name(opts.app); !st) {
+            return st.take_error();
+        }
+    }
+    auto ref = check_build_ref(opts.target, opts.ref);
+    if (!ref) {
+        return ref.take_error();
+    }
+    HistoryOptions h;
+    h.target = opts.target;
+    h.target.branch = ref->branch;
+    h.app = opts.app;
+    h.tag = opts.tag;
+    auto hist = history(h);
+    if (!hist) {
+        return hist.take_error();
+    }
+    VerifyBuildReport rep;
+    rep.ref = *ref;
+    rep.tag = opts.tag;
+    rep.app = opts.app;
+    for (const auto& e : hist->entries) {
+        if (e.source_ref.empty()) {
+            rep.unknown_ref.push_back(e);
+        } else if (lower(e.source_ref) == ref->sha) {
+            rep.same_ref.push_back(e);
+        } else {
+            return Error{fmt::format("tag {} was already released from another commit: {} ({} of {} to {} in "
+                                     "web-core commit {}, {}); a tag names one build forever",
+                                     opts.tag, e.source_ref, e.action, e.app, e.stage, e.commit.substr(0, 12),
+                                     e.time),
+                         ExitCode::verify_failed, {},
+                         "build under a new tag (the usual one is the full SHA of the web-core commit)"};
+        }
+    }
+    return rep;
 }
 
 }  // namespace kanon::ops

@@ -15,8 +15,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "gitops/snapshot.hpp"
+#include "ops/history.hpp"
 #include "util/error.hpp"
 
 namespace kanon::ops {
@@ -44,5 +46,27 @@ ShaFetch classify_sha_fetch(int exit_code, const std::string& err);
 // "commit X is not in web-core"; not a full SHA: exit 2; the remote could not
 // be asked: exit 1 naming git's problem.
 Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string& sha);
+
+// `kanon verify-build`: the whole contract before an image is built or
+// released. The ref is a full SHA of a commit in web-core (exit 2 / 1), the
+// tag is an OCI tag (exit 2), and the tag is immutable: if kanon's history
+// already records T as built from another ref (the Kanon-Source-Ref trailer
+// of any release of T, of `app` or of every app), exit 4.
+struct VerifyBuildOptions {
+    gitops::Target target;
+    std::string ref;
+    std::string tag;
+    std::string app;  // empty: releases of T for every app count
+};
+
+struct VerifyBuildReport {
+    BuildRef ref;
+    std::string tag;
+    std::string app;
+    std::vector<HistoryEntry> same_ref;     // earlier releases of T built from this ref
+    std::vector<HistoryEntry> unknown_ref;  // earlier releases of T that recorded no ref
+};
+
+Result<VerifyBuildReport> verify_build(const VerifyBuildOptions& opts);
 
 }  // namespace kanon::ops

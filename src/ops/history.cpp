@@ -38,7 +38,8 @@ struct TempDir {
 
 }  // namespace
 
-std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& app, const std::string& stage)
+std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& app, const std::string& stage,
+                                    const std::string& tag)
 {
     std::vector<HistoryEntry> out;
     std::size_t pos = 0;
@@ -64,16 +65,18 @@ std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& a
             auto it = t.find(std::string(k));
             return it == t.end() ? std::string() : it->second;
         };
-        if (get(canon::k_trailer_app) != app || (!stage.empty() && get(canon::k_trailer_stage) != stage)) {
+        HistoryEntry e;
+        e.app = get(canon::k_trailer_app);
+        e.stage = get(canon::k_trailer_stage);
+        e.tag = get(canon::k_trailer_tag);
+        if (e.app.empty() || (!app.empty() && e.app != app) || (!stage.empty() && e.stage != stage) ||
+            (!tag.empty() && e.tag != tag)) {
             continue;
         }
-        HistoryEntry e;
         e.commit = f[0];
         e.author = f[1];
         e.time = f[2];
         e.action = get(canon::k_trailer_action);
-        e.stage = get(canon::k_trailer_stage);
-        e.tag = get(canon::k_trailer_tag);
         e.repository = get(canon::k_trailer_repository);
         e.from = get(canon::k_trailer_from);
         e.source_ref = get(canon::k_trailer_source_ref);
@@ -87,7 +90,8 @@ std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& a
 
 Result<HistoryReport> history(const HistoryOptions& o)
 {
-    if (auto st = canon::validate_app_name(o.app); !st) {
+    // Every app's history only for one tag (verify-build); else one app's.
+    if (auto st = canon::validate_app_name(o.app.empty() && !o.tag.empty() ? "every-app" : o.app); !st) {
         return st.take_error();
     }
     std::string repo = o.target.repo;
@@ -176,14 +180,20 @@ Result<HistoryReport> history(const HistoryOptions& o)
     }
     // Only commits whose message names the app: grep runs in git, the exact
     // trailer match in parse_log.
-    auto log = gitops::git({{"log", "--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "-F",
-                             "--grep=" + std::string(canon::k_trailer_app) + ": " + o.app, "HEAD"},
-                            "",
-                            repo_dir});
+    gitops::GitCall log_call;
+    log_call.args = {"log", "--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "-F", "--all-match"};
+    for (const auto& [trailer, value] : {std::pair{canon::k_trailer_app, &o.app}, {canon::k_trailer_tag, &o.tag}}) {
+        if (!value->empty()) {
+            log_call.args.push_back(fmt::format("--grep={}: {}", trailer, *value));
+        }
+    }
+    log_call.args.emplace_back("HEAD");
+    log_call.git_dir = repo_dir;
+    auto log = gitops::git(log_call);
     if (!log) {
         return log.take_error();
     }
-    rep.entries = parse_log(*log, o.app, o.stage);
+    rep.entries = parse_log(*log, o.app, o.stage, o.tag);
     if (o.limit > 0 && rep.entries.size() > static_cast<std::size_t>(o.limit)) {
         rep.entries.resize(static_cast<std::size_t>(o.limit));
     }

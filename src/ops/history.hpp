@@ -14,6 +14,7 @@ namespace kanon::ops {
 
 struct HistoryEntry {
     std::string commit;
+    std::string app;
     std::string time;  // committer date, ISO 8601
     std::string author;
     std::string action;  // release, promote, reset, rollback
@@ -26,8 +27,9 @@ struct HistoryEntry {
 
 struct HistoryOptions {
     gitops::Target target;
-    std::string app;
+    std::string app;    // empty: every app (only with `tag`)
     std::string stage;  // empty: every stage
+    std::string tag;    // non-empty: only releases of this tag
     int limit = 0;      // 0: all
 };
 
@@ -44,7 +46,10 @@ Result<HistoryReport> history(const HistoryOptions& o);
 Result<HistoryEntry> pick_rollback(const std::vector<HistoryEntry>& entries, const std::string& current_tag,
                                    const std::string& to_tag, int steps);
 
-// Parses `git log --format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e` output.
-std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& app, const std::string& stage);
+// Parses `git log --format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e` output: kanon's
+// commits for `app` (every app when empty) in `stage` (every stage when
+// empty) of `tag` (every tag when empty).
+std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& app, const std::string& stage,
+                                    const std::string& tag = {});
 
 }  // namespace kanon::ops
