@@ -27,6 +27,7 @@
 #include "gitops/git.hpp"
 #include "ops/build_contract.hpp"
 #include "ops/promotion.hpp"
+#include "ops/smoke.hpp"
 #include "ops/status.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
@@ -49,6 +50,8 @@ struct PipelineCommand {
     std::string ca_file;
     std::string junit;
     std::string dotenv;
+    std::string only_stage;  // --stage: that stage's write, wait and smoke only
+    bool no_smoke = false;
 };
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
@@ -91,6 +94,7 @@ public:
         m_r.tag = c.tag;
         m_r.ref = c.ref;
         m_r.gate = c.gate;
+        m_r.only_stage = c.only_stage;
         m_r.started_at = std::chrono::system_clock::now();
         m_http = c.http || c.wait.argo.server.empty();
     }
@@ -224,6 +228,19 @@ bool PipelineRun::open_web_core()
     m_r.stages = config->stage_names();
     m_r.steps = plan_steps(m_r.stages);
     m_r.repo = redact(snap->url());
+    for (const auto& stage : m_r.stages) {
+        auto url = ops::site_url_at(*snap, *config, m_c.app, stage);
+        m_r.urls[stage] = url ? redact(*url) : std::string();
+    }
+    if (!m_c.only_stage.empty()) {
+        if (auto st = canon::validate_stage(*config, m_c.only_stage); !st) {
+            m_r.exit_code = ExitCode::usage;
+            m_r.reason = st.error().message;
+            close_rest(StepStatus::not_run, "no such stage");
+            return false;
+        }
+        std::erase_if(m_r.steps, [&](const PipelineStep& s) { return !s.stage.empty() && s.stage != m_c.only_stage; });
+    }
     m_r.branch = snap->branch();
     m_w.target.branch = snap->branch();
     return true;
@@ -343,6 +360,12 @@ bool PipelineRun::wait(const std::string& stage)
 
 bool PipelineRun::smoke(const std::string& stage)
 {
+    if (m_c.no_smoke) {
+        PipelineStep* skipped = m_r.find("smoke", stage);
+        skipped->status = StepStatus::skipped;
+        skipped->reason = "--no-smoke";
+        return true;
+    }
     PipelineStep& s = begin("smoke", stage, "checking the site");
     SmokeFlags f;
     f.site = {m_w.target, m_w.config_path, m_c.app, stage, {}};
@@ -369,6 +392,9 @@ PipelineReport PipelineRun::run()
     if (open_web_core() && build_contract()) {
         for (std::size_t i = 0; i < m_r.stages.size(); ++i) {
             const std::string& stage = m_r.stages[i];
+            if (!m_c.only_stage.empty() && stage != m_c.only_stage) {
+                continue;
+            }
             // Nothing is committed once a signal has come, whatever ran before.
             if (stop_if_interrupted(fmt::format("interrupted before {} in {}", i == 0 ? "release" : "promote", stage)) ||
                 !write(i) || !wait(stage) || !smoke(stage)) {
@@ -454,6 +480,9 @@ void PipelineRun::say_what_happened()
         const PipelineStep* w = m_r.find(i == 0 ? "release" : "promote", stage);
         const PipelineStep* deploy = m_r.find("wait", stage);
         const PipelineStep* smoke = m_r.find("smoke", stage);
+        if (w == nullptr || deploy == nullptr || smoke == nullptr) {
+            continue;  // --stage: not this run's stage
+        }
         if (w->status == StepStatus::skipped || w->status == StepStatus::not_run) {
             m_r.notes.push_back(fmt::format("{}: not touched{}", stage, m_r.gated ? " (manual gate)" : ""));
             continue;
@@ -492,6 +521,12 @@ void PipelineRun::say_what_happened()
         if (m_c.gate != "auto") {
             cmd += " --gate " + m_c.gate;
         }
+        if (!m_c.only_stage.empty()) {
+            cmd += " --stage " + shell_quote(m_c.only_stage);
+        }
+        if (m_c.no_smoke) {
+            cmd += " --no-smoke";
+        }
         m_r.next = cmd + common_flags(true);
         m_r.next_why = "runs it again: nothing is committed twice, and it waits for what has landed";
     } else if (failed_at && *failed_at == 0 && m_r.stages.size() > 1) {
@@ -521,7 +556,9 @@ void PipelineRun::finish()
             m_r.next_why = fmt::format("promotes {} to {}, waits for the deploy and smoke-checks it", m_c.tag,
                                        m_r.stages[1]);
         } else {
-            m_r.reason = fmt::format("{} is deployed and smoke-checked in {}", m_c.tag, fmt::join(m_r.stages, ", "));
+            m_r.reason = fmt::format("{} is deployed{} in {}", m_c.tag, m_c.no_smoke ? "" : " and smoke-checked",
+                                     m_c.only_stage.empty() ? fmt::format("{}", fmt::join(m_r.stages, ", "))
+                                                            : m_c.only_stage);
         }
     } else if (f != nullptr) {
         std::string commit = m_r.commits.count(f->stage) != 0 ? m_r.commits.at(f->stage) : std::string();
@@ -569,6 +606,10 @@ Result<ExitCode> run_pipeline(const PipelineCommand& c, const Context& ctx)
     }
     if (!c.junit.empty() && c.junit == c.dotenv) {
         return usage_error("--junit and --dotenv name the same file");
+    }
+    if (!c.only_stage.empty() && c.gate == "manual") {
+        return usage_error("--gate manual and --stage do not go together",
+                           "with --stage, the gate is the job that runs the next stage (a manual CI job)");
     }
     if (!c.wait.argo.token.empty()) {
         register_secret(c.wait.argo.token);
@@ -627,8 +668,12 @@ void define_pipeline(CLI::App& sub, Runner& run)
     sub.add_option("--ca", c->ca_file, "trust the CA certificates in FILE for the sites")->check(CLI::ExistingFile);
     sub.add_option("--junit", c->junit, "also write a JUnit XML report of the steps to FILE (GitLab's test tab)");
     sub.add_option("--dotenv", c->dotenv,
-                   "also write KANON_APP, KANON_TAG, KANON_REF, KANON_<STAGE>_COMMIT, KANON_RESULT and "
+                   "also write KANON_APP, KANON_TAG, KANON_REF, KANON_<STAGE>_COMMIT, KANON_<STAGE>_URL, KANON_RESULT and "
                    "KANON_EXIT_CODE to FILE (a GitLab dotenv report)");
+    sub.add_option("--stage", c->only_stage,
+                   "run only this stage's part: the release (first stage) or the promotion from the stage before, "
+                   "its wait and its smoke check (one CI job per stage)");
+    sub.add_flag("--no-smoke", c->no_smoke, "skip the smoke checks (a later job runs 'kanon smoke')");
     add_write_flags(sub, c->write, false);
     add_wait_flags(sub, c->wait, false);
     // One name cannot be every stage's Application: each comes from its manifest.

@@ -237,6 +237,12 @@ ojson pipeline_json(const PipelineReport& r)
         auto it = r.commits.find(stage);
         j["commits"][stage] = it == r.commits.end() || it->second.empty() ? ojson(nullptr) : ojson(it->second);
     }
+    j["urls"] = ojson::object();
+    for (const auto& stage : r.stages) {
+        auto it = r.urls.find(stage);
+        j["urls"][stage] = it == r.urls.end() || it->second.empty() ? ojson(nullptr) : ojson(it->second);
+    }
+    j["stage"] = r.only_stage.empty() ? ojson(nullptr) : ojson(r.only_stage);
     j["notes"] = r.notes;
     if (!r.hint.empty()) {
         j["hint"] = r.hint;
@@ -376,15 +382,22 @@ std::string render_junit(const PipelineReport& r)
     return out;
 }
 
-std::string dotenv_commit_name(const std::string& stage)
+namespace {
+
+std::string dotenv_stage_name(const std::string& stage, const char* suffix)
 {
     std::string name = "KANON_";
     for (char c : stage) {
         auto u = static_cast<unsigned char>(c);
         name += std::isalnum(u) != 0 ? static_cast<char>(std::toupper(u)) : '_';
     }
-    return name + "_COMMIT";
+    return name + suffix;
 }
+
+}  // namespace
+
+std::string dotenv_commit_name(const std::string& stage) { return dotenv_stage_name(stage, "_COMMIT"); }
+std::string dotenv_url_name(const std::string& stage) { return dotenv_stage_name(stage, "_URL"); }
 
 Result<std::string> render_dotenv(const PipelineReport& r)
 {
@@ -392,6 +405,9 @@ Result<std::string> render_dotenv(const PipelineReport& r)
     for (const auto& stage : r.stages) {
         auto it = r.commits.find(stage);
         vars.emplace_back(dotenv_commit_name(stage), it == r.commits.end() ? "" : it->second);
+        auto url = r.urls.find(stage);
+        vars.emplace_back(dotenv_url_name(stage),
+                          url == r.urls.end() || !safe_dotenv_value(url->second) ? "" : url->second);
     }
     vars.emplace_back("KANON_RESULT", result_name(r));
     vars.emplace_back("KANON_EXIT_CODE", std::to_string(static_cast<int>(r.exit_code)));

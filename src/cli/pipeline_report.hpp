@@ -48,6 +48,8 @@ struct PipelineReport {
     std::vector<std::string> stages;  // in promotion order
     std::vector<PipelineStep> steps;
     std::map<std::string, std::string> commits;  // stage -> the commit it should run now ("" unknown)
+    std::map<std::string, std::string> urls;     // stage -> its site's URL, redacted ("" unknown)
+    std::string only_stage;  // --stage: the one stage this run is about ("" for all)
     ExitCode exit_code = ExitCode::ok;
     bool gated = false;  // --gate manual stopped it after the first stage
     std::string reason;  // one line: what happened
@@ -83,12 +85,15 @@ std::string iso8601(std::chrono::system_clock::time_point t);
 std::string xml_escape(const std::string& text);
 std::string xml_text(const std::string& text);
 std::string render_junit(const PipelineReport& r);
-// KANON_APP, KANON_TAG, KANON_REF, KANON_<STAGE>_COMMIT per stage, KANON_RESULT,
-// KANON_EXIT_CODE. An error when a name or value is not safe for GitLab's
+// KANON_APP, KANON_TAG, KANON_REF, KANON_<STAGE>_COMMIT and KANON_<STAGE>_URL
+// per stage (a URL GitLab's dotenv could not keep as it is is left empty),
+// KANON_RESULT, KANON_EXIT_CODE. An error when a name or value is not safe for GitLab's
 // dotenv (no quoting there: no spaces, quotes, newlines, '#', '$').
 Result<std::string> render_dotenv(const PipelineReport& r);
 // KANON_<STAGE>_COMMIT for a stage name: upper-case, other characters '_'.
 std::string dotenv_commit_name(const std::string& stage);
+// KANON_<STAGE>_URL likewise.
+std::string dotenv_url_name(const std::string& stage);
 
 
 }  // namespace kanon::cli

@@ -40,6 +40,24 @@ Result<std::string> env_host(const gitops::Snapshot& snap, const canon::Config& 
 
 }  // namespace
 
+Result<std::string> site_url_at(const gitops::Snapshot& snap, const canon::Config& config, const std::string& app,
+                                const std::string& stage)
+{
+    if (const auto* url = config.app_url(app, stage); url != nullptr) {
+        return *url;  // apps.APP.urls.STAGE: no host needed
+    }
+    auto host = env_host(snap, config, app, stage);
+    if (!host) {
+        return host.take_error();
+    }
+    auto it = config.apps.find(app);
+    bool has_domain = it != config.apps.end() && !it->second.domain.empty();
+    if (host->empty() && !has_domain) {
+        return std::string();
+    }
+    return stage_url(config, app, stage, *host);
+}
+
 Result<Site> site_of(const SiteOptions& o)
 {
     if (auto st = canon::validate_app_name(o.app); !st) {
@@ -77,25 +95,24 @@ Result<Site> site_of(const SiteOptions& o)
         return st.take_error();
     }
     site.from = fmt::format("{} @ {} of {}", snap->branch(), snap->commit().substr(0, 12), redact(snap->url()));
-    if (const auto* url = site.config.app_url(o.app, o.stage); url != nullptr) {
-        site.url = *url;  // apps.APP.urls.STAGE (checked when kanon.yaml was read): no host needed
+    if (site.config.app_url(o.app, o.stage) != nullptr) {
         site.from += fmt::format(", kanon.yaml apps.{}.urls.{}", o.app, o.stage);
-        return site;
     }
-    auto host = env_host(*snap, site.config, o.app, o.stage);
-    if (!host) {
-        return host.take_error();
+    auto url = site_url_at(*snap, site.config, o.app, o.stage);
+    if (!url) {
+        return url.take_error();
     }
-    auto app = site.config.apps.find(o.app);
-    bool has_domain = app != site.config.apps.end() && !app->second.domain.empty();
-    if (host->empty() && !has_domain) {
+    if (url->empty()) {
         return Error{fmt::format("cannot tell the URL of {} in {}: {} has no {} and kanon.yaml no apps.{}.domain",
                                  o.app, o.stage, site.config.env_file(o.app, o.stage), site.config.host_key, o.app),
                      ExitCode::failed,
                      {},
                      fmt::format("give the URL with --url, or in kanon.yaml as apps.{}.urls.{}", o.app, o.stage)};
     }
-    site.url = stage_url(site.config, o.app, o.stage, *host);
+    site.url = *url;
+    if (site.config.app_url(o.app, o.stage) != nullptr) {
+        return site;  // checked when kanon.yaml was read
+    }
     if (auto st = verify::http::check_site_url(site.url, "the stage URL"); !st) {
         return Error{st.error().message, ExitCode::failed, {}, "check urls.stage in kanon.yaml, or give --url"};
     }

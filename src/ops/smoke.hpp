@@ -27,4 +27,9 @@ struct Site {
 
 Result<Site> site_of(const SiteOptions& options);
 
+// The stage's URL at a snapshot of web-core ("" when neither kanon.yaml nor
+// the env layer says), as site_of finds it.
+Result<std::string> site_url_at(const gitops::Snapshot& snap, const canon::Config& config, const std::string& app,
+                                const std::string& stage);
+
 }  // namespace kanon::ops

@@ -95,7 +95,7 @@ release_of() {  # STAGE [REPO]: the tag in the stage's release file at the tip
 last_change() {  # STAGE [REPO]: the commit that last changed the stage's release file
     git --git-dir="${2:-$wc}" log -1 --format=%H main -- "deploy/env/release-$1/app1.yaml"
 }
-check_junit() {  # FILE TESTS FAILURES SKIPPED: well-formed, counted right, one testcase per step
+check_junit() {  # FILE TESTS FAILURES SKIPPED: well-formed, counted right, one testcase per step (TESTS 4: dev's only)
     python3 - "$@" <<'PY' || fail "JUnit check of $1 failed"
 import sys, xml.etree.ElementTree as ET
 path, tests, failures, skipped = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -106,8 +106,8 @@ s = suites[0]
 assert s.get("name") == "kanon pipeline app1", s.get("name")
 cases = s.findall("testcase")
 names = [c.get("name") for c in cases]
-assert names == ["build-contract", "dev: release", "dev: wait", "dev: smoke",
-                 "prod: promote", "prod: wait", "prod: smoke"], names
+every = ["build-contract", "dev: release", "dev: wait", "dev: smoke", "prod: promote", "prod: wait", "prod: smoke"]
+assert names == (every if tests == 7 else every[:tests]), names
 assert all(c.get("classname") == "kanon.pipeline.app1" for c in cases)
 assert all(float(c.get("time")) >= 0 for c in cases)
 got = (len(cases), len([c for c in cases if c.find("failure") is not None]),
@@ -132,7 +132,7 @@ for line in open(sys.argv[1]).read().splitlines():
     assert m, "not a plain NAME=VALUE line: %r" % line
     env[m.group(1)] = m.group(2)
 assert set(env) == {"KANON_APP", "KANON_TAG", "KANON_REF", "KANON_DEV_COMMIT", "KANON_PROD_COMMIT",
-                    "KANON_RESULT", "KANON_EXIT_CODE"}, sorted(env)
+                    "KANON_DEV_URL", "KANON_PROD_URL", "KANON_RESULT", "KANON_EXIT_CODE"}, sorted(env)
 print(env[sys.argv[2]])
 PY
 }
@@ -168,6 +168,7 @@ expect_eq "$(dotenv_get "$E2E_TMP/good.env" KANON_TAG)" 1.4.0 KANON_TAG
 expect_eq "$(dotenv_get "$E2E_TMP/good.env" KANON_APP)" app1 KANON_APP
 expect_eq "$(dotenv_get "$E2E_TMP/good.env" KANON_REF)" "$base" KANON_REF
 expect_eq "$(dotenv_get "$E2E_TMP/good.env" KANON_RESULT)" passed KANON_RESULT
+expect_eq "$(dotenv_get "$E2E_TMP/good.env" KANON_DEV_URL)" "http://127.0.0.1:${port[dev]}" KANON_DEV_URL
 
 step "-q: nothing on stderr, the summary on stdout"
 expect_exit 0 "$KANON" -q pipeline app1 --tag 1.4.0 --repo "$wc" --timeout 20s
@@ -347,6 +348,30 @@ expect_not_contains "$OUT" "s3cret-pass-1234" "JSON"
 expect_not_contains "$OUT" "argo-token-5678" "JSON"
 rm "$ctl/fail-dev"
 
+# --- one stage per CI job ------------------------------------------------------------------------
+step "--stage dev --no-smoke, then --stage prod: the pieces of the CI template, one job each"
+prod_before="$(release_of prod)"
+expect_exit 0 "$KANON" -o json pipeline app1 --tag 1.6.0 --ref "$base" --stage dev --no-smoke --repo "$wc" \
+    --timeout 20s --junit "$E2E_TMP/dev.xml" --dotenv "$E2E_TMP/dev.env"
+expect_eq "$(release_of dev)" 1.6.0 "dev's release"
+expect_eq "$(release_of prod)" "$prod_before" "prod's release (untouched)"
+expect_json "$OUT_FILE" '[(s["name"], s["stage"], s["status"]) for s in d["steps"]] == [("build-contract", None, "passed"), ("release", "dev", "passed"), ("wait", "dev", "passed"), ("smoke", "dev", "skipped")] and d["stage"] == "dev"'
+check_junit "$E2E_TMP/dev.xml" 4 0 1
+expect_eq "$(dotenv_get "$E2E_TMP/dev.env" KANON_DEV_URL)" "http://127.0.0.1:${port[dev]}" KANON_DEV_URL
+expect_eq "$(dotenv_get "$E2E_TMP/dev.env" KANON_PROD_COMMIT)" "" "KANON_PROD_COMMIT of the dev job"
+expect_exit 0 "$KANON" smoke app1 --stage dev --repo "$wc"
+expect_exit 0 "$KANON" pipeline app1 --tag 1.6.0 --stage prod --repo "$wc" --timeout 20s --dotenv "$E2E_TMP/prod.env"
+expect_eq "$(release_of prod)" 1.6.0 "prod's release"
+expect_contains "$OUT" "passed: app1 1.6.0 is deployed and smoke-checked in prod"
+expect_eq "$(dotenv_get "$E2E_TMP/prod.env" KANON_PROD_URL)" "http://127.0.0.1:${port[prod]}" KANON_PROD_URL
+step "--stage prod for a tag dev does not run: refused (exit 4), nothing committed"
+before="$(commit_count "$wc" main)"
+expect_exit 4 "$KANON" pipeline app1 --tag 9.9.9 --stage prod --repo "$wc" --timeout 20s
+expect_commit_count "$wc" main "$before"
+expect_exit 2 "$KANON" pipeline app1 --tag 1.6.0 --stage qa --repo "$wc"
+expect_contains "$ERR" "unknown stage 'qa'"
+expect_exit 2 "$KANON" pipeline app1 --tag 1.6.0 --stage prod --gate manual --repo "$wc"
+
 # --- usage -------------------------------------------------------------------------------------
 step "usage errors: exit 2"
 expect_exit 2 "$KANON" pipeline app1 --repo "$wc"
@@ -355,7 +380,7 @@ expect_exit 2 "$KANON" pipeline Bad_App --tag 1.0.0 --repo "$wc"
 expect_exit 2 "$KANON" pipeline app1 --tag 'no spaces' --repo "$wc"
 expect_exit 2 "$KANON" pipeline app1 --tag 1.0.0 --junit "$E2E_TMP/x" --dotenv "$E2E_TMP/x" --repo "$wc"
 expect_exit 0 "$KANON" pipeline --help
-for flag in --tag --ref --gate --http --junit --dotenv --repo --branch --timeout --degraded-grace --argocd-server \
+for flag in --tag --ref --gate --stage --no-smoke --http --junit --dotenv --repo --branch --timeout --degraded-grace --argocd-server \
     --insecure --attempts --push-timeout --author --no-skip-ci --cache-dir; do
     expect_contains "$OUT" "$flag" "pipeline --help"
 done

@@ -232,16 +232,21 @@ TEST(PipelineReport, JUnitCountsFailuresAndSkips)
 TEST(PipelineReport, DotenvNamesCommitsAfterTheStages)
 {
     auto r = smoke_failed_in_dev();
+    r.urls["dev"] = "https://dev.synestra.io";
+    r.urls["prod"] = "https://synestra.io/?q=a b";  // GitLab's dotenv could not keep it: left empty
     auto env = render_dotenv(r);
     ASSERT_TRUE(env.ok()) << env.error().message;
     EXPECT_EQ(*env, "KANON_APP=synestra-io\n"
                     "KANON_TAG=1.4.0\n"
                     "KANON_REF=" + k_ref + "\n"
                     "KANON_DEV_COMMIT=" + k_dev_commit + "\n"
+                    "KANON_DEV_URL=https://dev.synestra.io\n"
                     "KANON_PROD_COMMIT=\n"
+                    "KANON_PROD_URL=\n"
                     "KANON_RESULT=failed\n"
                     "KANON_EXIT_CODE=4\n");
     EXPECT_EQ(dotenv_commit_name("qa-eu.1"), "KANON_QA_EU_1_COMMIT");
+    EXPECT_EQ(dotenv_url_name("qa-eu.1"), "KANON_QA_EU_1_URL");
 }
 
 TEST(PipelineReport, DotenvRefusesValuesGitLabWouldChange)
