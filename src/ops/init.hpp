@@ -37,6 +37,9 @@ struct InitFile {
 struct InitResult {
     std::vector<InitFile> files;
     std::vector<std::string> commands;  // what the user must still run (sops, kubectl), exact
+    // Steps that failed after others were done (sops could not encrypt a
+    // Secret: its plaintext was removed). Reported with the files, then exit 1.
+    std::vector<std::string> failures;
 };
 
 Result<InitResult> init(const InitOptions& opts);
