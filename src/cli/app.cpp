@@ -33,6 +33,7 @@ const std::vector<Command>& commands()
         {"verify-build", "the build contract: --ref is a full SHA in web-core, --tag a valid tag never built from another ref", define_verify_build},
         {"check", "lint web-core (and the platform repo) against the canon: every rule, every finding, FILE:LINE", define_check},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
+        {"init", "write a new app's six web-core files in the canon (and its platform skeletons)", define_init},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
         {"sandbox", "run git, Argo CD and the sites on 127.0.0.1 to try kanon without a cluster", define_sandbox},
         {"demo", "the whole flow in about a minute, on a sandbox in a temporary directory", define_demo},

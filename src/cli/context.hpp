@@ -60,6 +60,7 @@ struct Command {
 void define_status(CLI::App& sub, Runner& run);
 void define_explain(CLI::App& sub, Runner& run);
 void define_check(CLI::App& sub, Runner& run);
+void define_init(CLI::App& sub, Runner& run);
 void define_yaml(CLI::App& sub, Runner& run);
 void define_release(CLI::App& sub, Runner& run);
 void define_promote(CLI::App& sub, Runner& run);
