@@ -8,7 +8,10 @@
 //  * gitleaks' generic rule: a value of 10+ characters with Shannon entropy
 //    above 3.5 under a secret-looking key (password, token, api_key, ...);
 //  * a `kind: Secret` document carrying `data` or `stringData`.
-// An inline `# kanon:allow` on the value's line marks a false positive.
+// A false positive is marked with `# kanon:allow` in a comment on the same
+// line as the finding (the line kanon reports: the token, the value, or the
+// `data:` key), e.g. `tag: 0123abcd  # kanon:allow test fixture`. A marker on
+// the line above, or inside a quoted value, does not count.
 #pragma once
 
 #include <string>
