@@ -449,6 +449,41 @@ TEST_F(CheckTest, ConfiguredLayoutAndKeys)
     EXPECT_TRUE(has(r, "argocd/value-files")) << dump(r);
 }
 
+TEST_F(CheckTest, SecretsPlaintextInALayoutFileAndElsewhere)
+{
+    write(k_env_dev, env_layer("dev", "dev.shop.example") + "extraEnv:\n  DB_PASSWORD: Zq8#vL2!pR9@xK4m\n");
+    write("deploy/secrets/shop.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-shop-dev-env\n"
+                                      "stringData:\n  KEY: value\n");
+    // A token in a file that is not YAML at all is still found.
+    write("deploy/notes.yaml", "# deploy with glpat-AbCdEfGhIjKlMnOpQrSt12\nkey: [\n");
+    auto r = check();
+    expect_one(r, "yaml/syntax", "deploy/notes.yaml", 3);
+    std::vector<std::pair<std::string, std::size_t>> found;
+    for (const auto& f : r.findings) {
+        if (f.rule == "secrets/plaintext") {
+            found.emplace_back(f.file, f.line);
+            EXPECT_EQ(f.message.find("Zq8#vL2!pR9@xK4m"), std::string::npos) << f.message;
+            EXPECT_EQ(f.message.find("AbCdEfGhIjKlMnOpQrSt12"), std::string::npos) << f.message;
+        }
+    }
+    std::vector<std::pair<std::string, std::size_t>> want = {
+        {"deploy/env/dev/shop.yaml", 12}, {"deploy/notes.yaml", 1}, {"deploy/secrets/shop.yaml", 5}};
+    EXPECT_EQ(found, want) << dump(r);
+}
+
+TEST_F(CheckTest, SecretsNearMissShasDigestsReferencesAndAllow)
+{
+    write(k_release_dev, release("\"3f2a9c1e0b7d4e6f8a1b2c3d4e5f6a7b8c9d0e1f\""));
+    write(k_release_prod, release("\"3f2a9c1e0b7d4e6f8a1b2c3d4e5f6a7b8c9d0e1f\""));
+    write(k_env_prod, env_layer("prod", "shop.example") +
+                          "podAnnotations:\n  checksum/config: "
+                          "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+                          "digest: sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+                          "existingSecret: shop-db-credentials\n"
+                          "apiToken: 8Hq2LmZx0Pw7Rt5Ys3Kv  # kanon:allow (a public demo token)\n");
+    expect_clean(check());
+}
+
 // ---------------------------------------------------------------- platform
 
 TEST_F(CheckTest, PlatformSecretMissing)
