@@ -31,6 +31,7 @@ const std::vector<Command>& commands()
         {"smoke", "GET a stage's pages (/ and /admin): no 5xx, no redirect loop, no timeout", define_smoke},
         {"pipeline", "CANON.md §3 in one command: release a tag to dev, verify it, promote it to prod, verify it", define_pipeline},
         {"verify-build", "the build contract: --ref is a full SHA in web-core, --tag a valid tag never built from another ref", define_verify_build},
+        {"ci", "print a GitLab CI or GitHub Actions file that runs the whole flow with kanon", define_ci},
         {"check", "lint web-core (and the platform repo) against the canon: every rule, every finding, FILE:LINE", define_check},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"init", "write a new app's six web-core files in the canon (and its platform skeletons)", define_init},

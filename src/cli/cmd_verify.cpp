@@ -266,7 +266,7 @@ void add_argocd_flags(CLI::App& sub, ArgoFlags& f)
     sub.add_option("--argocd-server", f.server, "Argo CD server HOST[:PORT][/ROOTPATH]")->envname("ARGOCD_SERVER");
     sub.add_option("--argocd-token", f.token, "Argo CD token (prefer the environment variable)")
         ->envname("ARGOCD_AUTH_TOKEN");
-    sub.add_flag("--plaintext", f.plaintext, "talk to Argo CD over plain HTTP");
+    sub.add_flag("--plaintext", f.plaintext, "talk to Argo CD over plain HTTP")->envname("KANON_ARGOCD_PLAINTEXT");
     sub.add_flag("--insecure", f.insecure, "do not verify TLS certificates (Argo CD's; with wait --http, the site's)");
     sub.add_option("--argocd-ca", f.ca_file, "trust the CA certificates in FILE for Argo CD")->check(CLI::ExistingFile);
     sub.add_option("--app-namespace", f.app_namespace, "the Application's namespace (default: Argo CD's own)");

@@ -72,6 +72,7 @@ void define_unfreeze(CLI::App& sub, Runner& run);
 void define_smoke(CLI::App& sub, Runner& run);
 void define_pipeline(CLI::App& sub, Runner& run);
 void define_verify_build(CLI::App& sub, Runner& run);
+void define_ci(CLI::App& sub, Runner& run);
 void define_wait(CLI::App& sub, Runner& run);
 void define_sync(CLI::App& sub, Runner& run);
 void define_sandbox(CLI::App& sub, Runner& run);

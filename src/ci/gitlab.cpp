@@ -1,0 +1,278 @@
+// The GitLab CI file: four stages, one job each per app (or one set for
+// $APP), every job a kanon command.
+#include <fmt/format.h>
+
+#include "canon/config.hpp"
+#include "ci/ci.hpp"
+#include "ci/text.hpp"
+
+namespace kanon::ci {
+namespace {
+
+// How the jobs name their app: "$APP" (given when the pipeline starts) or a fixed name.
+struct AppRef {
+    std::string shell;   // in a script line: "$APP" or synestra-io
+    std::string yaml;    // in a YAML value: $APP or synestra-io
+    std::string suffix;  // job name suffix: "" or ":synestra-io"
+    std::string name;    // "" for $APP
+};
+
+AppRef app_ref(const std::string& app)
+{
+    if (app.empty()) {
+        return {"\"$APP\"", "$APP", "", ""};
+    }
+    return {app, app, ":" + app, app};
+}
+
+std::string kanon_flags(const CiOptions& o, bool writes)
+{
+    std::string f = " --repo \"$KANON_REPO\"";
+    if (writes && o.loop_guard == "paths") {
+        f += " --no-skip-ci";
+    }
+    if (o.http) {
+        f += " --http";
+    }
+    return f;
+}
+
+// The job's rules: for a fixed app, only when the pipeline is not for
+// another one ($APP unset or this app); the manual gate on promote-prod.
+void rules(Text& t, const CiOptions& o, const AppRef& a, bool gate)
+{
+    bool manual = gate && o.gate == "manual";
+    if (a.name.empty() && !manual) {
+        return;
+    }
+    t.line(1, "rules:");
+    if (!a.name.empty()) {
+        t.line(2, fmt::format("- if: $APP == null || $APP == \"{}\"", a.name));
+        if (manual) {
+            t.line(3, "when: manual");
+        }
+    } else {
+        t.line(2, "- when: manual");
+    }
+    if (manual) {
+        t.line(1, "allow_failure: false  # a blocking manual job: the pipeline waits for the button");
+    }
+}
+
+// One line of a job's script, quoted where YAML would not read it as written.
+void script(Text& t, const std::string& command, const std::string& comment = {})
+{
+    t.line(2, "- " + yaml_plain_or_quoted(command) + (comment.empty() ? "" : "  # " + comment));
+}
+
+void reports(Text& t, const std::string& junit, const std::string& dotenv)
+{
+    t.line(1, "artifacts:");
+    t.line(2, "when: always");
+    t.line(2, "reports:");
+    if (!junit.empty()) {
+        t.line(3, "junit: " + junit);
+    }
+    t.line(3, "dotenv: " + dotenv);
+}
+
+void environment(Text& t, const std::string& stage, const AppRef& a, const char* tier)
+{
+    t.line(1, "environment:");
+    t.line(2, fmt::format("name: {}/{}", stage, a.yaml));
+    t.line(2, fmt::format("url: $KANON_{}_URL  # from the job's own dotenv report", upper(stage)));
+    t.line(2, fmt::format("deployment_tier: {}", tier));
+}
+
+void jobs(Text& t, const CiOptions& o, const Stages& st, const std::string& app)
+{
+    AppRef a = app_ref(app);
+    std::string dev = st.first;
+    std::string prod = st.second;
+    std::string app_flag = a.name.empty() ? " --app \"$APP\"" : " --app " + a.name;
+
+    t.line(0, fmt::format("build{}:", a.suffix));
+    t.line(1, "extends: .kanon");
+    t.line(1, "stage: build");
+    rules(t, o, a, false);
+    t.line(1, "script:");
+    script(t, fmt::format("kanon verify-build --ref \"$WEB_CORE_REF\" --tag \"$KANON_TAG\"{} --repo \"$KANON_REPO\" "
+                          "--dotenv kanon-build.env",
+                          app_flag));
+    if (o.build_script.empty()) {
+        t.line(2, fmt::format("# Build and push the image of {} from web-core $WEB_CORE_REF, tagged $KANON_TAG, here",
+                              a.yaml));
+        t.line(2, "# (kanon ci gitlab --build-script 'CMD' writes it in). The jobs after this one only promote it.");
+        script(t, "echo \"no image build in this job: $KANON_TAG must already be in the registry\"");
+    } else {
+        for (const auto& line : o.build_script) {
+            script(t, line);
+        }
+    }
+    reports(t, "", "kanon-build.env");
+    t.blank();
+
+    t.line(0, fmt::format("deploy-{}{}:", dev, a.suffix));
+    t.line(1, "extends: .kanon");
+    t.line(1, fmt::format("stage: deploy-{}", dev));
+    t.line(1, fmt::format("needs: [\"build{}\"]", a.suffix));
+    rules(t, o, a, false);
+    t.line(1, fmt::format("resource_group: {}-{}  # one deploy of this app to {} at a time", a.yaml, dev, dev));
+    t.line(1, "interruptible: false  # it commits to web-core");
+    environment(t, dev, a, "development");
+    t.line(1, "script:");
+    script(t, fmt::format("kanon pipeline {} --tag \"$KANON_TAG\" --ref \"$KANON_REF\" --stage {} --no-smoke "
+                          "--junit kanon-deploy-{}.xml --dotenv kanon-deploy-{}.env{}",
+                          a.shell, dev, dev, dev, kanon_flags(o, true)));
+    reports(t, fmt::format("kanon-deploy-{}.xml", dev), fmt::format("kanon-deploy-{}.env", dev));
+    t.blank();
+
+    t.line(0, fmt::format("validate{}:", a.suffix));
+    t.line(1, "extends: .kanon");
+    t.line(1, "stage: validate");
+    t.line(1, fmt::format("needs: [\"build{}\", \"deploy-{}{}\"]", a.suffix, dev, a.suffix));
+    rules(t, o, a, false);
+    t.line(1, "script:");
+    script(t, fmt::format("kanon wait {} --stage {} --tag \"$KANON_TAG\"{}", a.shell, dev, kanon_flags(o, false)),
+           "still ours, not superseded");
+    script(t, fmt::format("kanon smoke {} --stage {} --repo \"$KANON_REPO\"", a.shell, dev));
+    t.blank();
+
+    t.line(0, fmt::format("promote-{}{}:", prod, a.suffix));
+    t.line(1, "extends: .kanon");
+    t.line(1, fmt::format("stage: promote-{}", prod));
+    t.line(1, fmt::format("needs: [\"build{}\", \"validate{}\"]", a.suffix, a.suffix));
+    rules(t, o, a, true);
+    t.line(1, fmt::format("resource_group: {}-{}", a.yaml, prod));
+    t.line(1, "interruptible: false");
+    environment(t, prod, a, "production");
+    t.line(1, "script:");
+    script(t, fmt::format("kanon pipeline {} --tag \"$KANON_TAG\" --stage {} --junit kanon-promote-{}.xml "
+                          "--dotenv kanon-promote-{}.env{}",
+                          a.shell, prod, prod, prod, kanon_flags(o, true)));
+    reports(t, fmt::format("kanon-promote-{}.xml", prod), fmt::format("kanon-promote-{}.env", prod));
+}
+
+}  // namespace
+
+std::string gitlab(const CiOptions& o)
+{
+    Stages st = stages_of(o);
+    Text t;
+    t.comment(fmt::format("Release promotion with kanon (CANON.md §3): build -> deploy-{} -> validate -> promote-{}.",
+                          st.first, st.second));
+    t.comment(fmt::format("Generated by `{}` (kanon {}); regenerate it rather than edit it.", command_line("gitlab", o),
+                          o.version));
+    if (o.include) {
+        t.comment(fmt::format("A fragment for `include:`: the including file declares the stages build, deploy-{}, "
+                              "validate, promote-{}",
+                              st.first, st.second));
+        t.comment("and runs the pipeline only when WEB_CORE_REF is set (workflow:rules).");
+    }
+    t.comment("");
+    t.comment("Start a pipeline with (web-core's trigger job sets them: kanon ci gitlab --trigger PROJECT):");
+    t.comment("  WEB_CORE_REF       the full 40-hex SHA of the web-core commit to build and release");
+    if (o.apps.empty()) {
+        t.comment("  APP                the app to release (a DNS-1123 name such as synestra-io)");
+    } else {
+        t.comment("  APP                optional: only this one of the apps below");
+    }
+    t.comment("  KANON_TAG          optional: the image tag (default: WEB_CORE_REF, which never changes meaning)");
+    t.comment("");
+    t.comment("Settings > CI/CD > Variables (secrets protected and masked, never in this file):");
+    t.comment("  KANON_IMAGE        an image with kanon and git on PATH");
+    t.comment("  KANON_REPO         web-core's HTTPS clone URL, without credentials");
+    t.comment("  KANON_GIT_TOKEN    secret: a project access token of web-core with the write_repository scope,");
+    t.comment("                     its role allowed to push to the default branch (Protected branches)");
+    if (o.http) {
+        t.comment("No Argo CD access: every wait is on the stage's site (--http, kanon.yaml site_version).");
+    } else {
+        t.comment("  ARGOCD_SERVER      Argo CD's API address, HOST[:PORT]");
+        t.comment("  ARGOCD_AUTH_TOKEN  secret: an API token of an Argo CD account allowed to get and sync the apps");
+        t.comment("                     (argocd-rbac-cm: p, role:kanon, applications, get|sync, */web-*, allow)");
+    }
+    t.comment("");
+    if (o.loop_guard == "paths") {
+        t.comment("Loops: kanon commits WITHOUT [skip ci] (--no-skip-ci); web-core's trigger job must ignore");
+        t.comment("pushes that change only release files (kanon ci gitlab --loop-guard paths --trigger PROJECT).");
+    } else {
+        t.comment("Loops: kanon's commits to web-core say [skip ci], so they never start web-core's pipeline");
+        t.comment("again. To use path rules instead: kanon ci gitlab --loop-guard paths (rules:changes on");
+        t.comment(fmt::format("{}).", fmt::join(release_globs(o), ", ")));
+    }
+    t.blank();
+    if (!o.include) {
+        t.line(0, "workflow:");
+        t.line(1, "rules:");
+        t.line(2, "- if: $WEB_CORE_REF  # only pipelines started for a web-core commit");
+        t.blank();
+        t.line(0, "stages:");
+        for (const auto& s : {std::string("build"), "deploy-" + st.first, std::string("validate"),
+                              "promote-" + st.second}) {
+            t.line(1, "- " + s);
+        }
+        t.blank();
+    }
+    t.line(0, ".kanon:");
+    t.line(1, "image: $KANON_IMAGE");
+    t.line(1, "variables:");
+    t.line(2, "KANON_TAG: $WEB_CORE_REF  # unless the pipeline was started with one");
+    t.line(2, "GIT_STRATEGY: none  # kanon fetches web-core itself");
+    t.blank();
+    if (o.apps.empty()) {
+        jobs(t, o, st, "");
+    } else {
+        for (std::size_t i = 0; i < o.apps.size(); ++i) {
+            if (i != 0) {
+                t.blank();
+            }
+            jobs(t, o, st, o.apps[i]);
+        }
+    }
+    return t.str();
+}
+
+std::string gitlab_trigger(const CiOptions& o, const std::string& project)
+{
+    Text t;
+    t.comment("web-core's .gitlab-ci.yml: start the platform's promotion pipeline for every push to the default");
+    t.comment(fmt::format("branch. Generated by `{} --trigger {}` (kanon {}).", command_line("gitlab", o), project,
+                          o.version));
+    if (o.loop_guard == "paths") {
+        t.comment("Loops: kanon commits without [skip ci]; the rules below ignore pushes that change release files.");
+        t.comment("(A person's commit that touches a release file does not start it either: push it with a change");
+        t.comment("elsewhere, or run the platform pipeline by hand.)");
+    } else {
+        t.comment("Loops: kanon's commits say [skip ci]: GitLab starts no pipeline for them at all.");
+    }
+    t.blank();
+    t.line(0, "stages:");
+    t.line(1, "- promote");
+    t.blank();
+    t.line(0, "promote:");
+    t.line(1, "stage: promote");
+    t.line(1, "rules:");
+    if (o.loop_guard == "paths") {
+        t.line(2, "- if: $CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH");
+        t.line(3, "when: never");
+        t.line(2, "- changes:");
+        for (const auto& g : release_globs(o)) {
+            t.line(4, "- " + yaml_plain_or_quoted(g));
+        }
+        t.line(3, "when: never");
+        t.line(2, "- when: on_success");
+    } else {
+        t.line(2, "- if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH");
+    }
+    t.line(1, "variables:");
+    t.line(2, "WEB_CORE_REF: $CI_COMMIT_SHA");
+    if (o.apps.empty()) {
+        t.line(2, "APP: $KANON_APP  # a CI/CD variable of web-core; or generate per app: kanon ci gitlab APP...");
+    }
+    t.line(1, "trigger:");
+    t.line(2, "project: " + yaml_plain_or_quoted(project));
+    t.line(2, "strategy: depend  # this job shows the promotion's result");
+    return t.str();
+}
+
+}  // namespace kanon::ci

@@ -1,0 +1,100 @@
+# shellcheck shell=bash
+# e2e: `kanon ci gitlab|github`. Every option combination validates against
+# the platform's own JSON schema (../shared/ci) and holds what kanon promises;
+# then the generated GitLab pipeline is run job by job, as a runner would,
+# against the sandbox: its kanon commands are real commands that work.
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+step() { echo "--- $*" >&2; }
+ci_dir="${KANON_SHARED_DIR:-$KANON_SOURCE_DIR/../shared}/ci"
+if [[ ! -f "$ci_dir/gitlab-ci.schema.json" || ! -f "$ci_dir/github-workflow.schema.json" ]]; then
+    echo "SKIP: $ci_dir has no CI schemas (the spec directory is not beside this checkout)" >&2
+    exit 77
+fi
+py=""
+for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import yaml, jsonschema' 2>/dev/null; then py="$p"; break; fi
+done
+[[ -n "$py" ]] || fail "python3 with yaml and jsonschema is missing: run scripts/install-deps"
+check="$KANON_SOURCE_DIR/tests/e2e/ci_check.py"
+
+step "every option combination, both platforms: the schema and kanon's own expectations"
+out="$E2E_TMP/gen"
+mkdir -p "$out"
+pairs=()
+n=0
+for gate in auto manual; do
+    for http in "" --http; do
+        for apps in "" "synestra-io kite-blog"; do
+            for build in "" "--build-script=docker build -t registry.example.com/web/\$APP:\$KANON_TAG ."; do
+                args=(--gate "$gate")
+                [[ -n "$http" ]] && args+=("$http")
+                [[ -n "$build" ]] && args+=("$build")
+                # shellcheck disable=SC2206  # the app list splits on purpose
+                [[ -n "$apps" ]] && args+=($apps)
+                for include in "" --include; do
+                    for guard in skip-ci paths; do
+                        n=$((n + 1))
+                        f="$out/gitlab-$n.yml"
+                        a=("${args[@]}" --loop-guard "$guard")
+                        [[ -n "$include" ]] && a+=("$include")
+                        "$KANON" ci gitlab "${a[@]}" >"$f" 2>"$ERR_FILE" || { cat "$ERR_FILE" >&2; fail "kanon ci gitlab ${a[*]}"; }
+                        pairs+=("gitlab:$f")
+                        "$KANON" ci gitlab "${a[@]}" --trigger group/platform >"$f.trigger" || fail "--trigger ${a[*]}"
+                        pairs+=("trigger:$f.trigger")
+                    done
+                done
+                f="$out/github-$n.yml"
+                "$KANON" ci github "${args[@]}" >"$f" 2>"$ERR_FILE" || { cat "$ERR_FILE" >&2; fail "kanon ci github ${args[*]}"; }
+                pairs+=("github:$f")
+            done
+        done
+    done
+done
+"$py" "$check" validate "$ci_dir" "${pairs[@]}" || fail "a generated CI file is wrong (above)"
+echo "validated ${#pairs[@]} generated files" >&2
+
+step "the schema check can fail: a broken file is caught"
+sed 's/^  stage: build$/  stage: [build/' "$out/gitlab-1.yml" >"$out/broken.yml"
+if "$py" "$check" validate "$ci_dir" "gitlab:$out/broken.yml" 2>/dev/null; then fail "a broken file passed"; fi
+sed 's/^  resource_group: .*$//' "$out/gitlab-1.yml" >"$out/nogroup.yml"
+if "$py" "$check" validate "$ci_dir" "gitlab:$out/nogroup.yml" 2>/dev/null; then fail "a job without resource_group passed"; fi
+
+step "usage errors"
+expect_exit 2 "$KANON" ci jenkins
+expect_exit 2 "$KANON" ci gitlab --gate later
+expect_exit 2 "$KANON" ci gitlab Bad_App
+expect_exit 2 "$KANON" ci github --include
+expect_exit 2 "$KANON" ci github --trigger group/platform
+expect_exit 2 "$KANON" ci gitlab --loop-guard never
+printf 'stages:\n  - name: dev\n  - name: qa\n  - name: prod\n' >"$E2E_TMP/three.yaml"
+expect_exit 2 "$KANON" --config "$E2E_TMP/three.yaml" ci gitlab
+expect_contains "$ERR" "two-stage flow"
+
+step "the generated GitLab pipeline, run job by job against the sandbox"
+SB="$E2E_TMP/sb"
+on_exit '"$KANON" sandbox down --dir "$SB" >/dev/null 2>&1'
+"$KANON" sandbox up --dir "$SB" --apps 1 --poll 1s --sync-time 200ms --rollout 300ms --progress-deadline 1s \
+    >/dev/null || fail "sandbox up failed"
+eval "$("$KANON" sandbox env --dir "$SB")"
+mkdir -p "$E2E_TMP/bin"
+ln -s "$KANON" "$E2E_TMP/bin/kanon"
+"$KANON" ci gitlab >"$E2E_TMP/pipeline.yml"
+ref="$(git ls-remote "$KANON_SANDBOX_REPO" HEAD | cut -f1)"
+[[ ${#ref} == 40 ]] || fail "no web-core tip"
+PATH="$E2E_TMP/bin:$PATH" KANON_REPO="$KANON_SANDBOX_REPO" WEB_CORE_REF="$ref" APP=synestra-io \
+    "$py" "$check" run-gitlab "$E2E_TMP/pipeline.yml" "$E2E_TMP/jobs" || fail "the generated pipeline failed"
+expect_exit 0 "$KANON" -o json status synestra-io --repo "$KANON_SANDBOX_REPO"
+expect_json "$OUT" "d['apps'][0]['stages']['prod']['tag'] == '$ref' and d['apps'][0]['stages']['dev']['tag'] == '$ref'"
+[[ -s "$E2E_TMP/jobs/promote-prod/kanon-promote-prod.xml" ]] || fail "promote-prod wrote no JUnit report"
+expect_exit 0 "$KANON" verify-build --ref "$ref" --tag "$ref" --repo "$KANON_SANDBOX_REPO"
+expect_contains "$OUT" "released before from this same commit"
+
+step "the same pipeline again is idempotent: no new commit"
+before="$(git ls-remote "$KANON_SANDBOX_REPO" HEAD | cut -f1)"
+PATH="$E2E_TMP/bin:$PATH" KANON_REPO="$KANON_SANDBOX_REPO" WEB_CORE_REF="$ref" APP=synestra-io \
+    "$py" "$check" run-gitlab "$E2E_TMP/pipeline.yml" "$E2E_TMP/jobs2" || fail "the re-run failed"
+expect_eq "$(git ls-remote "$KANON_SANDBOX_REPO" HEAD | cut -f1)" "$before" "web-core's tip after the re-run"
+
+echo "PASS: $E2E_NAME"
