@@ -246,19 +246,5 @@ nlohmann::ordered_json history_json(const ops::HistoryReport& r)
     return j;
 }
 
-std::string shell_quote(const std::string& arg)
-{
-    bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || std::string_view("_./:=@%+,-").find(static_cast<char>(c)) != std::string_view::npos;
-    });
-    if (plain) {
-        return arg;
-    }
-    std::string out = "'";
-    for (char c : arg) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
 
 }  // namespace kanon::cli

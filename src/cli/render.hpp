@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/process.hpp"  // shell_quote, for the commands kanon prints
+
 #include "cli/context.hpp"
 #include "ops/explain.hpp"
 #include "ops/history.hpp"
@@ -31,9 +33,6 @@ nlohmann::ordered_json write_json(const ops::WriteReport& r);
 std::string render_history_text(const ops::HistoryReport& r, const Paint& paint);
 nlohmann::ordered_json history_json(const ops::HistoryReport& r);
 
-// An argument as a POSIX shell reads it: unchanged when it is plain, else in
-// single quotes. For the commands kanon prints for people to run.
-std::string shell_quote(const std::string& arg);
 
 // A leaf value as `explain` shows it: JSON, so "1.10" and 1.1 differ visibly.
 std::string leaf_text(const yaml::Value& v);

@@ -621,12 +621,12 @@ std::vector<std::string> web_core_apps(const canon::Config& c, const InitOptions
 // listed commands create), one line per repository.
 std::string git_commands(const std::string& dir, const std::vector<std::string>& paths, const std::string& message)
 {
-    std::string git = dir == "." ? std::string("git") : "git -C " + shell_word(dir);
+    std::string git = dir == "." ? std::string("git") : "git -C " + shell_quote(dir);
     std::string files;
     for (const auto& p : paths) {
-        files += " " + shell_word(p);
+        files += " " + shell_quote(p);
     }
-    return fmt::format("{0} add --{1} && {0} commit -m {2} --{1}", git, files, shell_word(message));
+    return fmt::format("{0} add --{1} && {0} commit -m {2} --{1}", git, files, shell_quote(message));
 }
 
 void add_git_commands(const InitOptions& o, const std::vector<PlannedFile>& files, InitResult& r)

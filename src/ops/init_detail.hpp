@@ -11,6 +11,7 @@
 
 #include "canon/config.hpp"
 #include "ops/init.hpp"
+#include "util/process.hpp"
 #include "yaml/document.hpp"
 
 namespace kanon::ops::init_detail {
@@ -43,8 +44,6 @@ std::optional<std::string> match_app(std::string_view pattern, std::string_view 
 // {stage} filled, {app} left), sorted.
 std::vector<std::string> apps_with_file(const std::string& root, const std::string& pattern, std::string_view except);
 
-// An argument as a POSIX shell reads it: plain, or in single quotes.
-std::string shell_word(const std::string& arg);
 
 // Parses a file of a repository (errors name `rel`).
 Result<yaml::Stream> parse_file(const std::string& root, const std::string& rel);

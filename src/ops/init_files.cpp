@@ -97,21 +97,6 @@ std::vector<std::string> apps_with_file(const std::string& root, const std::stri
     return apps;
 }
 
-std::string shell_word(const std::string& arg)
-{
-    bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 ||
-               std::string_view("_./:=@%+,-").find(static_cast<char>(c)) != std::string_view::npos;
-    });
-    if (plain) {
-        return arg;
-    }
-    std::string out = "'";
-    for (char c : arg) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
 
 Result<yaml::Stream> parse_file(const std::string& root, const std::string& rel)
 {

@@ -214,12 +214,12 @@ std::string registry_of(const std::string& image)
 std::string create_command(const std::string& platform, const ObjectSpec& s, const std::string& path)
 {
     std::string cmd = fmt::format("{} --dry-run=client -o yaml > {} && sops --encrypt --in-place {}", s.kubectl,
-                                  shell_word(path), shell_word(path));
+                                  shell_quote(path), shell_quote(path));
     std::string dir = fs::path(path).parent_path().generic_string();
     if (!dir.empty()) {
-        cmd = fmt::format("mkdir -p {} && {}", shell_word(dir), cmd);
+        cmd = fmt::format("mkdir -p {} && {}", shell_quote(dir), cmd);
     }
-    return platform == "." ? cmd : fmt::format("(cd {} && {})", shell_word(platform), cmd);
+    return platform == "." ? cmd : fmt::format("(cd {} && {})", shell_quote(platform), cmd);
 }
 
 void add(Value& m, std::string key, Value v)
@@ -295,8 +295,8 @@ std::vector<ObjectSpec> objects(const InitOptions& o, const canon::Config& c)
     for (const auto& stage : c.stages) {
         ObjectSpec env = secret(c.env_secret, c.namespace_name, stage.name);
         env.type = "Opaque";
-        env.kubectl = fmt::format("kubectl create secret generic {} -n {} --from-literal=KEY=...", shell_word(env.name),
-                                  shell_word(env.ns));
+        env.kubectl = fmt::format("kubectl create secret generic {} -n {} --from-literal=KEY=...", shell_quote(env.name),
+                                  shell_quote(env.ns));
         out.push_back(std::move(env));
         if (o.pull_secret) {
             ObjectSpec pull = secret(c.pull_secret, c.namespace_name, stage.name);
@@ -305,7 +305,7 @@ std::vector<ObjectSpec> objects(const InitOptions& o, const canon::Config& c)
             pull.kubectl = fmt::format(
                 "kubectl create secret docker-registry {} -n {} --docker-server={} --docker-username=... "
                 "--docker-password=...",
-                shell_word(pull.name), shell_word(pull.ns), shell_word(registry_of(o.image)));
+                shell_quote(pull.name), shell_quote(pull.ns), shell_quote(registry_of(o.image)));
             out.push_back(std::move(pull));
         }
     }
@@ -318,7 +318,7 @@ std::vector<ObjectSpec> objects(const InitOptions& o, const canon::Config& c)
     initdb.kubectl = fmt::format(
         "kubectl create secret generic {} -n {} --type=kubernetes.io/basic-auth --from-literal=username={} "
         "--from-literal=password=...",
-        shell_word(initdb.name), shell_word(initdb.ns), shell_word(owner));
+        shell_quote(initdb.name), shell_quote(initdb.ns), shell_quote(owner));
     std::string initdb_name = initdb.name;
     out.push_back(std::move(initdb));
     for (const auto& stage : c.stages) {

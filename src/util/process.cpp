@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -300,6 +302,21 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
         res.signal = WTERMSIG(status);
     }
     return res;
+}
+
+std::string shell_quote(const std::string& arg)
+{
+    bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || std::string_view("_./:=@%+,-").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+    if (plain) {
+        return arg;
+    }
+    std::string out = "'";
+    for (char c : arg) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
 }
 
 }  // namespace kanon

@@ -50,4 +50,9 @@ Result<int> spawn_detached(const ProcessSpec& spec, const std::string& log);
 // `timeout` are unused.
 Result<int> run_attached(const ProcessSpec& spec);
 
+// An argument as a POSIX shell reads it: unchanged when it is plain, else in
+// single quotes. For the commands kanon prints for people to run (never run
+// through a shell by kanon itself).
+std::string shell_quote(const std::string& arg);
+
 }  // namespace kanon
