@@ -14,7 +14,6 @@ namespace kanon::ops {
 
 struct HistoryEntry {
     std::string commit;
-    std::string app;
     std::string time;  // committer date, ISO 8601
     std::string author;
     std::string action;  // release, promote, reset, rollback
@@ -23,6 +22,7 @@ struct HistoryEntry {
     std::string repository;
     std::string from;
     std::string source_ref;
+    std::string app;  // Kanon-App (last: the fields above are often listed in order)
 };
 
 struct HistoryOptions {
