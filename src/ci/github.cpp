@@ -156,6 +156,7 @@ std::string github(const CiOptions& o)
     if (o.build_script.empty()) {
         t.line(5, "# Build and push the app's image from web-core $WEB_CORE_REF, tagged $KANON_TAG, here");
         t.line(5, "# (kanon ci github --build-script 'CMD' writes it in). The jobs after this one only promote it.");
+        t.line(5, "# Nothing is checked out here: fetch web-core's source at $WEB_CORE_REF yourself.");
         t.line(5, "echo \"no image build in this job: $KANON_TAG must already be in the registry\"");
     } else {
         for (const auto& line : o.build_script) {

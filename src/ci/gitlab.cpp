@@ -103,6 +103,7 @@ void jobs(Text& t, const CiOptions& o, const Stages& st, const std::string& app)
         t.line(2, fmt::format("# Build and push the image of {} from web-core $WEB_CORE_REF, tagged $KANON_TAG, here",
                               a.yaml));
         t.line(2, "# (kanon ci gitlab --build-script 'CMD' writes it in). The jobs after this one only promote it.");
+        t.line(2, "# This job checks out the platform repo; fetch web-core's source at $WEB_CORE_REF yourself.");
         script(t, "echo \"no image build in this job: $KANON_TAG must already be in the registry\"");
     } else {
         for (const auto& line : o.build_script) {
@@ -204,7 +205,8 @@ std::string gitlab(const CiOptions& o)
     if (!o.include) {
         t.line(0, "workflow:");
         t.line(1, "rules:");
-        t.line(2, "- if: $WEB_CORE_REF  # only pipelines started for a web-core commit");
+        t.line(2, o.apps.empty() ? "- if: $WEB_CORE_REF && $APP  # only pipelines started for a web-core commit and an app"
+                                 : "- if: $WEB_CORE_REF  # only pipelines started for a web-core commit");
         t.blank();
         t.line(0, "stages:");
         for (const auto& s : {std::string("build"), "deploy-" + st.first, std::string("validate"),
@@ -217,7 +219,6 @@ std::string gitlab(const CiOptions& o)
     t.line(1, "image: $KANON_IMAGE");
     t.line(1, "variables:");
     t.line(2, "KANON_TAG: $WEB_CORE_REF  # unless the pipeline was started with one");
-    t.line(2, "GIT_STRATEGY: none  # kanon fetches web-core itself");
     t.blank();
     if (o.apps.empty()) {
         jobs(t, o, st, "");

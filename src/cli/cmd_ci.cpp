@@ -83,6 +83,10 @@ void define_ci(CLI::App& sub, Runner& run)
             if (c->kind == "github" && o.include) {
                 return usage_error("--include is for GitLab");
             }
+            if (c->kind == "github" && o.loop_guard != "skip-ci") {
+                return usage_error("--loop-guard is for GitLab",
+                                   "GitHub honours [skip ci]; path filters belong in web-core's workflow (on.push.paths-ignore)");
+            }
             if (!c->trigger.empty() && c->kind != "gitlab") {
                 return usage_error("--trigger is for GitLab (GitHub: web-core's workflow runs 'gh workflow run')");
             }

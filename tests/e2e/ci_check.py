@@ -60,7 +60,7 @@ def check_gitlab(path, doc, text):
     if not include:
         if doc["stages"] != ["build", "deploy-dev", "validate", "promote-prod"]:
             fail(path, f"stages {doc['stages']}")
-        if doc["workflow"]["rules"][0]["if"] != "$WEB_CORE_REF":
+        if doc["workflow"]["rules"][0]["if"] not in ("$WEB_CORE_REF", "$WEB_CORE_REF && $APP"):
             fail(path, "workflow rule")
     base = doc[".kanon"]
     if base["image"] != "$KANON_IMAGE" or base["variables"]["KANON_TAG"] != "$WEB_CORE_REF":

@@ -68,6 +68,7 @@ expect_exit 2 "$KANON" ci gitlab Bad_App
 expect_exit 2 "$KANON" ci github --include
 expect_exit 2 "$KANON" ci github --trigger group/platform
 expect_exit 2 "$KANON" ci gitlab --loop-guard never
+expect_exit 2 "$KANON" ci github --loop-guard paths
 printf 'stages:\n  - name: dev\n  - name: qa\n  - name: prod\n' >"$E2E_TMP/three.yaml"
 expect_exit 2 "$KANON" --config "$E2E_TMP/three.yaml" ci gitlab
 expect_contains "$ERR" "two-stage flow"
