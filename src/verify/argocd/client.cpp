@@ -231,21 +231,28 @@ Error reply_error(const Reply& reply, const std::string& what, const std::string
     e.code = ExitCode::failed;
     if (reply.failure != ::kanon::http::Failure::none) {
         e.message = redact(fmt::format("Argo CD: {} failed: {}", what, reply.message));
-        if (reply.failure == ::kanon::http::Failure::tls) {
+        if (reply.failure == ::kanon::http::Failure::tls &&
+            reply.message.find("wrong version number") != std::string::npos) {
+            e.hint = "the server answered in plain HTTP, not TLS: pass --plaintext (or KANON_ARGOCD_PLAINTEXT=1)";
+        } else if (reply.failure == ::kanon::http::Failure::tls) {
             e.hint = "the server's certificate is not trusted: pass --argocd-ca FILE, or --insecure to skip verification";
         } else if (reply.failure == ::kanon::http::Failure::connect || reply.failure == ::kanon::http::Failure::resolve) {
             e.hint = "check --argocd-server / ARGOCD_SERVER (and --plaintext for a server without TLS)";
         }
         return e;
     }
-    std::string detail = reply.message.empty() ? "" : ": " + reply.message;
+    // Argo CD's own message, unless it only repeats what we say ("permission denied").
+    auto detail_for = [&](std::string_view ours) {
+        return reply.message.empty() || reply.message == ours ? std::string() : ": " + reply.message;
+    };
+    std::string detail = detail_for("");
     switch (reply.status) {
     case 401:
         e.message = redact(fmt::format("Argo CD: {}: not authenticated{}", what, detail));
         e.hint = "set ARGOCD_AUTH_TOKEN (or --argocd-token) to a valid, unexpired Argo CD token";
         break;
     case 403:
-        e.message = redact(fmt::format("Argo CD: {}: permission denied{}", what, detail));
+        e.message = redact(fmt::format("Argo CD: {}: permission denied{}", what, detail_for("permission denied")));
         e.hint = project.empty()
                      ? fmt::format("the token may lack 'applications, get' on {} — or the Application does not exist "
                                    "(Argo CD answers 403 for both without a project)",
