@@ -9,6 +9,11 @@
       runs the file's jobs in stage order the way a GitLab runner would: the
       job's variables, the dotenv reports of the jobs it needs, each script
       line through bash (the environment must hold the pipeline's variables)
+  ci_check.py run-github FILE WORKDIR INPUTS_JSON
+      the same for a GitHub workflow: jobs in `needs` order, each step's `run`
+      through bash with `${{ }}` expressions of inputs, vars and secrets (from
+      the environment), needs.*.outputs and steps.*.outputs evaluated, and
+      $GITHUB_OUTPUT read back after each step
 
 Needs PyYAML and jsonschema (Debian: python3-yaml, python3-jsonschema).
 """
@@ -216,11 +221,80 @@ def run_gitlab(path, workdir):
     return 0
 
 
+EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+
+
+def evaluate(expr, ctx):
+    """The small part of GitHub's expression language the workflow uses: a.b.c lookups and ||."""
+    for alternative in expr.split("||"):
+        value = ctx
+        for part in alternative.strip().split("."):
+            value = value.get(part, "") if isinstance(value, dict) else ""
+        if value:
+            return str(value)
+    return ""
+
+
+def substitute(text, ctx):
+    return EXPR.sub(lambda m: evaluate(m.group(1), ctx), str(text))
+
+
+def run_github(path, workdir, inputs):
+    doc = load(path)
+    env_vars = dict(os.environ)
+    ctx = {"inputs": inputs, "vars": env_vars, "secrets": env_vars, "needs": {}}
+    done = set()
+    jobs = doc["jobs"]
+    while len(done) < len(jobs):
+        ready = [n for n, j in jobs.items() if n not in done and
+                 all(d in done for d in ([j["needs"]] if isinstance(j.get("needs"), str) else j.get("needs", [])))]
+        if not ready:
+            print("jobs wait on each other", file=sys.stderr)
+            return 1
+        name = ready[0]
+        job = jobs[name]
+        jobdir = os.path.join(workdir, name)
+        os.makedirs(jobdir, exist_ok=True)
+        steps_ctx = {}
+        job_ctx = dict(ctx, steps=steps_ctx)
+        print(f"--- job {name}", file=sys.stderr)
+        for i, step in enumerate(job["steps"]):
+            if "run" not in step:
+                continue  # actions (upload-artifact) are the platform's
+            env = dict(os.environ)
+            for k, v in {**doc.get("env", {}), **job.get("env", {}), **step.get("env", {})}.items():
+                env[k] = substitute(v, job_ctx)
+            out_file = os.path.join(jobdir, f"output-{i}")
+            open(out_file, "w").close()
+            env["GITHUB_OUTPUT"] = out_file
+            script = substitute(step["run"], job_ctx)
+            print(f"$ {script.strip()}", file=sys.stderr)
+            rc = subprocess.run(["bash", "-e", "-c", script], cwd=jobdir, env=env).returncode
+            if "id" in step:
+                steps_ctx[step["id"]] = {"outputs": read_dotenv(out_file)}
+            if rc != 0:
+                print(f"job {name} failed: exit {rc}", file=sys.stderr)
+                return 1
+        outputs = {k: substitute(v, job_ctx) for k, v in job.get("outputs", {}).items()}
+        ctx["needs"][name] = {"outputs": outputs}
+        url = job.get("environment", {}).get("url")
+        if url:
+            resolved = substitute(url, job_ctx)
+            if not resolved.startswith("http"):
+                print(f"job {name}: environment url {url!r} resolves to {resolved!r}", file=sys.stderr)
+                return 1
+            print(f"job {name}: environment {job['environment']['name']} at {resolved}", file=sys.stderr)
+        done.add(name)
+    return 0
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "validate":
         return validate(sys.argv[2], sys.argv[3:])
     if len(sys.argv) == 4 and sys.argv[1] == "run-gitlab":
         return run_gitlab(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "run-github":
+        return run_github(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -98,4 +98,18 @@ PATH="$E2E_TMP/bin:$PATH" KANON_REPO="$KANON_SANDBOX_REPO" WEB_CORE_REF="$ref" A
     "$py" "$check" run-gitlab "$E2E_TMP/pipeline.yml" "$E2E_TMP/jobs2" || fail "the re-run failed"
 expect_eq "$(git ls-remote "$KANON_SANDBOX_REPO" HEAD | cut -f1)" "$before" "web-core's tip after the re-run"
 
+step "the generated GitHub workflow, run job by job against the sandbox, for a new web-core commit"
+webcore_tip() { git ls-remote "$KANON_SANDBOX_REPO" HEAD | cut -f1; }
+work="$E2E_TMP/webcore-work"
+git clone -q "$KANON_SANDBOX_REPO" "$work"
+git -C "$work" -c user.name=dev -c user.email=dev@example.com commit -q --allow-empty -m "a change to the app"
+git -C "$work" push -q origin HEAD
+ref2="$(webcore_tip)"
+"$KANON" ci github >"$E2E_TMP/workflow.yml"
+PATH="$E2E_TMP/bin:$PATH" KANON_REPO="$KANON_SANDBOX_REPO" \
+    "$py" "$check" run-github "$E2E_TMP/workflow.yml" "$E2E_TMP/gh-jobs" \
+    "{\"app\": \"synestra-io\", \"ref\": \"$ref2\", \"tag\": \"\"}" || fail "the generated workflow failed"
+expect_exit 0 "$KANON" -o json status synestra-io --repo "$KANON_SANDBOX_REPO"
+expect_json "$OUT" "d['apps'][0]['stages']['prod']['tag'] == '$ref2'"
+
 echo "PASS: $E2E_NAME"
