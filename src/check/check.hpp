@@ -22,7 +22,7 @@ namespace kanon::check {
 struct CheckOptions {
     std::string dir = ".";          // web-core checkout
     std::string platform;           // platform checkout; empty: no platform rules
-    std::vector<std::string> apps;  // only these apps (their files, and the secrets scan of every file)
+    std::vector<std::string> apps;  // only these apps' six files (found through the layout, no walk)
     std::string config_path;        // --config; empty: DIR/kanon.yaml if it exists
     unsigned jobs = 0;              // threads; 0: the machine's cores
 };

@@ -14,11 +14,6 @@ namespace {
 using yaml::Kind;
 using yaml::NodeId;
 
-NodeId deref(const yaml::Stream& s, NodeId id)
-{
-    return id != yaml::k_no_node && s.node(id).kind == Kind::alias ? s.node(id).alias_of : id;
-}
-
 // The value of `key` in mapping `map`, k_no_node if absent.
 NodeId child(const yaml::Stream& s, NodeId map, std::string_view key)
 {
@@ -51,12 +46,6 @@ std::string text_of(const yaml::Stream& s, NodeId id)
     return s.node(id).value;
 }
 
-Location at(const yaml::Stream& s, NodeId id)
-{
-    const yaml::Node& n = s.node(id);
-    return s.locate(n.kind == Kind::scalar ? n.value_span.begin : n.span.begin);
-}
-
 // `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`, what sops writes for
 // every value it encrypts.
 bool is_sops_value(std::string_view v)
@@ -78,7 +67,7 @@ void check_encrypted(const yaml::Stream& s, NodeId root, const std::string& ns, 
     if (sops == yaml::k_no_node || s.node(sops).kind != Kind::mapping || text_of(s, child(s, sops, "mac")).empty() ||
         text_of(s, child(s, sops, "version")).empty()) {
         out.push_back(make_finding(
-            "platform/not-encrypted", at(s, root),
+            "platform/not-encrypted", node_at(s, root),
             fmt::format("Secret {} is not SOPS-encrypted (no sops block with a mac and a version): encrypt it "
                         "with 'sops --encrypt --in-place {}' before it is committed",
                         id, s.name())));
@@ -98,7 +87,7 @@ void check_encrypted(const yaml::Stream& s, NodeId root, const std::string& ns, 
                 continue;
             }
             out.push_back(make_finding(
-                "platform/not-encrypted", at(s, v),
+                "platform/not-encrypted", node_at(s, v),
                 fmt::format("Secret {}: {}.{} is in plain text although the file has a sops block (edited after "
                             "encryption?); set it with 'sops {}' so that it is encrypted",
                             id, section, text_of(s, kids[i]), s.name())));
@@ -131,14 +120,14 @@ void index_platform_file(const File& f, const std::string& kustomize_ns, Platfor
         if (kind == "Secret" && (api == "v1" || api.empty())) {
             check_encrypted(s, root, ns, name, out);
             if (!name.empty()) {
-                index.secrets.emplace(std::make_pair(ns, name), PlatformObject{at(s, root), {}, std::nullopt});
+                index.secrets.emplace(std::make_pair(ns, name), PlatformObject{node_at(s, root), {}, std::nullopt});
             }
         } else if (kind == "Cluster" && api.rfind("postgresql.cnpg.io/", 0) == 0 && !name.empty()) {
-            PlatformObject obj{at(s, root), {}, std::nullopt};
+            PlatformObject obj{node_at(s, root), {}, std::nullopt};
             NodeId secret = child_path(s, root, {"spec", "bootstrap", "initdb", "secret", "name"});
             if (secret != yaml::k_no_node) {
                 obj.initdb_secret = text_of(s, secret);
-                obj.initdb_at = at(s, secret);
+                obj.initdb_at = node_at(s, secret);
             }
             index.clusters.emplace(std::make_pair(ns, name), std::move(obj));
         }

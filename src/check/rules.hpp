@@ -40,8 +40,12 @@ std::optional<Hit> lookup(const yaml::Stream& s, const yaml::Path& path);
 // Where to report something missing at `path`: the deepest key of it that
 // exists, else the start of the file.
 Location missing_at(const yaml::Stream& s, const yaml::Path& path);
-// A plain-text rendering of what a scalar node holds ("" for null).
+// True for a plain null scalar (empty, ~, null).
 bool is_null(const yaml::Node& n);
+// The node an alias refers to (any other node: itself).
+yaml::NodeId deref(const yaml::Stream& s, yaml::NodeId id);
+// Where a node is: a scalar's value, a collection's start.
+Location node_at(const yaml::Stream& s, yaml::NodeId id);
 
 // A Secret that web-core names, and where.
 struct SecretRef {

@@ -61,17 +61,6 @@ File load_file(const std::string& root, const std::string& rel, const std::strin
 
 namespace {
 
-NodeId deref(const yaml::Stream& s, NodeId id)
-{
-    return id != yaml::k_no_node && s.node(id).kind == Kind::alias ? s.node(id).alias_of : id;
-}
-
-Location node_at(const yaml::Stream& s, NodeId id)
-{
-    const yaml::Node& n = s.node(id);
-    return s.locate(n.kind == Kind::scalar ? n.value_span.begin : n.span.begin);
-}
-
 // The key node whose value is `id`, if `id` is a mapping value.
 NodeId key_of(const yaml::Stream& s, NodeId id)
 {
@@ -172,6 +161,17 @@ Location missing_at(const yaml::Stream& s, const yaml::Path& path)
     return {s.name(), 1, 1};
 }
 
+NodeId deref(const yaml::Stream& s, NodeId id)
+{
+    return id != yaml::k_no_node && s.node(id).kind == Kind::alias ? s.node(id).alias_of : id;
+}
+
+Location node_at(const yaml::Stream& s, NodeId id)
+{
+    const yaml::Node& n = s.node(id);
+    return s.locate(n.kind == Kind::scalar ? n.value_span.begin : n.span.begin);
+}
+
 bool is_null(const yaml::Node& n)
 {
     return n.kind == Kind::scalar && yaml::resolve_node(n) == yaml::PlainType::null;
@@ -264,7 +264,7 @@ void walk_release(const yaml::Stream& s, NodeId map, std::vector<std::string>& p
     }
 }
 
-void check_tag(const File& f, const std::string& key, const yaml::Stream& s, NodeId tag, std::vector<Finding>& out)
+void check_tag(const std::string& key, const yaml::Stream& s, NodeId tag, std::vector<Finding>& out)
 {
     const yaml::Node& n = s.node(tag);
     if (n.kind != Kind::scalar) {
@@ -303,7 +303,6 @@ void check_tag(const File& f, const std::string& key, const yaml::Stream& s, Nod
         w.severity = Severity::warning;
         out.push_back(std::move(w));
     }
-    (void)f;
 }
 
 }  // namespace
@@ -360,7 +359,7 @@ ReleaseValues rule_release(const canon::Config& c, const File& f, std::vector<Fi
         }
     }
     if (found[1] != yaml::k_no_node) {
-        check_tag(f, c.tag_key, s, found[1], out);
+        check_tag(c.tag_key, s, found[1], out);
     }
     return rv;
 }

@@ -19,12 +19,8 @@ private:
     std::string m_out;
 };
 
-struct Stages {
-    std::string first;
-    std::string second;
-};
-Stages stages_of(const CiOptions& o);
-const std::vector<std::string>& release_globs(const CiOptions& o);
+// The header both files open with: what the flow is, and the command that wrote it.
+void header(Text& t, const std::string& kind, const CiOptions& o);
 std::string upper(const std::string& stage);  // KANON_<STAGE>_URL's STAGE
 // The scalar as it is when YAML reads it back as that string, else double-quoted.
 std::string yaml_plain_or_quoted(const std::string& s);
