@@ -7,6 +7,7 @@
 
 #include "gitops/credentials.hpp"
 #include "util/process.hpp"
+#include "util/files.hpp"
 #include "util/redact.hpp"
 
 namespace kanon::gitops {
@@ -132,8 +133,9 @@ Result<std::string> git(const GitCall& call)
         while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) {
             err.pop_back();
         }
-        return Error{fmt::format("{} failed (exit {}): {}", command_text(call), r->exit_code,
-                                 err.empty() ? "no message" : redact(err))};
+        return Error{fmt::format("{} failed (exit {}): {}{}", command_text(call), r->exit_code,
+                                 err.empty() ? "no message" : redact(err),
+                                 full_disk_note(!call.git_dir.empty() ? call.git_dir : call.cwd))};
     }
     return std::move(r->out);
 }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "gitops/git.hpp"
+#include "util/files.hpp"
 #include "util/redact.hpp"
 
 namespace kanon::gitops {
@@ -230,7 +231,8 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         if (contains(err, "not found in upstream") || contains(err, "couldn't find remote ref")) {
             return Error{fmt::format("branch '{}' does not exist in {}", s.m_branch, where)};
         }
-        return Error{fmt::format("git clone of {} failed: {}", where, redact(first_problem(err)))};
+        return Error{fmt::format("git clone of {} failed: {}{}", where, redact(first_problem(err)),
+                                 full_disk_note(s.m_dir))};
     }
     if (contains(err, "cloned an empty repository")) {
         // Only without --branch (a named branch that is absent fails above).
@@ -364,7 +366,8 @@ Status Snapshot::refresh()
         if (contains(err, "couldn't find remote ref")) {
             return Error{fmt::format("branch '{}' does not exist in {}", m_branch, redact(m_url))};
         }
-        return Error{fmt::format("git fetch of {} failed: {}", redact(m_url), redact(first_problem(err)))};
+        return Error{fmt::format("git fetch of {} failed: {}{}", redact(m_url), redact(first_problem(err)),
+                                 full_disk_note(m_dir))};
     }
     auto commit = git(local_call({"rev-parse", "--verify", ref + "^{commit}"}, m_dir));
     if (!commit) {

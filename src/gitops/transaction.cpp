@@ -150,6 +150,30 @@ std::string first_line(const std::string& s)
     return trim(s.substr(0, s.find('\n')));
 }
 
+// Whether the tip of the (refreshed) snapshot has `commit`: our push landed
+// although its answer was lost, or the retried POST found it there.
+bool landed(const Snapshot& snap, const std::string& commit)
+{
+    if (snap.commit() == commit) {
+        return true;
+    }
+    auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", commit, snap.commit()}));
+    return r && r->exit_code == 0;
+}
+
+// What to say about a push the server refused or never got.
+std::string rejected_hint(const std::string& message)
+{
+    for (std::string_view unreachable : {"Failed to connect", "Could not resolve", "Connection refused",
+                                         "Couldn't connect"}) {
+        if (message.find(unreachable) != std::string::npos) {
+            return "nothing was changed; the remote could not be reached: check the URL and the network, then run "
+                   "the command again";
+        }
+    }
+    return "nothing was changed; the server refused the commit (a hook, a protected branch, or permissions)";
+}
+
 }  // namespace
 
 PushOutcome classify_push(int exit_code, const std::string& out, const std::string& err)
@@ -163,6 +187,27 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
                                    "incorrect old value provided", "stale info", "failed to lock"}) {
         if (all.find(stale) != std::string::npos) {
             return {PushVerdict::stale, {}};
+        }
+    }
+    bool verdict = out.rfind("!\t", 0) == 0 || out.find("\n!\t") != std::string::npos;
+    // The connection failed mid-push, with no word from the server on our ref:
+    // it may have landed.
+    if (!verdict) {
+        for (std::string_view lost : {"RPC failed", "remote end hung up unexpectedly", "unexpected disconnect",
+                                      "early EOF", "Connection reset", "Recv failure", "Send failure",
+                                      "Operation too slow", "timed out", "Empty reply from server"}) {
+            if (err.find(lost) != std::string::npos) {
+                std::string line;
+                for (std::size_t p = 0; p < err.size() && line.empty();) {
+                    auto nl = err.find('\n', p);
+                    std::string l = trim(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
+                    p = nl == std::string::npos ? err.size() : nl + 1;
+                    if (l.find(lost) != std::string::npos) {
+                        line = l.rfind("error: ", 0) == 0 || l.rfind("fatal: ", 0) == 0 ? l.substr(7) : l;
+                    }
+                }
+                return {PushVerdict::lost, line};
+            }
         }
     }
     // Anything else is final: a hook that declined, no permission, no such
@@ -265,6 +310,7 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     res.branch = snap->branch();
     res.repo = redact(snap->url());
     std::optional<Edit> edit;
+    int lost = 0;  // pushes whose connection failed
     for (int attempt = 1;; ++attempt) {
         res.attempts = attempt;
         res.base = snap->commit();
@@ -302,12 +348,40 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         }
         if (pushed->verdict == PushVerdict::rejected) {
             return Error{fmt::format("the push to {} was rejected: {}", res.repo, redact(pushed->message)),
-                         ExitCode::failed, {},
-                         "nothing was changed; the server refused the commit (a hook, a protected branch, or "
-                         "permissions)"};
+                         ExitCode::failed, {}, rejected_hint(pushed->message)};
         }
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
         auto wait = retry_wait(opts, attempt, elapsed, rng);
+        if (pushed->verdict == PushVerdict::lost) {
+            ++lost;
+            say(fmt::format("the connection failed while pushing (attempt {}): {}; reading {} again to see whether "
+                            "the commit landed",
+                            attempt, redact(pushed->message), res.branch));
+            if (auto st = snap->refresh(); !st) {
+                return Error{fmt::format("the push to {} failed: {}; reading {} again failed too: {}", res.repo,
+                                         redact(pushed->message), res.branch, st.error().message),
+                             ExitCode::failed, {},
+                             "the commit may or may not have landed: run the command again once the remote answers "
+                             "(it changes nothing if it did)"};
+            }
+            if (landed(*snap, *commit)) {
+                say(fmt::format("{} is on {}: the push landed, only its answer was lost", commit->substr(0, 12),
+                                res.branch));
+                res.changed = true;
+                res.commit = *commit;
+                return res;
+            }
+            if (lost > k_lost_push_retries || !wait) {
+                return Error{fmt::format("the push to {} failed {} times: {}", res.repo, lost, redact(pushed->message)),
+                             ExitCode::failed, {},
+                             fmt::format("nothing was changed ({} does not have the commit); check the remote and "
+                                         "the network, then run the command again",
+                                         res.branch)};
+            }
+            say(fmt::format("the commit is not on {}; retrying in {} ms", res.branch, wait->count()));
+            std::this_thread::sleep_for(*wait);
+            continue;
+        }
         if (!wait) {
             bool capped = opts.max_attempts > 0 && attempt >= opts.max_attempts;
             return Error{fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing",
@@ -320,6 +394,12 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         std::this_thread::sleep_for(*wait);
         if (auto st = snap->refresh(); !st) {
             return st.take_error();
+        }
+        if (landed(*snap, *commit)) {  // a POST retried under us (curl does, on a reused connection) landed first
+            say(fmt::format("{} is on {}: an earlier try of this push landed", commit->substr(0, 12), res.branch));
+            res.changed = true;
+            res.commit = *commit;
+            return res;
         }
     }
 }

@@ -74,12 +74,17 @@ std::optional<std::chrono::milliseconds> retry_wait(const TransactionOptions& op
                                                     std::chrono::milliseconds elapsed, std::mt19937& rng);
 
 // The push outcome, classified from git's porcelain output and stderr.
-enum class PushVerdict { pushed, stale, rejected };
+// `lost`: the connection failed during the push (reset, timed out, hung up)
+// with no verdict from the server, so the push may or may not have landed:
+// the transaction reads the branch again to find out, and retries (at most
+// k_lost_push_retries times) when it did not.
+enum class PushVerdict { pushed, stale, rejected, lost };
 struct PushOutcome {
     PushVerdict verdict = PushVerdict::pushed;
-    std::string message;  // the server's reason, for `rejected`
+    std::string message;  // the server's reason, for `rejected`; git's, for `lost`
 };
 PushOutcome classify_push(int exit_code, const std::string& out, const std::string& err);
+inline constexpr int k_lost_push_retries = 2;
 
 // Author identity from --author "Name <email>".
 Result<Identity> parse_identity(const std::string& text);

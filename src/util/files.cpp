@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -138,6 +139,24 @@ bool file_exists(const std::string& path)
 {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string full_disk_note(const std::string& path)
+{
+    std::filesystem::path p = path;
+    std::error_code ec;
+    while (!p.empty() && !std::filesystem::exists(p, ec)) {
+        p = p.parent_path();
+    }
+    struct statvfs fs {};
+    if (p.empty() || ::statvfs(p.c_str(), &fs) != 0) {
+        return {};
+    }
+    unsigned long long free_bytes = static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes >= (1ULL << 20)) {
+        return {};
+    }
+    return fmt::format(" (the disk holding {} is full: {} KiB free)", p.string(), free_bytes / 1024);
 }
 
 }  // namespace kanon

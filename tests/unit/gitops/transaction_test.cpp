@@ -59,6 +59,24 @@ TEST(ClassifyPush, ConnectionFailureIsFinal)
     EXPECT_NE(o.message.find("Failed to connect"), std::string::npos);
 }
 
+TEST(ClassifyPush, ConnectionLostMidPushMayHaveLanded)
+{
+    // What git 2.39 prints when the connection is reset or stalls after the
+    // pack was sent: no verdict on the ref, so the push may have landed.
+    auto reset = classify_push(128, "", "error: RPC failed; curl 56 Recv failure: Connection reset by peer\n"
+                                        "send-pack: unexpected disconnect while reading sideband packet\n"
+                                        "fatal: the remote end hung up unexpectedly\n");
+    EXPECT_EQ(reset.verdict, PushVerdict::lost);
+    EXPECT_EQ(reset.message, "RPC failed; curl 56 Recv failure: Connection reset by peer");
+    auto slow = classify_push(1, "", "error: RPC failed; curl 28 Operation too slow. Less than 1000 bytes/sec "
+                                     "transferred the last 3 seconds\nEverything up-to-date\n");
+    EXPECT_EQ(slow.verdict, PushVerdict::lost);
+    // A verdict on the ref wins over a disconnect that follows it.
+    auto declined = classify_push(1, "!\tabc:refs/heads/main\t[remote rejected] (pre-receive hook declined)\n",
+                                  "fatal: the remote end hung up unexpectedly\n");
+    EXPECT_EQ(declined.verdict, PushVerdict::rejected);
+}
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
