@@ -1,5 +1,7 @@
 #include "verify/argocd/stream.hpp"
 
+#include <fmt/format.h>
+
 namespace kanon::verify::argocd {
 
 using nlohmann::json;
@@ -55,25 +57,20 @@ std::vector<StreamMessage> StreamParser::feed(std::string_view bytes)
     std::vector<StreamMessage> out;
     while (!bytes.empty()) {
         auto nl = bytes.find('\n');
+        std::string_view part = bytes.substr(0, nl);
+        if (!m_skip_line) {
+            if (m_buffer.size() + part.size() + m_data.size() > m_max) {
+                too_large(out, true);  // reported at once: an endless line is never buffered
+            } else {
+                m_buffer.append(part);
+            }
+        }
         if (nl == std::string_view::npos) {
-            if (!m_overflow) {
-                m_buffer.append(bytes);
-            }
-            if (m_buffer.size() + m_data.size() > m_max) {
-                m_overflow = true;  // drop the rest of this line; report it when it ends
-                m_buffer.clear();
-            }
             break;
         }
-        if (m_overflow) {
-            m_overflow = false;
-            m_buffer.clear();
-            m_data.clear();
-            StreamMessage m = garbage("");
-            m.text = "a stream message larger than the limit was dropped";
-            out.push_back(std::move(m));
+        if (m_skip_line) {
+            m_skip_line = false;
         } else {
-            m_buffer.append(bytes.substr(0, nl));
             std::string text = std::move(m_buffer);
             m_buffer.clear();
             line(text, out);
@@ -86,17 +83,29 @@ std::vector<StreamMessage> StreamParser::feed(std::string_view bytes)
 std::vector<StreamMessage> StreamParser::finish()
 {
     std::vector<StreamMessage> out;
-    if (!m_overflow && !m_buffer.empty()) {
+    if (!m_skip_line && !m_buffer.empty()) {
         std::string text = std::move(m_buffer);
         m_buffer.clear();
         line(text, out);
     }
-    if (m_framing == Framing::sse && !m_data.empty()) {
+    if (m_framing == Framing::sse && !m_skip_message && !m_data.empty()) {
         std::string data = std::move(m_data);
         m_data.clear();
         dispatch(data, out);
     }
     return out;
+}
+
+void StreamParser::too_large(std::vector<StreamMessage>& out, bool mid_line)
+{
+    m_buffer.clear();
+    m_data.clear();
+    m_skip_line = mid_line;
+    m_skip_message = m_framing == Framing::sse;
+    StreamMessage m;
+    m.kind = StreamMessage::too_large;
+    m.text = fmt::format("a stream message larger than the limit of {} bytes", m_max);
+    out.push_back(std::move(m));
 }
 
 void StreamParser::line(std::string_view text, std::vector<StreamMessage>& out)
@@ -111,7 +120,10 @@ void StreamParser::line(std::string_view text, std::vector<StreamMessage>& out)
         return;
     }
     if (text.empty()) {  // the end of an SSE message
-        if (!m_data.empty()) {
+        if (m_skip_message) {
+            m_skip_message = false;
+            m_data.clear();
+        } else if (!m_data.empty()) {
             std::string data = std::move(m_data);
             m_data.clear();
             dispatch(data, out);
@@ -119,13 +131,22 @@ void StreamParser::line(std::string_view text, std::vector<StreamMessage>& out)
         return;
     }
     if (text.front() == ':') {
-        out.push_back(StreamMessage{StreamMessage::keepalive});
+        StreamMessage keepalive;
+        keepalive.kind = StreamMessage::keepalive;
+        out.push_back(std::move(keepalive));
         return;
     }
     if (text.starts_with("data:")) {
+        if (m_skip_message) {
+            return;
+        }
         text.remove_prefix(5);
         if (!text.empty() && text.front() == ' ') {
             text.remove_prefix(1);
+        }
+        if (m_data.size() + text.size() + 1 > m_max) {
+            too_large(out, false);
+            return;
         }
         if (!m_data.empty()) {
             m_data += '\n';

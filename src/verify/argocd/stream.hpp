@@ -14,7 +14,9 @@
 namespace kanon::verify::argocd {
 
 struct StreamMessage {
-    enum Kind { event, error, keepalive, garbage } kind = event;
+    // too_large: a message passed max_message; it is skipped, and a reader
+    // should end the stream (a peer that sends one is broken or hostile).
+    enum Kind { event, error, keepalive, garbage, too_large } kind = event;
     std::string type;             // ADDED | MODIFIED | DELETED, for events
     nlohmann::json application;   // for events
     int http_code = 0;            // for errors
@@ -34,13 +36,15 @@ public:
 
 private:
     void line(std::string_view text, std::vector<StreamMessage>& out);
+    void too_large(std::vector<StreamMessage>& out, bool mid_line);
     void dispatch(std::string_view payload, std::vector<StreamMessage>& out);
 
     Framing m_framing;
     std::size_t m_max;
     std::string m_buffer;  // an incomplete line
     std::string m_data;    // SSE: data lines of the current message
-    bool m_overflow = false;
+    bool m_skip_line = false;     // the rest of this line belongs to a message too large
+    bool m_skip_message = false;  // SSE: so do its data lines, up to the blank line
 };
 
 // One message's JSON ({"result":…} or {"error":…}) as a StreamMessage.

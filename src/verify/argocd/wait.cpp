@@ -348,6 +348,7 @@ void Waiter::watch_loop()
     milliseconds backoff(1000);
     while (!m_stop.load()) {
         bool got_event = false;
+        bool broken = false;  // a message past the size limit: end this stream now
         std::string error;
         Reply r = m_client.watch(
             m_opts.app, m_last_rv.load(),
@@ -366,9 +367,12 @@ void Waiter::watch_loop()
                     error = fmt::format("{} (HTTP {})", m.text, m.http_code);
                 } else if (m.kind == StreamMessage::garbage) {
                     error = "unreadable message: " + m.text;
+                } else if (m.kind == StreamMessage::too_large) {
+                    error = m.text;
+                    broken = true;
                 }
             },
-            [this] { return m_stop.load(); }, m_opts.idle);
+            [this, &broken] { return m_stop.load() || broken; }, m_opts.idle);
         if (m_stop.load()) {
             return;
         }

@@ -110,15 +110,47 @@ TEST(ArgoStream, UnaryErrorShapeAndGarbage)
     EXPECT_EQ(read_stream_message(R"({"result":{"type":"ADDED"}})").kind, StreamMessage::garbage);
 }
 
-TEST(ArgoStream, OversizedMessageIsDroppedNotBuffered)
+TEST(ArgoStream, OversizedMessageIsReportedAtOnceAndSkipped)
 {
     StreamParser p(StreamParser::Framing::ndjson, 64);
+    // Reported as soon as the line passes the limit, not when (if ever) it ends.
     auto msgs = p.feed(std::string(100, 'x'));
-    EXPECT_TRUE(msgs.empty());
+    ASSERT_EQ(msgs.size(), 1U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::too_large);
+    EXPECT_EQ(msgs[0].text, "a stream message larger than the limit of 64 bytes");
+    // The rest of that line is skipped without a second report, then parsing goes on.
     msgs = p.feed(std::string(100, 'y') + "\n{\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":{}}}}\n");
-    ASSERT_EQ(msgs.size(), 2U);
-    EXPECT_EQ(msgs[0].kind, StreamMessage::garbage);
-    EXPECT_EQ(msgs[1].kind, StreamMessage::event);
+    ASSERT_EQ(msgs.size(), 1U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::event);
+    EXPECT_TRUE(p.finish().empty());
+}
+
+TEST(ArgoStream, SseDataLinesCountTowardsTheLimit)
+{
+    // Many short data: lines make one message: their sum is what is bounded.
+    StreamParser p(StreamParser::Framing::sse, 64);
+    std::vector<StreamMessage> msgs;
+    for (int i = 0; i < 20; ++i) {
+        for (auto& m : p.feed("data: 0123456789\n")) {
+            msgs.push_back(std::move(m));
+        }
+    }
+    ASSERT_EQ(msgs.size(), 1U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::too_large);
+    // Its remaining data lines and the blank line that ends it are skipped;
+    // the next message parses.
+    msgs = p.feed("data: 0123456789\n\ndata: {\"result\":{\"type\":\"ADDED\",\"application\":{}}}\n\n");
+    ASSERT_EQ(msgs.size(), 1U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::event);
+}
+
+TEST(ArgoStream, AMessageJustUnderTheLimitParses)
+{
+    std::string line = R"({"result":{"type":"ADDED","application":{"metadata":{"name":"a"}}}})";
+    StreamParser p(StreamParser::Framing::ndjson, line.size());
+    auto msgs = feed_in_pieces(p, line + "\n", 7);
+    ASSERT_EQ(msgs.size(), 1U);
+    EXPECT_EQ(msgs[0].kind, StreamMessage::event);
 }
 
 }  // namespace
