@@ -112,7 +112,7 @@ StreamFault parse_stream_fault(const Json& value, const std::string& where)
 
 CannedReply parse_canned_reply(const Json& value, const std::string& where)
 {
-    require_keys(value, where, {"status", "code", "message", "body", "content_type", "count"});
+    require_keys(value, where, {"status", "code", "message", "body", "content_type", "count", "after"});
     if (!value.contains("status") && !value.contains("code")) {
         fail(where, "needs a status or a code");
     }
@@ -120,6 +120,7 @@ CannedReply parse_canned_reply(const Json& value, const std::string& where)
     if (value.contains("count")) {
         reply.count = int_at(value, "count", where, 0);
     }
+    reply.after = int_at(value, "after", where, 0);
     if (value.contains("body")) {
         reply.status = int_at(value, "status", where, 500);
         reply.body = string_at(value, "body", where, "");

@@ -29,12 +29,14 @@ struct Step {
 };
 
 // A canned answer instead of the real one, for the first `count` requests
-// (every request when count is absent).
+// (every request when count is absent) after the first `after`, which are
+// answered as usual (a token revoked mid-wait).
 struct CannedReply {
     int status = 500;
     std::string body;
     std::string content_type = "application/json";
     std::optional<int> count;
+    int after = 0;
 };
 
 struct StreamFault {

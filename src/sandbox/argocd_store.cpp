@@ -106,7 +106,7 @@ std::optional<CannedReply> ApplicationStore::take_get_fault(std::size_t app)
     std::lock_guard lock(m_mutex);
     auto& live = m_apps[app];
     const auto& fault = live.scenario->faults.get_response;
-    if (fault && take(fault->count, live.get_faults_used)) {
+    if (fault && live.gets_seen++ >= fault->after && take(fault->count, live.get_faults_used)) {
         return fault;
     }
     return std::nullopt;
@@ -117,7 +117,7 @@ std::optional<CannedReply> ApplicationStore::take_sync_fault(std::size_t app)
     std::lock_guard lock(m_mutex);
     auto& live = m_apps[app];
     const auto& fault = live.scenario->faults.sync_response;
-    if (fault && take(fault->count, live.sync_faults_used)) {
+    if (fault && live.syncs_seen++ >= fault->after && take(fault->count, live.sync_faults_used)) {
         return fault;
     }
     return std::nullopt;
