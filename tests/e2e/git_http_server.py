@@ -4,15 +4,45 @@ server on a free port of 127.0.0.1 (tests/e2e/lib.sh starts it).
 
   git_http_server.py ROOT BACKEND PORT_FILE LOG [USER:PASSWORD...]
 
+Faults for the reliability tests come from the environment:
+  E2E_GIT_DELAY=SECONDS   every answer waits this long first (a slow remote)
+  E2E_GIT_PUSH_FAULT=hang|drop-before|drop-after
+                          what happens to a push (POST .../git-receive-pack):
+                          hang: the request is read and never answered;
+                          drop-before: the connection is closed before the
+                          backend sees the push (nothing lands); drop-after:
+                          the backend applies the push, then the connection
+                          is closed before the answer (it landed, the client
+                          cannot know)
+  E2E_GIT_PUSH_FAULT_COUNT=N
+                          only the first N pushes (default: every one); the
+                          count is kept in LOG.faults
+
 Without USER:PASSWORD pairs every request is served as user "e2e" and LOG
 gets "METHOD PATH STATUS" per request; with them every request needs HTTP
 basic auth with one of the pairs (else 401) and LOG gets "METHOD PATH STATUS
 USER" (never a password). The port is written to PORT_FILE once listening.
 """
-import base64, http.server, os, socketserver, subprocess, sys
+import base64, http.server, os, socket, socketserver, subprocess, sys, threading, time
 
 root, backend, port_file, log = sys.argv[1:5]
 allowed = {tuple(p.split(":", 1)) for p in sys.argv[5:]}
+delay = float(os.environ.get("E2E_GIT_DELAY") or 0)
+push_fault = os.environ.get("E2E_GIT_PUSH_FAULT", "")
+fault_limit = int(os.environ.get("E2E_GIT_PUSH_FAULT_COUNT") or -1)
+fault_lock = threading.Lock()
+
+def take_fault():
+    """The push fault for this push, if it still applies (counted in LOG.faults)."""
+    if not push_fault:
+        return ""
+    with fault_lock:
+        used = len(open(log + ".faults").read().splitlines()) if os.path.exists(log + ".faults") else 0
+        if 0 <= fault_limit <= used:
+            return ""
+        with open(log + ".faults", "a") as f:
+            f.write(push_fault + "\n")
+    return push_fault
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -50,6 +80,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        fault = take_fault() if self.command == "POST" and path.endswith("/git-receive-pack") else ""
+        if fault == "hang":
+            self.log_line("hang", user)
+            time.sleep(3600)
+            return
+        if fault == "drop-before":
+            self.log_line("drop-before", user)
+            self.drop()
+            return
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update({
             "GIT_PROJECT_ROOT": root, "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": user,
@@ -72,6 +111,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status = int(v.split()[0])
             elif k:
                 headers.append((k, v.strip()))
+        if fault == "drop-after":
+            self.log_line("drop-after", user)
+            self.drop()
+            return
+        if delay:
+            time.sleep(delay)
         self.log_line(status, user)
         self.send_response(status)
         for k, v in headers:
@@ -79,6 +124,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def drop(self):
+        """Closes the connection at once, with a reset, before any answer."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     do_GET = do_POST = cgi
 
