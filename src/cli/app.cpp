@@ -9,6 +9,7 @@
 
 #include "cli/context.hpp"
 #include "util/redact.hpp"
+#include "util/signals.hpp"
 #include "util/suggest.hpp"
 #include "version.hpp"
 
@@ -183,6 +184,28 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         }
         break;
     }
+    // A token given as a flag is hidden from every message from now on, the
+    // parser's own included (a misspelt or misplaced --argocd-token echoes
+    // its value): any value of a flag whose name says token, password or
+    // secret.
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.size() < 3 || a.rfind("--", 0) != 0) {
+            continue;
+        }
+        auto eq = a.find('=');
+        std::string name = a.substr(0, eq);
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (name.find("token") == std::string::npos && name.find("passw") == std::string::npos &&
+            name.find("secret") == std::string::npos) {
+            continue;
+        }
+        if (eq != std::string::npos) {
+            register_secret(a.substr(eq + 1));
+        } else if (i + 1 < args.size()) {
+            register_secret(args[i + 1]);
+        }
+    }
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
     try {
         app.parse(reversed);
@@ -214,8 +237,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         }
     }();
     if (!r) {
-        print_error(ctx, r.error(), r.error().code);
-        return static_cast<int>(r.error().code);
+        Error e = r.error();
+        // A signal that came mid-command often surfaces as another failure
+        // (the git it was running died of it): say what really happened.
+        if (interrupted() && e.code != ExitCode::interrupted && e.code != ExitCode::usage) {
+            e.message = "interrupted: " + e.message;
+            e.code = ExitCode::interrupted;
+        }
+        print_error(ctx, e, e.code);
+        return static_cast<int>(e.code);
     }
     return static_cast<int>(*r);
 }

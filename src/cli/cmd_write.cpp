@@ -16,6 +16,7 @@
 #include "ops/freeze.hpp"
 #include "ops/history.hpp"
 #include "ops/promotion.hpp"
+#include "util/signals.hpp"
 
 namespace kanon::cli {
 
@@ -211,6 +212,9 @@ Runner write_runner(std::shared_ptr<std::pair<WriteFlags, Options>> o, Operation
                     std::shared_ptr<AfterWrite> after = nullptr)
 {
     return [o, op, after](const Context& ctx) -> Result<ExitCode> {
+        // A signal stops the write before its push (exit 130, nothing
+        // changed) or, once the push has started, after it is reported.
+        catch_interrupts();
         auto w = finish(o->first, ctx);
         if (!w) {
             return w.take_error();

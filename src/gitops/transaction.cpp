@@ -10,6 +10,7 @@
 #include "gitops/git.hpp"
 #include "gitops/tree.hpp"
 #include "util/redact.hpp"
+#include "util/signals.hpp"
 
 namespace kanon::gitops {
 namespace {
@@ -143,6 +144,26 @@ Result<std::string> make_commit(const Snapshot& snap, const Edit& edit, const Id
         return std::string();
     }
     return commit_tree(snap, tree->tree, edit.message, author);
+}
+
+// Sleeps `d`, waking every 50 ms to see whether a signal came; true if one did.
+bool nap_interrupted(std::chrono::milliseconds d)
+{
+    auto until = Clock::now() + d;
+    while (!interrupted()) {
+        auto left = until - Clock::now();
+        if (left <= Clock::duration::zero()) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::min<Clock::duration>(left, std::chrono::milliseconds(50)));
+    }
+    return true;
+}
+
+Error interrupted_before_push(const std::string& branch)
+{
+    return Error{fmt::format("interrupted before pushing to {}", branch), ExitCode::interrupted, {},
+                 "nothing was changed; run the command again"};
 }
 
 std::string first_line(const std::string& s)
@@ -335,6 +356,11 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             res.commit.clear();
             return res;
         }
+        // The last moment to stop: once the push has started it is seen
+        // through and reported, so what landed is always known.
+        if (interrupted()) {
+            return interrupted_before_push(res.branch);
+        }
         auto pushed = push(*snap, *commit);
         if (!pushed) {
             return pushed.take_error();
@@ -379,7 +405,9 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                                          res.branch)};
             }
             say(fmt::format("the commit is not on {}; retrying in {} ms", res.branch, wait->count()));
-            std::this_thread::sleep_for(*wait);
+            if (nap_interrupted(*wait)) {
+                return interrupted_before_push(res.branch);
+            }
             continue;
         }
         if (!wait) {
@@ -391,7 +419,9 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                          ExitCode::failed, {}, "run the command again; nothing was changed"};
         }
         say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", res.branch, attempt, wait->count()));
-        std::this_thread::sleep_for(*wait);
+        if (nap_interrupted(*wait)) {
+            return interrupted_before_push(res.branch);
+        }
         if (auto st = snap->refresh(); !st) {
             return st.take_error();
         }
