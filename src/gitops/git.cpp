@@ -154,6 +154,15 @@ std::string normalize_remote(const std::string& repo)
     return "file://" + std::filesystem::absolute(repo).lexically_normal().string();
 }
 
+std::map<std::string, std::string> userinfo_config(const std::string& url)
+{
+    std::string stored = without_userinfo(url);
+    if (stored == url) {
+        return {};
+    }
+    return {{"url." + url + ".insteadOf", stored}};
+}
+
 std::string without_userinfo(const std::string& url)
 {
     auto scheme = url.find("://");

@@ -45,5 +45,9 @@ std::string normalize_remote(const std::string& repo);
 // The URL without its userinfo ("https://user:pw@host/x" -> "https://host/x"):
 // what a kept clone stores in its config. Other URLs are returned as they are.
 std::string without_userinfo(const std::string& url);
+// The config that lets git use `url`'s credentials while its argv and stored
+// config only hold without_userinfo(url) (argv is public: ps shows it):
+// url.URL.insteadOf (passed in the environment by git()). Empty without userinfo.
+std::map<std::string, std::string> userinfo_config(const std::string& url);
 
 }  // namespace kanon::gitops

@@ -334,11 +334,7 @@ void Snapshot::compact() const
 
 std::map<std::string, std::string> Snapshot::url_config() const
 {
-    std::string stored = without_userinfo(m_url);
-    if (stored == m_url) {
-        return {};
-    }
-    return {{"url." + m_url + ".insteadOf", stored}};
+    return userinfo_config(m_url);
 }
 
 GitCall Snapshot::call(std::vector<std::string> args, std::string input) const

@@ -117,9 +117,11 @@ Result<HistoryReport> history(const HistoryOptions& o)
     if (!o.target.branch.empty()) {
         args.push_back("--branch=" + o.target.branch);
     }
-    args.insert(args.end(), {"--", url, repo_dir});
+    // The URL's credentials go by the environment, never by the argv.
+    args.insert(args.end(), {"--", gitops::without_userinfo(url), repo_dir});
     gitops::GitCall clone;
     clone.args = args;
+    clone.config = gitops::userinfo_config(url);
     auto cloned = gitops::git_try(clone);
     if (!cloned) {
         return cloned.take_error();
