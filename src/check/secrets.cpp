@@ -548,4 +548,15 @@ std::vector<Finding> scan_secrets(const std::string& file, std::string_view text
     return out;
 }
 
+bool looks_like_secret(std::string_view key, std::string_view value)
+{
+    if (!find_secret_tokens(value).empty()) {
+        return true;
+    }
+    if (value.empty() || !secret_looking_key(key) || has_placeholder_word(value)) {
+        return false;
+    }
+    return !(value.starts_with("${") || value.starts_with("$(") || value.starts_with("{{"));
+}
+
 }  // namespace kanon::check

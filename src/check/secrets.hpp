@@ -32,4 +32,11 @@ double shannon_entropy(std::string_view s);
 // at most; lines with `# kanon:allow` are skipped.
 std::vector<Finding> scan_secrets(const std::string& file, std::string_view text, const yaml::Stream* stream);
 
+// Whether a scalar `value` under the mapping key `key` must not be shown:
+// it holds a known token format, or any value other than a placeholder or
+// a ${reference} under a secret-looking key (stricter than the generic
+// detector's entropy test: a short password is still a password). For
+// commands that print values (explain).
+bool looks_like_secret(std::string_view key, std::string_view value);
+
 }  // namespace kanon::check

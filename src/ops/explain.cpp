@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "check/secrets.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 #include "yaml/document.hpp"
 #include "yaml/edit.hpp"
 #include "yaml/value.hpp"
@@ -82,6 +84,43 @@ void warn_overrides(const canon::Config& c, ExplainReport& rep, const std::strin
                 "{} comes from {}:{}, which overrides the release file {}: a release or promotion of this "
                 "stage will not change what is deployed (remove the key from {})",
                 key, v->origin.file, v->origin.line, release_file, v->origin.file));
+        }
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// The last key of a leaf's path: "env.DB_PASSWORD" -> "DB_PASSWORD",
+// "hosts[0].token" -> "token", "list[2]" -> "list".
+std::string_view last_key(std::string_view path)
+{
+    while (path.ends_with(']')) {
+        path = path.substr(0, path.rfind('['));
+    }
+    auto dot = path.rfind('.');
+    return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+// A value that looks like a secret is never printed (kanon check reports it
+// as secrets/plaintext); a password in a URL loses its userinfo.
+void hide_secrets(ExplainReport& rep)
+{
+    for (auto& l : rep.leaves) {
+        if (l.value.type != yaml::Value::Type::scalar) {
+            continue;
+        }
+        if (check::looks_like_secret(last_key(l.path), l.value.text)) {
+            rep.warnings.push_back(fmt::format("{} ({}:{}) looks like a secret in plain text: its value is not shown; "
+                                               "web-core should hold a reference to a Secret (kanon check, "
+                                               "secrets/plaintext)",
+                                               l.path, l.value.origin.file, l.value.origin.line));
+            l.value.text = "***";
+            l.value.scalar_type = yaml::PlainType::string;
+        } else if (auto shown = redact_urls(l.value.text); shown != l.value.text) {
+            l.value.text = std::move(shown);
+            l.value.scalar_type = yaml::PlainType::string;
         }
     }
 }
@@ -174,6 +213,7 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
         prefix = path->prefix(path->segments.size());
     }
     rep.leaves = yaml::leaves(*root, prefix);
+    hide_secrets(rep);
     return rep;
 }
 
