@@ -213,8 +213,11 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
 {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     bool said = false;
+    std::string unanswered;  // why the last GET failed, when it did
     while (true) {
         auto current = client.get(t.application, t.project);
+        unanswered = current.ok() ? std::string{} : argo::reply_error(current, "GET application " + t.application,
+                                                                       t.application, t.project).message;
         if (!current.ok() && !current.retryable()) {
             return argo::reply_error(current, "GET application " + t.application, t.application, t.project);
         }
@@ -251,6 +254,11 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             return Error{"interrupted before the sync could start", ExitCode::interrupted};
         }
         if (std::chrono::steady_clock::now() + std::chrono::seconds(2) > deadline) {
+            if (!unanswered.empty()) {
+                return Error{fmt::format("Argo CD did not answer for {}; no sync started: {}", seconds(timeout),
+                                         unanswered),
+                             ExitCode::timed_out};
+            }
             return Error{fmt::format("{}: an operation was still running after {}; no sync started", t.application,
                                      seconds(timeout)),
                          ExitCode::timed_out};
