@@ -183,6 +183,8 @@ nlohmann::ordered_json scalar_json(const Value& v)
 
 }  // namespace
 
+Value::Value() = default;
+
 const Value* Value::get(std::string_view key) const
 {
     for (const auto& [k, v] : entries) {

@@ -17,6 +17,14 @@ namespace kanon::yaml {
 
 struct Value {
     enum class Type { null, scalar, mapping, sequence };
+
+    // Declared here, defaulted in value.cpp: `entries` holds pair<string, Value>
+    // while Value is still incomplete, and clang (with libstdc++) instantiates
+    // pair's implicit-default-constructible check, which needs Value's default
+    // constructor body, before pair itself is complete. An out-of-line default
+    // constructor breaks that cycle; g++ accepts either way.
+    Value();
+
     Type type = Type::null;
     PlainType scalar_type = PlainType::null;  // scalars: how Helm reads it
     std::string text;                         // scalars: the content
