@@ -6,7 +6,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-unit test-e2e test-asan demo bench format lint clean
+.PHONY: all deps build test test-unit test-e2e test-asan demo bench format lint clean fuzz
 
 all: build
 
@@ -48,6 +48,13 @@ WAIT_RUNS ?= 30
 bench-wait: build
 	$(BUILD)/bench/kanon_bench_wait_latency --runs $(WAIT_RUNS)
 
+# libFuzzer over every input surface (fuzz/README.md), FUZZ_SECONDS each,
+# one target at a time; `make fuzz FUZZ_TARGETS=yaml_set` for some.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz $(FUZZ_TARGETS)
+
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
 
@@ -55,4 +62,4 @@ lint: build
 	clang-tidy -p $(BUILD) --quiet $$(git ls-files 'src/*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
