@@ -153,5 +153,34 @@ TEST(ArgoStream, AMessageJustUnderTheLimitParses)
     EXPECT_EQ(msgs[0].kind, StreamMessage::event);
 }
 
+// Found by fuzz/argocd_stream (fuzz/regressions/argocd_stream/): a line
+// longer than the limit that arrived in one chunk, newline included, was
+// dispatched; cut into pieces it was dropped.
+TEST(ArgoStream, LineOverLimitIsDroppedWhateverTheChunking)
+{
+    std::string line = R"({"result":{"type":"ADDED","application":{}}})";
+    line += '\n';
+    for (std::size_t piece : {std::size_t{4}, line.size()}) {
+        StreamParser p(StreamParser::Framing::ndjson, 17);
+        auto msgs = feed_in_pieces(p, line, piece);
+        ASSERT_EQ(msgs.size(), 1U) << "piece " << piece;
+        EXPECT_EQ(msgs[0].kind, StreamMessage::too_large) << "piece " << piece;
+        EXPECT_EQ(msgs[0].text, "a stream message larger than the limit of 17 bytes");
+    }
+}
+
+// Found by fuzz/argocd_stream: SSE data lines, each under the limit, were
+// joined into a message of any size (no bound on the buffered data).
+TEST(ArgoStream, SseDataLinesCannotGrowPastTheLimit)
+{
+    std::string bytes = "data: {\"error\":\ndata: \"aaaaaaaaaaaa\"}\n\n";
+    for (std::size_t piece : {std::size_t{4}, bytes.size()}) {
+        StreamParser p(StreamParser::Framing::sse, 17);
+        auto msgs = feed_in_pieces(p, bytes, piece);
+        ASSERT_EQ(msgs.size(), 1U) << "piece " << piece;
+        EXPECT_EQ(msgs[0].kind, StreamMessage::too_large) << "piece " << piece;
+    }
+}
+
 }  // namespace
 }  // namespace kanon::verify::argocd
