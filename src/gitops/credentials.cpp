@@ -5,16 +5,12 @@
 #include <climits>
 #include <cstdlib>
 
+#include "util/text.hpp"
+
 namespace kanon::gitops {
 namespace {
 
 constexpr const char* k_askpass_marker = "KANON_ASKPASS";
-
-std::string env(const char* name)
-{
-    const char* v = std::getenv(name);
-    return v != nullptr ? v : "";
-}
 
 std::string self_exe()
 {
@@ -28,16 +24,16 @@ std::string self_exe()
 std::optional<Credential> credential_from_env()
 {
     Credential c;
-    c.token = env("KANON_GIT_TOKEN");
+    c.token = env_or_empty("KANON_GIT_TOKEN");
     bool job_token = false;
     if (c.token.empty()) {
-        c.token = env("CI_JOB_TOKEN");
+        c.token = env_or_empty("CI_JOB_TOKEN");
         job_token = !c.token.empty();
     }
     if (c.token.empty()) {
         return std::nullopt;
     }
-    c.user = env("KANON_GIT_USER");
+    c.user = env_or_empty("KANON_GIT_USER");
     if (c.user.empty()) {
         c.user = job_token ? "gitlab-ci-token" : "oauth2";
     }
@@ -58,7 +54,7 @@ std::map<std::string, std::string> askpass_env()
 
 bool is_askpass_invocation(int argc)
 {
-    return argc == 2 && env(k_askpass_marker) == "1";
+    return argc == 2 && env_or_empty(k_askpass_marker) == "1";
 }
 
 int askpass_main(const std::string& prompt, std::ostream& out)

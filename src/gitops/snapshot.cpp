@@ -19,6 +19,7 @@
 #include "gitops/git.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 
 namespace kanon::gitops {
 namespace {
@@ -45,14 +46,6 @@ std::uint64_t fnv1a(std::string_view text)
     return h;
 }
 
-std::string trim(std::string s)
-{
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
-        s.pop_back();
-    }
-    return s;
-}
-
 // A git call that needs no remote, in the repository when git_dir is given.
 GitCall local_call(std::vector<std::string> args, std::string git_dir = {}, std::string input = {})
 {
@@ -67,7 +60,6 @@ bool contains(const std::string& text, std::string_view what)
 {
     return text.find(what) != std::string::npos;
 }
-
 
 Result<std::string> make_temp_dir()
 {
@@ -121,14 +113,14 @@ Result<std::string> default_remote()
         return usage_error("no --repo given, and the current directory is not a git checkout with an 'origin' remote",
                            "pass --repo URL|PATH of web-core");
     }
-    std::string url = trim(out->out);
+    std::string url = trim_right(out->out);
     if (is_relative_path_url(url)) {
         auto top = git_try(local_call({"rev-parse", "--show-toplevel"}));
         if (top && top->exit_code != 0) {
             top = git_try(local_call({"rev-parse", "--absolute-git-dir"}));  // a bare repository
         }
-        if (top && top->exit_code == 0 && !trim(top->out).empty()) {
-            url = (std::filesystem::path(trim(top->out)) / url).lexically_normal().string();
+        if (top && top->exit_code == 0 && !trim_right(top->out).empty()) {
+            url = (std::filesystem::path(trim_right(top->out)) / url).lexically_normal().string();
         }
     }
     return url;
@@ -225,7 +217,7 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     if (!cloned) {
         return cloned.take_error();
     }
-    std::string err = trim(cloned->err);
+    std::string err = trim_right(cloned->err);
     std::string where = redact(s.m_url);
     if (cloned->exit_code != 0) {
         if (contains(err, "not found in upstream") || contains(err, "couldn't find remote ref")) {
@@ -249,7 +241,7 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         if (!head) {
             return head.take_error();
         }
-        std::string ref = trim(head->out);
+        std::string ref = trim_right(head->out);
         if (head->exit_code != 0 || ref.rfind("refs/heads/", 0) != 0) {
             return Error{fmt::format("cannot tell the default branch of {}; name one with --branch", where)};
         }
@@ -266,7 +258,7 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         }
         return Error{fmt::format("cannot tell the default branch of {}; name one with --branch", where)};
     }
-    s.m_commit = trim(commit->out);
+    s.m_commit = trim_right(commit->out);
     return s;
 }
 
@@ -292,17 +284,17 @@ Result<bool> Snapshot::open_cache(Snapshot& s, const std::string& cache_dir)
         return false;
     }
     auto url = git_try(local_call({"config", "--get", "remote.origin.url"}, s.m_dir));
-    if (!url || url->exit_code != 0 || trim(url->out) != without_userinfo(s.m_url)) {
+    if (!url || url->exit_code != 0 || trim_right(url->out) != without_userinfo(s.m_url)) {
         std::filesystem::remove_all(s.m_dir, ec);
         return false;
     }
     if (s.m_branch.empty()) {  // the default branch the clone was made from
         auto head = git_try(local_call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
-        if (!head || head->exit_code != 0 || trim(head->out).rfind("refs/heads/", 0) != 0) {
+        if (!head || head->exit_code != 0 || trim_right(head->out).rfind("refs/heads/", 0) != 0) {
             std::filesystem::remove_all(s.m_dir, ec);
             return false;
         }
-        s.m_branch = trim(head->out).substr(11);
+        s.m_branch = trim_right(head->out).substr(11);
     }
     auto filter = git_try(local_call({"config", "--get", "remote.origin.partialclonefilter"}, s.m_dir));
     s.m_partial = filter && filter->exit_code == 0;
@@ -358,7 +350,7 @@ Status Snapshot::refresh()
         return r.take_error();
     }
     if (r->exit_code != 0) {
-        std::string err = trim(r->err);
+        std::string err = trim_right(r->err);
         if (contains(err, "couldn't find remote ref")) {
             return Error{fmt::format("branch '{}' does not exist in {}", m_branch, redact(m_url))};
         }
@@ -369,7 +361,7 @@ Status Snapshot::refresh()
     if (!commit) {
         return commit.take_error();
     }
-    m_commit = trim(*commit);
+    m_commit = trim_right(*commit);
     return ok_status();
 }
 

@@ -11,25 +11,12 @@
 #include "gitops/tree.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
+#include "util/text.hpp"
 
 namespace kanon::gitops {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string trim(std::string s)
-{
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
-        s.pop_back();
-    }
-    return s;
-}
-
-std::string env(const char* name)
-{
-    const char* v = std::getenv(name);
-    return v != nullptr ? v : "";
-}
 
 GitCall in_repo(const Snapshot& snap, std::vector<std::string> args, std::string input = {})
 {
@@ -45,7 +32,7 @@ Result<std::map<std::string, std::string>> write_blobs(const Snapshot& snap, con
         if (!blob) {
             return blob.take_error();
         }
-        blobs[path] = trim(*blob);
+        blobs[path] = trim_right(*blob);
     }
     return blobs;
 }
@@ -56,17 +43,17 @@ Result<std::string> commit_tree(const Snapshot& snap, const std::string& tree, c
     GitCall commit = in_repo(snap, {"commit-tree", tree, "-p", snap.commit(), "-F", "-"}, message);
     commit.env["GIT_AUTHOR_NAME"] = author.name;
     commit.env["GIT_AUTHOR_EMAIL"] = author.email;
-    if (env("GIT_COMMITTER_NAME").empty()) {
+    if (env_or_empty("GIT_COMMITTER_NAME").empty()) {
         commit.env["GIT_COMMITTER_NAME"] = author.name;
     }
-    if (env("GIT_COMMITTER_EMAIL").empty()) {
+    if (env_or_empty("GIT_COMMITTER_EMAIL").empty()) {
         commit.env["GIT_COMMITTER_EMAIL"] = author.email;
     }
     auto oid = git(commit);
     if (!oid) {
         return oid.take_error();
     }
-    return trim(*oid);
+    return trim_right(*oid);
 }
 
 Result<PushOutcome> push(const Snapshot& snap, const std::string& commit)
@@ -168,7 +155,7 @@ Error interrupted_before_push(const std::string& branch)
 
 std::string first_line(const std::string& s)
 {
-    return trim(s.substr(0, s.find('\n')));
+    return trim_right(s.substr(0, s.find('\n')));
 }
 
 // Whether the tip of the (refreshed) snapshot has `commit`: our push landed
@@ -221,7 +208,7 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
                 std::string line;
                 for (std::size_t p = 0; p < err.size() && line.empty();) {
                     auto nl = err.find('\n', p);
-                    std::string l = trim(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
+                    std::string l = trim_right(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
                     p = nl == std::string::npos ? err.size() : nl + 1;
                     if (l.find(lost) != std::string::npos) {
                         line = l.rfind("error: ", 0) == 0 || l.rfind("fatal: ", 0) == 0 ? l.substr(7) : l;
@@ -237,7 +224,7 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
     std::size_t pos = 0;
     while (pos < err.size()) {
         auto nl = err.find('\n', pos);
-        std::string line = trim(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+        std::string line = trim_right(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
         pos = nl == std::string::npos ? err.size() : nl + 1;
         if (line.rfind("remote: ", 0) == 0 && line.size() > 8) {
             reason += (reason.empty() ? "" : " / ") + line.substr(8);
@@ -253,7 +240,7 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
     if (reason.empty()) {
         for (std::size_t p = 0; p < err.size();) {
             auto nl = err.find('\n', p);
-            std::string line = trim(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
+            std::string line = trim_right(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
             p = nl == std::string::npos ? err.size() : nl + 1;
             if (line.rfind("fatal: ", 0) == 0 || line.rfind("error: ", 0) == 0) {
                 reason = line.substr(7);
@@ -271,7 +258,7 @@ Result<Identity> parse_identity(const std::string& text)
     if (lt == std::string::npos || gt == std::string::npos || gt != text.size() - 1 || lt == 0) {
         return usage_error(fmt::format("--author '{}' is not of the form 'Name <email>'", text));
     }
-    Identity id{trim(text.substr(0, lt)), text.substr(lt + 1, gt - lt - 1)};
+    Identity id{trim_right(text.substr(0, lt)), text.substr(lt + 1, gt - lt - 1)};
     bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
     if (id.name.empty() || id.email.empty() || control || id.email.find_first_of("<> ") != std::string::npos) {
         return usage_error("--author needs a name and an email, 'Name <email>', on one line");
@@ -281,14 +268,14 @@ Result<Identity> parse_identity(const std::string& text)
 
 Identity default_identity()
 {
-    if (!env("GIT_AUTHOR_NAME").empty() && !env("GIT_AUTHOR_EMAIL").empty()) {
-        return {env("GIT_AUTHOR_NAME"), env("GIT_AUTHOR_EMAIL")};
+    if (!env_or_empty("GIT_AUTHOR_NAME").empty() && !env_or_empty("GIT_AUTHOR_EMAIL").empty()) {
+        return {env_or_empty("GIT_AUTHOR_NAME"), env_or_empty("GIT_AUTHOR_EMAIL")};
     }
-    if (!env("GITLAB_USER_NAME").empty()) {  // GitLab CI: who started the pipeline
-        return {env("GITLAB_USER_NAME"), env("GITLAB_USER_EMAIL").empty() ? "kanon@localhost" : env("GITLAB_USER_EMAIL")};
+    if (!env_or_empty("GITLAB_USER_NAME").empty()) {  // GitLab CI: who started the pipeline
+        return {env_or_empty("GITLAB_USER_NAME"), env_or_empty("GITLAB_USER_EMAIL").empty() ? "kanon@localhost" : env_or_empty("GITLAB_USER_EMAIL")};
     }
-    if (!env("GITHUB_ACTOR").empty()) {  // GitHub Actions
-        return {env("GITHUB_ACTOR"), env("GITHUB_ACTOR") + "@users.noreply.github.com"};
+    if (!env_or_empty("GITHUB_ACTOR").empty()) {  // GitHub Actions
+        return {env_or_empty("GITHUB_ACTOR"), env_or_empty("GITHUB_ACTOR") + "@users.noreply.github.com"};
     }
     GitCall name_call;
     name_call.args = {"config", "user.name"};
@@ -297,7 +284,7 @@ Identity default_identity()
     auto name = git_try(name_call);
     auto email = git_try(email_call);
     if (name && email && name->exit_code == 0 && email->exit_code == 0) {
-        return {trim(name->out), trim(email->out)};
+        return {trim_right(name->out), trim_right(email->out)};
     }
     return {"kanon", "kanon@localhost"};
 }

@@ -9,6 +9,7 @@
 #include "canon/config.hpp"
 #include "gitops/git.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 
 namespace kanon::ops {
 namespace {
@@ -20,26 +21,9 @@ bool is_hex(const std::string& s)
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
-std::string printable(const std::string& s)
-{
-    std::string out;
-    for (char c : s.substr(0, 80)) {
-        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-    }
-    return out;
-}
-
 std::string lower(std::string s)
 {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-std::string trim(std::string s)
-{
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.pop_back();
-    }
     return s;
 }
 
@@ -57,8 +41,8 @@ Status expect_commit(const gitops::Snapshot& snap, const std::string& sha)
     if (!type) {
         return type.take_error();
     }
-    if (trim(*type) != "commit") {
-        return Error{fmt::format("{} is a {} in web-core, not a commit", sha, trim(*type)), ExitCode::failed, {},
+    if (trim_right(*type) != "commit") {
+        return Error{fmt::format("{} is a {} in web-core, not a commit", sha, trim_right(*type)), ExitCode::failed, {},
                      "WEB_CORE_REF must be the SHA of the commit the image was built from"};
     }
     return ok_status();
@@ -123,7 +107,7 @@ Status validate_build_ref(const std::string& sha, const std::string& what)
         return usage_error(fmt::format("{} '{}' is a short SHA ({} of 40 hex characters)", what, sha, sha.size()),
                            fmt::format("{}; give the full SHA ('git rev-parse {}' prints it)", why, sha));
     }
-    return usage_error(fmt::format("{} '{}' is not a full 40-hex commit SHA", what, printable(sha)),
+    return usage_error(fmt::format("{} '{}' is not a full 40-hex commit SHA", what, printable(sha, 80)),
                        fmt::format("a branch or tag moves and {}; give the full SHA of the web-core commit the "
                                    "image was built from",
                                    why));
@@ -165,7 +149,7 @@ Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string
     std::vector<std::string> args = {"fetch", "-q", "--no-tags", "--depth=1", "--no-auto-maintenance",
                                      "--recurse-submodules=no", "--no-write-fetch-head"};
     auto promisor = gitops::git_try(snap->call({"config", "--get", "remote.origin.promisor"}));
-    if (promisor && trim(promisor->out) == "true") {
+    if (promisor && trim_right(promisor->out) == "true") {
         args.emplace_back("--filter=blob:none");
     }
     args.insert(args.end(), {"origin", ref.sha});

@@ -11,6 +11,7 @@
 #include "ops/status.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 #include "yaml/document.hpp"
 #include "yaml/edit.hpp"
 
@@ -21,14 +22,6 @@ using verify::argocd::Acceptance;
 namespace {
 
 constexpr int k_max_depth = 32768;  // how far back kanon looks for R and its descendants
-
-std::string trim(std::string s)
-{
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-        s.pop_back();
-    }
-    return s;
-}
 
 std::string short_sha(const std::string& sha) { return sha.substr(0, 7); }
 
@@ -190,7 +183,7 @@ Status Deployment::fetch_depth(int depth)
     std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--depth={}", depth),
                                      "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
     auto promisor = gitops::git_try(m_snap.call({"config", "--get", "remote.origin.promisor"}));
-    if (promisor && trim(promisor->out) == "true") {
+    if (promisor && trim_right(promisor->out) == "true") {
         args.emplace_back("--filter=blob:none");
     }
     args.insert(args.end(), {"origin", "+" + ref + ":" + ref});
@@ -202,7 +195,7 @@ Status Deployment::fetch_depth(int depth)
         return Error{fmt::format("git fetch of {} failed: {}", redact(m_snap.url()), redact(gitops::first_problem(r->err)))};
     }
     auto shallow = gitops::git(m_snap.call({"rev-parse", "--is-shallow-repository"}));
-    m_complete = shallow && trim(*shallow) == "false";
+    m_complete = shallow && trim_right(*shallow) == "false";
     return ok_status();
 }
 
@@ -232,7 +225,7 @@ Result<std::string> Deployment::last_change()
         if (!out) {
             return out.take_error();
         }
-        std::string commit = trim(*out);
+        std::string commit = trim_right(*out);
         // At the shallow boundary every file looks added: look further back.
         auto boundary = read_file(m_snap.dir() + "/shallow");
         bool at_boundary = commit.empty() || (boundary && lines_of(*boundary).count(commit) != 0);

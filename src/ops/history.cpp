@@ -13,7 +13,7 @@
 namespace kanon::ops {
 namespace {
 
-std::string trim(std::string s)
+std::string trim_blank_lines(std::string s)
 {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
         s.pop_back();
@@ -45,7 +45,7 @@ std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& a
     std::size_t pos = 0;
     while (pos < log.size()) {
         auto end = log.find('\x1e', pos);
-        std::string rec = trim(log.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+        std::string rec = trim_blank_lines(log.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
         pos = end == std::string::npos ? log.size() : end + 1;
         std::vector<std::string> f;
         std::size_t p = 0;
@@ -160,7 +160,7 @@ Result<HistoryReport> history(const HistoryOptions& o)
                                  "branch; name one with --branch",
                                  rep.repo)};
     }
-    rep.branch = trim(head->out);
+    rep.branch = trim_blank_lines(head->out);
     // A stage the canon does not have must be one that kanon.yaml at the tip
     // names; anything else is a typo, not a stage that never had a release.
     if (!o.stage.empty() && !canon::validate_stage(canon::Config{}, o.stage)) {

@@ -9,6 +9,7 @@
 #include "ops/history.hpp"
 #include "ops/status.hpp"
 #include "util/suggest.hpp"
+#include "util/text.hpp"
 #include "yaml/document.hpp"
 #include "yaml/edit.hpp"
 
@@ -40,15 +41,6 @@ Result<Setup> setup(const WriteOptions& w)
 }
 
 // A value from the command line as it may appear in a one-line error.
-std::string printable(const std::string& s)
-{
-    std::string out;
-    for (char c : s) {
-        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-    }
-    return out;
-}
-
 // --source-ref becomes a trailer (Kanon-Source-Ref): a full commit SHA and
 // nothing else, so no other trailer can ride in on it (CANON.md 3.1: a
 // short SHA may be ambiguous or unreproducible later).
@@ -202,7 +194,6 @@ Result<std::string> write_release(const canon::Config& c, const std::string& fil
     }
     return out;
 }
-
 
 // One stage's release file set from a source release: the shared body of
 // every write. `source` reads the release to write from the tip's files.

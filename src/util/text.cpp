@@ -1,0 +1,31 @@
+#include "util/text.hpp"
+
+#include <cstdlib>
+
+namespace kanon {
+
+std::string trim_right(std::string s)
+{
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n' ||
+                          s.back() == '\f' || s.back() == '\v')) {
+        s.pop_back();
+    }
+    return s;
+}
+
+std::string env_or_empty(const char* name)
+{
+    const char* v = std::getenv(name);
+    return v != nullptr ? v : "";
+}
+
+std::string printable(std::string_view s, std::size_t max)
+{
+    std::string out;
+    for (char c : s.substr(0, max)) {
+        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    }
+    return out;
+}
+
+}  // namespace kanon

@@ -1,0 +1,18 @@
+// Small string helpers shared across the code that talks to git and prints
+// what it read.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kanon {
+
+// Without trailing whitespace (spaces, tabs, CR, LF): git's output lines.
+std::string trim_right(std::string s);
+// The environment variable's value, or "" when it is unset.
+std::string env_or_empty(const char* name);
+// At most `max` bytes of `s`, control characters shown as '?': text from a
+// file or a remote, safe to put in a one-line message.
+std::string printable(std::string_view s, std::size_t max = std::string_view::npos);
+
+}  // namespace kanon
