@@ -161,6 +161,16 @@ if [[ -x "$SIM" && -f "$FIX/app-synced-old-revision.json" ]]; then
     expect_contains "$OUT" "Couldn't connect to server"
     expect_contains "$ERR" "will retry"
 
+    step "Argo CD accepts and never answers: the request is cut at --timeout, exit 5 (not after the 30 s request limit)"
+    pf="$E2E_TMP/.argo-hang-port"
+    python3 "$E2E_LIB_DIR/fault_server.py" "$pf" hang 2>>"$E2E_TMP/argo-hang.log" &
+    on_exit "kill $! 2>/dev/null"
+    await_server $! "$pf" "$E2E_TMP/argo-hang.log" "the hanging Argo CD"
+    t0=$(date +%s)
+    expect_exit 5 env ARGOCD_SERVER="127.0.0.1:$(cat "$pf")" "$KANON" "${W[@]}" --timeout 3s
+    (($(date +%s) - t0 < 8)) || fail "the wait took $(($(date +%s) - t0)) s against a 3 s timeout"
+    expect_contains "$OUT" "Argo CD did not answer web-synestra-io-dev within the timeout"
+
     step "Argo CD answers 503 for good: exit 5 at the timeout, the status in the message"
     start_sim '{"faults": {"http_status": {"status": 503}}, "apps": [{"timeline": [{"fixture": "app-synced-old-revision.json"}]}]}'
     expect_exit 5 "$KANON" "${W[@]}" --timeout 4s

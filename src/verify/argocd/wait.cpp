@@ -300,7 +300,7 @@ std::optional<WaitResult> Waiter::trigger_sync(const Application& app)
 
 std::optional<WaitResult> Waiter::get_and_observe(const std::string& source)
 {
-    Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping(); });
+    Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping() || Clock::now() >= m_deadline; });
     if (r.ok()) {
         return observe(r.body, source);
     }
@@ -395,7 +395,7 @@ WaitResult Waiter::run()
     // silent) and the state to decide on before any event.
     milliseconds backoff(1000);
     while (true) {
-        Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping(); });
+        Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping() || Clock::now() >= m_deadline; });
         if (r.ok()) {
             if (auto done = observe(r.body, "get")) {
                 return std::move(*done);
@@ -409,7 +409,11 @@ WaitResult Waiter::run()
             return finish(WaitOutcome::interrupted, "interrupted before Argo CD answered");
         }
         if (Clock::now() + backoff >= m_deadline) {
-            return finish(WaitOutcome::timed_out, "Argo CD did not answer: " + r.message);
+            // A request still unanswered at the deadline was cut there.
+            bool cut = r.failure == ::kanon::http::Failure::stopped;
+            return finish(WaitOutcome::timed_out,
+                          cut ? fmt::format("Argo CD did not answer {} within the timeout", m_opts.app)
+                              : "Argo CD did not answer: " + r.message);
         }
         note("GET failed, will retry: " + (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
         nap(backoff, m_stop);

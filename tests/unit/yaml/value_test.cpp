@@ -131,6 +131,19 @@ TEST(YamlValue, AliasBombIsAnErrorNotAnOutOfMemory)
     EXPECT_GT(v.error().where.line, 0U);
 }
 
+TEST(YamlValue, NodeCountIsALimit)
+{
+    Limits l;
+    l.max_nodes = 8;
+    EXPECT_TRUE(value_of("a: [1, 2]\n", l).ok());
+    auto many = Stream::parse("a: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n", "n.yaml", l);
+    ASSERT_FALSE(many.ok());
+    EXPECT_NE(many.error().describe().find("more than the limit of 8 YAML nodes"), std::string::npos)
+        << many.error().describe();
+    EXPECT_EQ(many.error().where.file, "n.yaml");
+    EXPECT_EQ(many.error().where.line, 1U);
+}
+
 TEST(YamlValue, AliasBudgetIsALimit)
 {
     Limits l;
