@@ -3,10 +3,15 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+# The unit tests whose code runs threads: the simulator's servers, the
+# cluster, git over HTTP, the Argo CD wait and its watch, the HTTP wait and
+# smoke, the parallel check, processes.
+TSAN_TESTS ?= ^(ArgoSim|ClusterTest|GitHttp|WaitTest|HttpWait|Smoke|CheckTest|Process)
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test test-unit test-e2e test-asan demo bench format lint clean fuzz
+.PHONY: all deps build test test-unit test-e2e test-asan test-tsan demo bench format lint clean fuzz
 
 all: build
 
@@ -17,10 +22,14 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
 
-# Unit and end-to-end tests, then the unit tests again under ASan+UBSan.
+# Every test: the unit tests of the optimised build, then every test, unit
+# and end-to-end, under ASan+UBSan (the e2e tests drive the sanitized kanon and
+# simulator), the threaded unit tests under TSan, and clang-tidy.
 test: build
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L unit
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
+	@$(MAKE) --no-print-directory lint
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L unit
@@ -30,8 +39,13 @@ test-e2e: build
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKANON_SANITIZE=ON -DKANON_BENCH=OFF >/dev/null
-	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target kanon_unit -- --no-print-directory
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -L unit
+	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target kanon kanon-argocd-sim kanon_unit -- --no-print-directory
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKANON_TSAN=ON -DKANON_BENCH=OFF >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target kanon_unit -- --no-print-directory
+	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j$(JOBS) -L unit -R '$(TSAN_TESTS)' 
 
 # The whole flow on a sandbox in a temporary directory (kanon demo --help).
 demo: build
@@ -62,4 +76,4 @@ lint: build
 	clang-tidy -p $(BUILD) --quiet $$(git ls-files 'src/*.cpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz
