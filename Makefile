@@ -4,6 +4,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+LINT_BUILD ?= build-lint
 # The unit tests whose code runs threads: the simulator's servers, the
 # cluster, git over HTTP, the Argo CD wait and its watch, the HTTP wait and
 # smoke, the parallel check, processes.
@@ -24,12 +25,12 @@ build: deps
 
 # Every test: the unit tests of the optimised build, then every test, unit
 # and end-to-end, under ASan+UBSan (the e2e tests drive the sanitized kanon and
-# simulator), the threaded unit tests under TSan, and clang-tidy.
+# simulator), and the threaded unit tests under TSan. (`make lint`, clang-tidy,
+# is not part of it yet: about 25 min on 2 cores; see RELIABILITY.md.)
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L unit
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
-	@$(MAKE) --no-print-directory lint
 
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -L unit
@@ -72,8 +73,14 @@ fuzz: deps
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'bench/*.cpp')
 
-lint: build
-	clang-tidy -p $(BUILD) --quiet $$(git ls-files 'src/*.cpp')
+# clang-tidy over src/ (.clang-tidy; any finding fails). It parses as clang
+# does, so it reads a clang configuration of its own: configured only, as
+# clang-tidy needs compile_commands.json and generated/version.hpp, no objects.
+lint:
+	@scripts/install-deps clang clang-tidy
+	@CC=clang CXX=clang++ cmake -S . -B $(LINT_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKANON_BENCH=OFF \
+	  -DKANON_UNITY=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+	run-clang-tidy -p $(LINT_BUILD) -j$(JOBS) -quiet '^$(CURDIR)/src/'
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(LINT_BUILD) build-fuzz
