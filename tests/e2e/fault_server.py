@@ -19,7 +19,9 @@ Modes:
 The port is written to PORT_FILE once listening. Every request is logged to
 stderr as "METHOD PATH".
 """
-import http.server, os, socketserver, sys, time
+import http.server, sys, time
+
+from e2e_http import serve
 
 port_file, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 CHUNK = 1 << 20
@@ -107,12 +109,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-
-srv = Server(("127.0.0.1", 0), Handler)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-srv.serve_forever()
+serve(Handler, port_file)

@@ -23,7 +23,9 @@ gets "METHOD PATH STATUS" per request; with them every request needs HTTP
 basic auth with one of the pairs (else 401) and LOG gets "METHOD PATH STATUS
 USER" (never a password). The port is written to PORT_FILE once listening.
 """
-import base64, http.server, os, socket, socketserver, subprocess, sys, threading, time
+import base64, http.server, os, socket, subprocess, sys, threading, time
+
+from e2e_http import read_body, serve
 
 root, backend, port_file, log = sys.argv[1:5]
 allowed = {tuple(p.split(":", 1)) for p in sys.argv[5:]}
@@ -48,16 +50,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return read_body(self)
 
     def log_line(self, status, user):
         with open(log, "a") as f:
@@ -139,11 +132,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-srv = Server(("127.0.0.1", 0), Handler)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-srv.serve_forever()
+serve(Handler, port_file)

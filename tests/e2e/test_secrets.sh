@@ -716,7 +716,10 @@ if ((HAVE_OPENSSL)); then
 127.0.0.1 in front of a plain-HTTP server. LOG gets one line per connection
 ("accepted"), per TLS handshake that failed (with the client's alert) and per
 request relayed ("METHOD PATH STATUS")."""
-import http.client, http.server, os, socketserver, ssl, sys
+import http.client, http.server, ssl, sys
+
+sys.path.insert(0, sys.argv[6])  # tests/e2e
+from e2e_http import Server as ThreadedServer, read_body, serve
 
 cert, key, port_file, log, upstream = sys.argv[1:6]
 host, _, port = upstream.rpartition(":")
@@ -732,16 +735,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
 
     def body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(self.rfile.readline().strip().split(b";")[0], 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return read_body(self)
 
     def relay(self):
         data = self.body()
@@ -772,9 +766,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
+class Server(ThreadedServer):
     def finish_request(self, request, client_address):
         note("accepted")
         try:
@@ -790,15 +782,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def handle_error(self, request, client_address):
         pass
 
-srv = Server(("127.0.0.1", 0), Proxy)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(srv.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-srv.serve_forever()
+serve(Proxy, port_file, Server)
 EOF
     start_tls_proxy() {  # NAME UPSTREAM: sets TLS_PORT
         local pf="$E2E_TMP/tls/$1.port"
-        python3 "$E2E_TMP/tls/proxy.py" "$CERT" "$KEY" "$pf" "$E2E_TMP/tls/$1.log" "$2" >>"$E2E_TMP/tls/$1.stderr" 2>&1 &
+        python3 "$E2E_TMP/tls/proxy.py" "$CERT" "$KEY" "$pf" "$E2E_TMP/tls/$1.log" "$2" "$E2E_LIB_DIR" >>"$E2E_TMP/tls/$1.stderr" 2>&1 &
         await_server $! "$pf" "$E2E_TMP/tls/$1.stderr" "TLS proxy ($1)"
         TLS_PORT="$(cat "$pf")"
     }
