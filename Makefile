@@ -9,6 +9,12 @@ LINT_BUILD ?= build-lint
 # cluster, git over HTTP, the Argo CD wait and its watch, the HTTP wait and
 # smoke, the parallel check, processes.
 TSAN_TESTS ?= ^(ArgoSim|ClusterTest|GitHttp|WaitTest|HttpWait|Smoke|CheckTest|Process)
+# Any sanitizer report fails the test that made it (ctest passes these on to
+# every test, the e2e tests' kanon and simulator included). tests/tsan.supp
+# says why the one suppression is there.
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+                TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 JOBS       ?= 2
 CMAKE_ARGS ?=
 
@@ -41,12 +47,12 @@ test-e2e: build
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKANON_SANITIZE=ON -DKANON_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS) --target kanon kanon-argocd-sim kanon_unit -- --no-print-directory
-	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
+	$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
 
 test-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DKANON_TSAN=ON -DKANON_BENCH=OFF >/dev/null
 	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target kanon_unit -- --no-print-directory
-	ctest --test-dir $(TSAN_BUILD) --output-on-failure -j$(JOBS) -L unit -R '$(TSAN_TESTS)' 
+	$(SANITIZER_ENV) ctest --test-dir $(TSAN_BUILD) --output-on-failure -j$(JOBS) -L unit -R '$(TSAN_TESTS)' 
 
 # The whole flow on a sandbox in a temporary directory (kanon demo --help).
 demo: build

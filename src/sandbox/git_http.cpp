@@ -18,6 +18,7 @@
 // missing repository dies, on some runs, without it.
 #include "sandbox/git_http.hpp"
 
+#include <atomic>
 #include <httplib.h>
 #include <sys/socket.h>
 
@@ -183,7 +184,10 @@ struct GitHttpServer::Impl {
     GitHttpOptions options;
     httplib::Server server;
     std::thread listener;
-    int port = -1;
+    // Set once the listener runs, read by its workers: a request can only come
+    // once the port is known, but that ordering goes through the kernel,
+    // where TSan cannot see it.
+    std::atomic<int> port{-1};
     std::mutex log_mutex;
     std::ofstream log_file;
 

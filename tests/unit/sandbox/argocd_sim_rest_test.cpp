@@ -255,15 +255,16 @@ TEST_F(ArgoSimRest, CannedSyncAndGetAnswersCoverTheirFirstRequests)
 
 TEST_F(ArgoSimRest, TimedStepsFollowEachOther)
 {
+    // Steps far enough apart that a slow build (TSan) still sees the first.
     auto started = Clock::now();
     start(R"({"apps":[{"timeline":[{"fixture":"app-synced-old-revision.json"},
-        {"fixture":"app-synced-healthy.json","after_ms":150},
-        {"fixture":"app-synced-degraded.json","after_ms":100}]}]})");
+        {"fixture":"app-synced-healthy.json","after_ms":1000},
+        {"fixture":"app-synced-degraded.json","after_ms":500}]}]})");
     EXPECT_EQ(http(url(k_dev_path)).body, compact_fixture("app-synced-old-revision.json"));
     EXPECT_TRUE(get_equals(k_dev_path, compact_fixture("app-synced-healthy.json")));
-    EXPECT_GE(Clock::now() - started, milliseconds(150));
+    EXPECT_GE(Clock::now() - started, milliseconds(1000));
     EXPECT_TRUE(get_equals(k_dev_path, compact_fixture("app-synced-degraded.json")));
-    EXPECT_GE(Clock::now() - started, milliseconds(250));
+    EXPECT_GE(Clock::now() - started, milliseconds(1500));
 }
 
 TEST_F(ArgoSimRest, ResourceVersionsOnlyGrow)
