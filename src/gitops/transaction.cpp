@@ -197,55 +197,51 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
             return {PushVerdict::stale, {}};
         }
     }
-    bool verdict = out.rfind("!\t", 0) == 0 || out.find("\n!\t") != std::string::npos;
+    // git's stderr, line by line, trimmed.
+    std::vector<std::string> lines;
+    for (std::size_t p = 0; p < err.size();) {
+        auto nl = err.find('\n', p);
+        lines.push_back(trim_right(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p)));
+        p = nl == std::string::npos ? err.size() : nl + 1;
+    }
+    auto without_prefix = [](const std::string& line) {
+        return line.rfind("error: ", 0) == 0 || line.rfind("fatal: ", 0) == 0 ? line.substr(7) : line;
+    };
+    auto bang = out.find("\n!\t");
+    bool verdict = out.rfind("!\t", 0) == 0 || bang != std::string::npos;  // the server's word on our ref
     // The connection failed mid-push, with no word from the server on our ref:
     // it may have landed.
     if (!verdict) {
         for (std::string_view lost : {"RPC failed", "remote end hung up unexpectedly", "unexpected disconnect",
                                       "early EOF", "Connection reset", "Recv failure", "Send failure",
                                       "Operation too slow", "timed out", "Empty reply from server"}) {
-            if (err.find(lost) != std::string::npos) {
-                std::string line;
-                for (std::size_t p = 0; p < err.size() && line.empty();) {
-                    auto nl = err.find('\n', p);
-                    std::string l = trim_right(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
-                    p = nl == std::string::npos ? err.size() : nl + 1;
-                    if (l.find(lost) != std::string::npos) {
-                        line = l.rfind("error: ", 0) == 0 || l.rfind("fatal: ", 0) == 0 ? l.substr(7) : l;
-                    }
-                }
-                return {PushVerdict::lost, line};
+            auto hit = std::find_if(lines.begin(), lines.end(),
+                                    [&](const std::string& line) { return line.find(lost) != std::string::npos; });
+            if (hit != lines.end()) {
+                return {PushVerdict::lost, without_prefix(*hit)};
             }
         }
     }
     // Anything else is final: a hook that declined, no permission, no such
     // repository. The server's own words are the message.
     std::string reason;
-    std::size_t pos = 0;
-    while (pos < err.size()) {
-        auto nl = err.find('\n', pos);
-        std::string line = trim_right(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        pos = nl == std::string::npos ? err.size() : nl + 1;
+    for (const auto& line : lines) {
         if (line.rfind("remote: ", 0) == 0 && line.size() > 8) {
             reason += (reason.empty() ? "" : " / ") + line.substr(8);
         }
     }
-    auto bang = out.find("\n!\t");
-    if (out.rfind("!\t", 0) == 0 || bang != std::string::npos) {
+    if (verdict) {
         std::string line = first_line(out.substr(bang == std::string::npos ? 0 : bang + 1));
         auto tab = line.rfind('\t');
         std::string why = tab == std::string::npos ? line : line.substr(tab + 1);
         reason = reason.empty() ? why : why + ": " + reason;
     }
     if (reason.empty()) {
-        for (std::size_t p = 0; p < err.size();) {
-            auto nl = err.find('\n', p);
-            std::string line = trim_right(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p));
-            p = nl == std::string::npos ? err.size() : nl + 1;
-            if (line.rfind("fatal: ", 0) == 0 || line.rfind("error: ", 0) == 0) {
-                reason = line.substr(7);
-                break;
-            }
+        auto fatal = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+            return line.rfind("fatal: ", 0) == 0 || line.rfind("error: ", 0) == 0;
+        });
+        if (fatal != lines.end()) {
+            reason = without_prefix(*fatal);
         }
     }
     return {PushVerdict::rejected, reason.empty() ? std::string("git push failed") : reason};
