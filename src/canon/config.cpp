@@ -494,14 +494,15 @@ Status read_section(Config& c, const std::string& section, const Value& v)
         if (spec == nullptr) {
             return unknown_key(val, fmt::format("'{}'", section), key, known);
         }
-        auto str = read_string(val, section + "." + key);
+        std::string where = fmt::format("{}.{}", section, key);
+        auto str = read_string(val, where);
         if (!str) {
             return str.take_error();
         }
         if (str->empty()) {
             return config_error(val, fmt::format("'{}.{}' must not be empty", section, key));
         }
-        if (auto st = check_template(val, section + "." + key, *str, spec->placeholders); !st) {
+        if (auto st = check_template(val, where, *str, spec->placeholders); !st) {
             return st;
         }
         c.*(spec->field) = *str;

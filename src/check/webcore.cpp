@@ -771,6 +771,7 @@ AppFacts check_app(const canon::Config& c, const std::string& dir, const std::st
     rule_layout_missing_file(app, stages, out);
 
     std::vector<ReleaseValues> releases;
+    releases.reserve(stages.size());
     for (const auto& st : stages) {
         releases.push_back(rule_release(c, st.release, out));
     }

@@ -105,8 +105,9 @@ private:
     milliseconds now() const { return std::chrono::duration_cast<milliseconds>(Clock::now() - m_start); }
     void say(const std::string& line) const;
     PipelineStep& begin(const std::string& name, const std::string& stage, const std::string& what);
-    void pass(PipelineStep& s, std::string reason);
-    void fail(PipelineStep& s, ExitCode code, std::string outcome, std::string reason, std::string details = {});
+    void pass(PipelineStep& s, const std::string& reason);
+    void fail(PipelineStep& s, ExitCode code, std::string outcome, const std::string& reason,
+              const std::string& details = {});
     void fail(PipelineStep& s, const Error& e);
     bool stop_if_interrupted(const PipelineStep& after);
     bool stop_if_interrupted(const std::string& reason);
@@ -145,7 +146,7 @@ PipelineStep& PipelineRun::begin(const std::string& name, const std::string& sta
     return *s;
 }
 
-void PipelineRun::pass(PipelineStep& s, std::string reason)
+void PipelineRun::pass(PipelineStep& s, const std::string& reason)
 {
     s.status = StepStatus::passed;
     s.elapsed = now() - s.started;
@@ -157,7 +158,8 @@ void PipelineRun::pass(PipelineStep& s, std::string reason)
                     s.reason));
 }
 
-void PipelineRun::fail(PipelineStep& s, ExitCode code, std::string outcome, std::string reason, std::string details)
+void PipelineRun::fail(PipelineStep& s, ExitCode code, std::string outcome, const std::string& reason,
+                       const std::string& details)
 {
     s.status = StepStatus::failed;
     s.elapsed = now() - s.started;

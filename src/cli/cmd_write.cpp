@@ -209,7 +209,7 @@ Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterW
 // its deploy waited for, when asked).
 template <typename Options, typename Operation>
 Runner write_runner(std::shared_ptr<std::pair<WriteFlags, Options>> o, Operation op,
-                    std::shared_ptr<AfterWrite> after = nullptr)
+                    const std::shared_ptr<AfterWrite>& after = nullptr)
 {
     return [o, op, after](const Context& ctx) -> Result<ExitCode> {
         // A signal stops the write before its push (exit 130, nothing

@@ -421,7 +421,7 @@ Result<std::string> render_dotenv(const PipelineReport& r)
                                      "(spaces, quotes, '#', '$' or line breaks)",
                                      k)};
         }
-        out += k + "=" + v + "\n";
+        out += fmt::format("{}={}\n", k, v);
     }
     return out;
 }

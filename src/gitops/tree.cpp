@@ -64,7 +64,8 @@ Result<std::map<std::string, Listed>> read_trees(const std::string& git_dir, con
 {
     std::string input;
     for (const auto& d : dirs) {
-        input += d.empty() ? commit + "^{tree}\n" : commit + ":" + d + "\n";
+        input += commit;
+        input += d.empty() ? "^{tree}\n" : fmt::format(":{}\n", d);
     }
     GitCall c;
     c.git_dir = git_dir;

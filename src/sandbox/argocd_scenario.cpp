@@ -10,6 +10,8 @@
 #include <sstream>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "util/files.hpp"
 
 namespace kanon::sandbox {
@@ -216,7 +218,7 @@ std::vector<Step> ndjson_steps(const Json& step, const std::filesystem::path& fi
         if (line.empty() || number < from || number > to) {
             continue;
         }
-        std::string line_where = where + ": " + file + ":" + std::to_string(number);
+        std::string line_where = fmt::format("{}: {}:{}", where, file, number);
         Json message = parse_json(line, line_where);
         const Json& result = message.value("result", Json::object());
         if (!result.contains("application")) {

@@ -199,7 +199,7 @@ Status create_webcore(const fs::path& git_dir, const std::string& repo_url,
             files[fmt::format("deploy/env/{}/{}.yaml", stage, app)] = env_yaml(app, stage, domain);
             files[fmt::format("deploy/argocd/apps/{}/{}.yaml", stage, app)] = application_yaml(app, stage, repo_url);
             for (const auto& [key, url] : site_urls) {
-                if (key == app + "/" + stage) {
+                if (key == fmt::format("{}/{}", app, stage)) {
                     kanon_yaml += fmt::format("      {}: {}\n", stage, url);
                 }
             }
@@ -221,7 +221,7 @@ Status create_webcore(const fs::path& git_dir, const std::string& repo_url,
         {"GIT_AUTHOR_NAME", "kanon sandbox"},           {"GIT_AUTHOR_EMAIL", "sandbox@kanon.test"},
         {"GIT_COMMITTER_NAME", "kanon sandbox"},        {"GIT_COMMITTER_EMAIL", "sandbox@kanon.test"},
     };
-    for (auto args : std::vector<std::vector<std::string>>{
+    for (const auto& args : std::vector<std::vector<std::string>>{
              {"add", "-A", "--", "."},
              {"commit", "-q", "-m", fmt::format("web-core: {} apps in the canon", apps.size())},
          }) {
@@ -295,7 +295,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
     std::vector<ClusterApp> cluster_apps;
     for (const auto& [app, domain] : apps) {
         for (const auto& stage : k_stages) {
-            std::string key = app + "/" + stage;
+            std::string key = fmt::format("{}/{}", app, stage);
             auto site = std::make_unique<Site>(SiteOptions{app, stage, previous_port(previous, key), {}});
             if (auto st = site->start(); !st) {
                 return st.take_error();

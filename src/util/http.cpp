@@ -254,7 +254,7 @@ Response perform(const Request& request)
 
     std::unique_ptr<curl_slist, ListDeleter> list;
     for (const auto& [name, value] : request.headers) {
-        std::string line = value.empty() ? name + ";" : name + ": " + value;
+        std::string line = value.empty() ? fmt::format("{};", name) : fmt::format("{}: {}", name, value);
         list.reset(curl_slist_append(list.release(), line.c_str()));
     }
     if (request.method == "GET") {

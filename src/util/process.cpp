@@ -60,7 +60,7 @@ std::vector<std::string> build_env(const ProcessSpec& spec)
         }
     }
     for (const auto& [k, v] : spec.env) {
-        out.push_back(k + "=" + v);
+        out.push_back(fmt::format("{}={}", k, v));
     }
     return out;
 }
@@ -204,6 +204,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
     argv.push_back(nullptr);
     auto env_strings = build_env(spec);
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& e : env_strings) {
         envp.push_back(e.data());
     }
