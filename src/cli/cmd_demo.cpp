@@ -39,8 +39,8 @@ std::string today_tag()
     std::tm tm{};
     ::gmtime_r(&now, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y.%m.%d-%H%M", &tm);
-    return buf;
+    std::size_t n = std::strftime(buf, sizeof buf, "%Y.%m.%d-%H%M", &tm);
+    return {buf, n};  // strftime returns 0, and leaves buf undefined, when it does not fit
 }
 
 class Demo {

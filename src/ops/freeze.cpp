@@ -18,8 +18,8 @@ std::string now_utc()
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%MZ", &tm);
-    return buf;
+    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%MZ", &tm);
+    return {buf, n};  // strftime returns 0, and leaves buf undefined, when it does not fit
 }
 
 yaml::Path freeze_path(const std::string& app, const std::string& stage)

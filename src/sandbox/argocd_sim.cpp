@@ -25,7 +25,7 @@ namespace {
 
 constexpr std::size_t k_worker_threads = 48;
 constexpr time_t k_keep_alive_seconds = 1;
-constexpr std::size_t k_max_body = 1024 * 1024;
+constexpr std::size_t k_max_body = std::size_t{1024} * 1024;
 constexpr std::string_view k_json = "application/json";
 // The status logged for a held request whose client hung up (nginx's code).
 constexpr int k_client_closed = 499;

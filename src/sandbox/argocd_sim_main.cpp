@@ -3,6 +3,7 @@
 // port to --port-file once connections are accepted, and serves until
 // SIGTERM or SIGINT (exit 0). docs/argocd-simulator.md describes it.
 #include <csignal>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -90,9 +91,7 @@ kanon::Status serve(const SimCommand& command, const sigset_t& stop_signals)
     return kanon::ok_status();
 }
 
-}  // namespace
-
-int main(int argc, char** argv)
+int run(int argc, char** argv)
 {
     SimCommand command;
     CLI::App app{"Argo CD API simulator for kanon's tests and sandbox", "kanon-argocd-sim"};
@@ -117,4 +116,20 @@ int main(int argc, char** argv)
         return static_cast<int>(served.error().code);
     }
     return 0;
+}
+
+}  // namespace
+
+// An exception that escaped would end the program in std::terminate, with a
+// core dump and no message a test's log could show.
+int main(int argc, char** argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "kanon-argocd-sim: error: " << e.what() << "\n";
+    } catch (...) {
+        std::cerr << "kanon-argocd-sim: error: an unknown exception\n";
+    }
+    return static_cast<int>(kanon::ExitCode::failed);
 }

@@ -40,8 +40,8 @@ std::string rfc3339(Wall::time_point t)
     std::tm tm{};
     ::gmtime_r(&seconds, &tm);
     char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return {buf, n};  // strftime returns 0, and leaves buf undefined, when it does not fit
 }
 
 Result<std::string> git_output(const fs::path& git_dir, std::vector<std::string> args, std::string input = {})
@@ -69,7 +69,7 @@ Result<std::vector<std::optional<std::string>>> cat_files(const fs::path& git_di
 {
     std::string input;
     for (const auto& p : paths) {
-        input += revision + ":" + p + "\n";
+        input += fmt::format("{}:{}\n", revision, p);
     }
     auto out = git_output(git_dir, {"cat-file", "--batch"}, input);
     if (!out) {
@@ -160,6 +160,7 @@ Result<std::vector<Desired>> resolve_apps(const fs::path& git_dir, const std::st
                                           const std::vector<ClusterApp>& apps)
 {
     std::vector<std::string> manifests;
+    manifests.reserve(apps.size());
     for (const auto& a : apps) {
         manifests.push_back(a.manifest);
     }

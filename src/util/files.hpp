@@ -9,7 +9,7 @@
 
 namespace kanon {
 
-inline constexpr std::size_t k_default_max_file_size = 16U * 1024U * 1024U;
+inline constexpr std::size_t k_default_max_file_size = std::size_t{16} * 1024 * 1024;
 
 Result<std::string> read_file(const std::string& path, std::size_t max_size = k_default_max_file_size);
 Status write_file_atomic(const std::string& path, const std::string& content);

@@ -34,7 +34,7 @@ sigset_t block_stop_signals()
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    (void)std::signal(SIGPIPE, SIG_IGN);  // cannot fail: a valid signal and SIG_IGN
     return signals;
 }
 
