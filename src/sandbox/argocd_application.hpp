@@ -39,7 +39,7 @@ std::string target_revision(const Json& app);
 std::string compared_revision(const Json& app);
 
 // The parts of ApplicationSyncRequest the simulator acts on.
-struct SyncRequest { // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct SyncRequest {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
     std::string revision;
     std::string project;
     std::string app_namespace;

@@ -90,7 +90,7 @@ private:
 
 // What a revision says an app should run: the image Helm would render from
 // the Application's chart and valueFiles (or why it cannot be rendered).
-struct Desired { // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct Desired {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
     std::string revision;
     std::string image;  // repository:tag
     std::string tag;

@@ -29,7 +29,7 @@ struct ServerOptions {
 };
 
 // The outcome of one call.
-struct Reply { // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct Reply {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
     long status = 0;              // HTTP status; 0 when no answer
     ::kanon::http::Failure failure = ::kanon::http::Failure::none;
     int grpc_code = 0;            // from an error body

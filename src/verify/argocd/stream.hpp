@@ -13,7 +13,7 @@
 
 namespace kanon::verify::argocd {
 
-struct StreamMessage { // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct StreamMessage {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
     // too_large: a message passed max_message; it is skipped, and a reader
     // should end the stream (a peer that sends one is broken or hostile).
     enum Kind { event, error, keepalive, garbage, too_large } kind = event;
