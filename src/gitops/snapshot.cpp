@@ -365,6 +365,27 @@ Status Snapshot::refresh()
     return ok_status();
 }
 
+Status Snapshot::deepen(int commits)
+{
+    // The ref is fetched without a destination: only the shallow boundary
+    // moves, the ref and this snapshot's commit stay where they are.
+    std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--deepen={}", commits),
+                                     "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
+    if (m_partial) {
+        args.emplace_back("--filter=blob:none");
+    }
+    args.insert(args.end(), {"origin", "refs/heads/" + m_branch});
+    auto r = git_try(call(args));
+    if (!r) {
+        return r.take_error();
+    }
+    if (r->exit_code != 0) {
+        return Error{fmt::format("git fetch --deepen of {} failed: {}{}", redact(m_url),
+                                 redact(first_problem(trim_right(r->err))), full_disk_note(m_dir))};
+    }
+    return ok_status();
+}
+
 Result<std::vector<TreeEntry>> Snapshot::list(const std::vector<std::string>& dirs) const
 {
     std::vector<std::string> args = {"--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", m_commit, "--"};

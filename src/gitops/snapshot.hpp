@@ -50,6 +50,10 @@ public:
     // Fetches the branch's current tip into the same repository (depth 1,
     // incremental) and makes it this snapshot's commit.
     Status refresh();
+    // Fetches up to `commits` more of the branch's history below the shallow
+    // tip (commits and trees; the tip stays this snapshot's commit), so that
+    // `merge-base --is-ancestor` can see a commit others pushed on top of.
+    Status deepen(int commits);
 
     // Files (blobs) under the given directories at the tip.
     Result<std::vector<TreeEntry>> list(const std::vector<std::string>& dirs) const;

@@ -159,14 +159,27 @@ std::string first_line(const std::string& s)
 }
 
 // Whether the tip of the (refreshed) snapshot has `commit`: our push landed
-// although its answer was lost, or the retried POST found it there.
-bool landed(const Snapshot& snap, const std::string& commit)
+// although its answer was lost, or the retried POST found it there. The
+// refresh fetched the tip alone, so a commit someone pushed on top of ours
+// hides it; with `look_back`, the last k_landed_look_back commits are
+// fetched (commits and trees, one round trip) and searched too. That is
+// done only where the answer decides what is reported: before saying a
+// push never landed, and when a retry finds nothing left to change.
+bool landed(Snapshot& snap, const std::string& commit, bool look_back)
 {
     if (snap.commit() == commit) {
         return true;
     }
-    auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", commit, snap.commit()}));
-    return r && r->exit_code == 0;
+    auto is_ancestor = [&] {
+        auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", commit, snap.commit()}));
+        return r && r->exit_code == 0;
+    };
+    if (is_ancestor()) {
+        return true;
+    }
+    // A failed deepen leaves the answer as it was: not found, so the push is
+    // retried, and a retry of a landed change finds nothing to change.
+    return look_back && snap.deepen(k_landed_look_back) && is_ancestor();
 }
 
 // What to say about a push the server refused or never got.
@@ -315,6 +328,10 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     res.repo = redact(snap->url());
     std::optional<Edit> edit;
     int lost = 0;  // pushes whose connection failed
+    // Our pushes that may have landed unseen (lost, or stale after a POST
+    // the transport retried): a retry that finds nothing to change looks
+    // for them below the tip before saying so.
+    std::vector<std::string> unconfirmed;
     for (int attempt = 1;; ++attempt) {
         res.attempts = attempt;
         res.base = snap->commit();
@@ -334,6 +351,16 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             return commit.take_error();
         }
         if (commit->empty()) {
+            for (const auto& mine : unconfirmed) {
+                if (landed(*snap, mine, true)) {
+                    say(fmt::format("{} is on {}, below its tip {}: an earlier try of this push landed, only its "
+                                    "answer was lost",
+                                    mine.substr(0, 12), res.branch, snap->commit().substr(0, 12)));
+                    res.changed = true;
+                    res.commit = mine;
+                    return res;
+                }
+            }
             say(fmt::format("nothing to change at {}", snap->commit().substr(0, 12)));
             res.changed = false;
             res.commit.clear();
@@ -373,21 +400,23 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                              "the commit may or may not have landed: run the command again once the remote answers "
                              "(it changes nothing if it did)"};
             }
-            if (landed(*snap, *commit)) {
+            bool last_try = lost > k_lost_push_retries || !wait;
+            if (landed(*snap, *commit, last_try)) {
                 say(fmt::format("{} is on {}: the push landed, only its answer was lost", commit->substr(0, 12),
                                 res.branch));
                 res.changed = true;
                 res.commit = *commit;
                 return res;
             }
-            if (lost > k_lost_push_retries || !wait) {
+            if (last_try) {
                 return Error{fmt::format("the push to {} failed {} times: {}", res.repo, lost, redact(pushed->message)),
                              ExitCode::failed, {},
                              fmt::format("nothing was changed ({} does not have the commit); check the remote and "
                                          "the network, then run the command again",
                                          res.branch)};
             }
-            say(fmt::format("the commit is not on {}; retrying in {} ms", res.branch, wait->count()));
+            unconfirmed.push_back(*commit);
+            say(fmt::format("the commit is not at {}'s tip; retrying in {} ms", res.branch, wait->count()));
             if (nap_interrupted(*wait)) {
                 return interrupted_before_push(res.branch);
             }
@@ -408,12 +437,13 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         if (auto st = snap->refresh(); !st) {
             return st.take_error();
         }
-        if (landed(*snap, *commit)) {  // a POST retried under us (curl does, on a reused connection) landed first
+        if (landed(*snap, *commit, false)) {  // a POST retried under us (curl does, on a reused connection) landed first
             say(fmt::format("{} is on {}: an earlier try of this push landed", commit->substr(0, 12), res.branch));
             res.changed = true;
             res.commit = *commit;
             return res;
         }
+        unconfirmed.push_back(*commit);
     }
 }
 

@@ -85,6 +85,9 @@ struct PushOutcome {
 };
 PushOutcome classify_push(int exit_code, const std::string& out, const std::string& err);
 inline constexpr int k_lost_push_retries = 2;
+// How far below the branch's tip a push whose answer was lost is looked
+// for, when others have pushed on top of it since.
+inline constexpr int k_landed_look_back = 64;
 
 // Author identity from --author "Name <email>".
 Result<Identity> parse_identity(const std::string& text);

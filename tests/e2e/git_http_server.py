@@ -6,14 +6,16 @@ server on a free port of 127.0.0.1 (tests/e2e/lib.sh starts it).
 
 Faults for the reliability tests come from the environment:
   E2E_GIT_DELAY=SECONDS   every answer waits this long first (a slow remote)
-  E2E_GIT_PUSH_FAULT=hang|drop-before|drop-after
+  E2E_GIT_PUSH_FAULT=hang|drop-before|drop-after|drop-after-moved
                           what happens to a push (POST .../git-receive-pack):
                           hang: the request is read and never answered;
                           drop-before: the connection is closed before the
                           backend sees the push (nothing lands); drop-after:
                           the backend applies the push, then the connection
                           is closed before the answer (it landed, the client
-                          cannot know)
+                          cannot know); drop-after-moved: as drop-after,
+                          and another writer's commit lands on top of the
+                          pushed branch before the connection is closed
   E2E_GIT_PUSH_FAULT_COUNT=N
                           only the first N pushes (default: every one); the
                           count is kept in LOG.faults
@@ -45,6 +47,21 @@ def take_fault():
         with open(log + ".faults", "a") as f:
             f.write(push_fault + "\n")
     return push_fault
+
+def pushed_refs(push):
+    """The refs a receive-pack request updates: its commands, pkt-lines
+    "OLD NEW REF[\\0capabilities]" up to the first flush packet (after
+    "shallow OID" lines, from a shallow clone)."""
+    refs, pos = [], 0
+    while pos + 4 <= len(push):
+        size = int(push[pos:pos + 4], 16)
+        if size < 4:
+            break
+        command = push[pos + 4:pos + size].split(b"\0")[0].rstrip(b"\n").split(b" ")
+        if len(command) == 3:  # not "shallow OID" (a shallow clone's push starts with those)
+            refs.append(command[2].decode())
+        pos += size
+    return refs
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -104,8 +121,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status = int(v.split()[0])
             elif k:
                 headers.append((k, v.strip()))
-        if fault == "drop-after":
-            self.log_line("drop-after", user)
+        if fault.startswith("drop-after"):
+            if fault == "drop-after-moved":
+                self.commit_on_top(os.path.join(root, path.lstrip("/").rsplit("/", 1)[0]), data)
+            self.log_line(fault, user)
             self.drop()
             return
         if delay:
@@ -117,6 +136,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def commit_on_top(self, repo, push):
+        """Another writer's commit (one new file) on top of each branch the push updated."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update({"GIT_DIR": repo, "GIT_INDEX_FILE": os.path.join(repo, "e2e-other-writer.index"),
+                    "GIT_AUTHOR_NAME": "other writer", "GIT_AUTHOR_EMAIL": "other@e2e.test",
+                    "GIT_COMMITTER_NAME": "other writer", "GIT_COMMITTER_EMAIL": "other@e2e.test"})
+        git = lambda *args, stdin=None: subprocess.run(["git", *args], input=stdin, env=env, check=True,
+                                                       capture_output=True).stdout.decode().strip()
+        for ref in pushed_refs(push):
+            old = git("rev-parse", ref)
+            blob = git("hash-object", "-w", "--stdin", stdin=f"after {old}\n".encode())
+            git("read-tree", old)
+            git("update-index", "--add", "--cacheinfo", f"100644,{blob},other-writer-{old[:12]}.txt")
+            new = git("commit-tree", git("write-tree"), "-p", old, "-m", "another writer, on top")
+            git("update-ref", ref, new, old)
+            os.unlink(env["GIT_INDEX_FILE"])
 
     def drop(self):
         """Closes the connection at once, with a reset, before any answer."""

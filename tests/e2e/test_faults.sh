@@ -49,7 +49,7 @@ n="$(commit_count "$BARE" main)"
 expect_exit 0 "$KANON" -v release app1 --tag 1.2.0 --repo "$REPO"
 expect_eq "$(faults_used)" "2" "pushes dropped"
 expect_contains "$ERR" "the connection failed while pushing"
-expect_contains "$ERR" "the commit is not on main; retrying"
+expect_contains "$ERR" "the commit is not at main's tip; retrying"
 expect_eq "$(commit_count "$BARE" main)" "$((n + 1))" "commits after a dropped push"
 expect_eq "$(tag_of app1)" "1.2.0" "dev tag"
 stop_git
@@ -65,6 +65,28 @@ expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(branch_tip "$BA
 expect_exit 0 "$KANON" release app1 --tag 1.3.0 --repo "$REPO"
 expect_contains "$OUT" "nothing to change"
 expect_eq "$(commit_count "$BARE" main)" "$((n + 1))" "commits after the retry"
+stop_git
+
+step "the push lands, another writer pushes on top, then the connection drops: kanon still finds its commit below the tip"
+start_git_fault drop-after-moved 1
+n="$(commit_count "$BARE" main)"
+expect_exit 0 "$KANON" -o json -v release app1 --tag 1.3.1 --repo "$REPO"
+expect_contains "$ERR" "below its tip"
+expect_contains "$ERR" "an earlier try of this push landed, only its answer was lost"
+expect_eq "$(commit_count "$BARE" main)" "$((n + 2))" "commits: ours and the other writer's"
+expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(git --git-dir="$BARE" rev-parse main~1)"'"'
+expect_eq "$(tag_of app1)" "1.3.1" "dev tag"
+stop_git
+# Here git's transport tried the POST again, and the branch had moved: a
+# stale push. With both tries dropped the push is lost: the same search.
+start_git_fault drop-after-moved 2
+n="$(commit_count "$BARE" main)"
+expect_exit 0 "$KANON" -o json -v release app1 --tag 1.3.2 --repo "$REPO"
+expect_contains "$ERR" "the connection failed while pushing"
+expect_contains "$ERR" "an earlier try of this push landed, only its answer was lost"
+# (the other writer commits under each of the two tries)
+expect_eq "$(commit_count "$BARE" main)" "$((n + 3))" "commits: ours and the other writer's two"
+expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(git --git-dir="$BARE" rev-parse main~2)"'"'
 stop_git
 
 step "the remote hangs mid-push once: git gives up on the stalled transfer, kanon retries, one commit"
