@@ -120,6 +120,24 @@ std::string suggestion(const CLI::App& app, const std::vector<std::string>& args
     return {};
 }
 
+// Whether the command line asks for JSON (-o json, -ojson, --output json,
+// --output=json), read before parsing: a usage error is one JSON document
+// on stdout too.
+bool asks_for_json(const std::vector<std::string>& args)
+{
+    for (std::size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
+        const std::string& a = args[i];
+        if ((a == "-o" || a == "--output") && i + 1 < args.size()) {
+            if (args[++i] == "json") {
+                return true;
+            }
+        } else if (a == "-ojson" || a == "--output=json") {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string command_table()
 {
     std::string s = "Commands:\n";
@@ -159,6 +177,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     // An unknown command gets its own message (CLI11 would only say that a
     // subcommand is required).
     global.no_color = std::find(args.begin(), args.end(), "--no-color") != args.end();
+    global.output = asks_for_json(args) ? Format::json : Format::text;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "-o" || a == "--output" || a == "--config") {

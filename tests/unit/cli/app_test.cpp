@@ -1,6 +1,7 @@
 // The command-line frame, driven without a process: exit codes, error lines,
 // "did you mean", --version and --help.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sstream>
 
@@ -100,6 +101,31 @@ TEST(Cli, JsonErrorIsOneDocumentOnStdout)
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.out.find("\"ok\": false"), std::string::npos) << r.out;
     EXPECT_NE(r.err.find("kanon: error: /nonexistent/file.yaml: cannot open"), std::string::npos) << r.err;
+}
+
+// With -o json stdout holds one JSON document, a usage error's too, however
+// -o was spelt and wherever it stood.
+TEST(Cli, JsonUsageErrorIsOneDocumentOnStdout)
+{
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"-o", "json", "stauts"},
+             {"--output=json", "status", "--brnach", "main"},
+             {"status", "--brnach", "main", "-ojson"},
+             {"release", "app", "--output", "json"},  // --tag is required
+             {"-o", "json"},
+         }) {
+        auto r = invoke(args);
+        EXPECT_EQ(r.code, 2) << args[0];
+        auto doc = nlohmann::json::parse(r.out, nullptr, false);
+        ASSERT_FALSE(doc.is_discarded()) << r.out;
+        EXPECT_EQ(doc["ok"], false);
+        EXPECT_EQ(doc["exit_code"], 2);
+        EXPECT_FALSE(doc["error"]["message"].get<std::string>().empty());
+        EXPECT_NE(r.err.find("kanon: error:"), std::string::npos) << r.err;
+    }
+    // Text stays text: nothing on stdout.
+    EXPECT_EQ(invoke({"stauts"}).out, "");
+    EXPECT_EQ(invoke({"-o", "text", "status", "--brnach", "main"}).out, "");
 }
 
 TEST(Cli, NoColourWhenNotATty)
