@@ -38,6 +38,9 @@
 #                                           over smart HTTP at $GIT_HTTP_URL/NAME.git
 #   free_port                               prints a free TCP port on 127.0.0.1
 #   await_server PID PORT_FILE STDERR WHAT  waits for a background server to write its port
+#   start_sandbox DIR FLAGS...              `kanon sandbox up` (down on exit), its env
+#                                           exported, $REPO and $BARE set
+#   release_tag APP STAGE                   the tag in APP's release file on $BARE's main
 #
 # Everything here uses bash, git and python3 only.
 
@@ -405,3 +408,19 @@ start_git_http_auth() {
     # shellcheck disable=SC2034  # for the test that sources this file
     GIT_HTTP_AUTH_PID=$_HTTP_PID GIT_HTTP_AUTH_URL=$_HTTP_URL
 }
+
+# start_sandbox DIR FLAGS...: `kanon sandbox up --dir DIR FLAGS...` (brought
+# down on exit), its environment (ARGOCD_*, KANON_SANDBOX_*) exported; sets
+# REPO, the sandbox's web-core URL, and BARE, its bare repository.
+start_sandbox() {
+    local dir="$1"
+    shift
+    on_exit "\"\$KANON\" sandbox down --dir $(printf %q "$dir") >/dev/null 2>&1"
+    "$KANON" sandbox up --dir "$dir" "$@" >/dev/null || fail "sandbox up failed"
+    eval "$("$KANON" sandbox env --dir "$dir")"
+    REPO="$KANON_SANDBOX_REPO"
+    BARE="$dir/git/web-core.git"
+}
+
+# release_tag APP STAGE: the tag in APP's release-STAGE file on $BARE's main.
+release_tag() { webcore_cat "$BARE" main "deploy/env/release-$2/$1.yaml" | sed -n 's/^  tag: "*\([^"]*\)"*$/\1/p'; }

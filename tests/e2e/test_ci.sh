@@ -75,10 +75,7 @@ expect_contains "$ERR" "two-stage flow"
 
 step "the generated GitLab pipeline, run job by job against the sandbox"
 SB="$E2E_TMP/sb"
-on_exit '"$KANON" sandbox down --dir "$SB" >/dev/null 2>&1'
-"$KANON" sandbox up --dir "$SB" --apps 1 --poll 1s --sync-time 200ms --rollout 300ms --progress-deadline 1s \
-    >/dev/null || fail "sandbox up failed"
-eval "$("$KANON" sandbox env --dir "$SB")"
+start_sandbox "$SB" --apps 1 --poll 1s --sync-time 200ms --rollout 300ms --progress-deadline 1s
 mkdir -p "$E2E_TMP/bin"
 ln -s "$KANON" "$E2E_TMP/bin/kanon"
 "$KANON" ci gitlab >"$E2E_TMP/pipeline.yml"

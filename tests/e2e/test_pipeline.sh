@@ -11,18 +11,12 @@ source "$(dirname "$0")/lib.sh"
 step() { echo "--- $*" >&2; }
 
 SB="$E2E_TMP/sb"
-on_exit '"$KANON" sandbox down --dir "$SB" >/dev/null 2>&1'
-"$KANON" sandbox up --dir "$SB" --apps 2 --poll 1s --sync-time 200ms --rollout 300ms --progress-deadline 1s \
-    >/dev/null || fail "sandbox up failed"
-eval "$("$KANON" sandbox env --dir "$SB")"
-REPO="$KANON_SANDBOX_REPO"
-BARE="$SB/git/web-core.git"
+start_sandbox "$SB" --apps 2 --poll 1s --sync-time 200ms --rollout 300ms --progress-deadline 1s
 TOKEN="$ARGOCD_AUTH_TOKEN"
 site_release() {
     python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1] + "/").headers["X-Release"])' \
         "$(json_get "$SB/sandbox.json" "d['sites']['$1']['$2']")"
 }
-release_tag() { webcore_cat "$BARE" main "deploy/env/release-$2/$1.yaml" | sed -n 's/^  tag: "*\([^"]*\)"*$/\1/p'; }
 P=(--repo "$REPO" --plaintext --timeout 60s)
 
 step "the good path: build contract, dev, prod; JSON, JUnit and dotenv"

@@ -377,7 +377,6 @@ REPO_PW2="http://bot2:$URL_PASS2_ENC@$AUTH/web-core.git"       # a percent-encod
 REPO_TOK="$GIT_HTTP_AUTH_URL/web-core.git"                     # KANON_GIT_TOKEN / CI_JOB_TOKEN
 DEAD="$(free_port)"                                             # nothing listens there
 tip() { branch_tip "$BARE" main; }
-release_tag() { webcore_cat "$BARE" main "deploy/env/release-$2/$1.yaml" | sed -n 's/^  tag: "*\([^"]*\)"*$/\1/p'; }
 pushes_by() { grep -c "^POST /web-core.git/git-receive-pack 200 $1\$" "$AUTH_LOG" 2>/dev/null || true; }
 
 # The demo runs meanwhile (about half a minute, mostly waiting), with every

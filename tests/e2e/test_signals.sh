@@ -31,18 +31,12 @@ step() { echo "--- $*" >&2; }
 
 APP=synestra-io OTHER=nordwind-shop
 SB="$E2E_TMP/sb"
-on_exit '"$KANON" sandbox down --dir "$SB" >/dev/null 2>&1'
 # Each wait lasts about 1.5 s (compare, sync, re-assess, rollout): long enough to
 # be hit after its first line, short enough for 19 runs and their re-runs.
-"$KANON" sandbox up --dir "$SB" --apps 2 --poll 1s --sync-time 300ms --rollout 500ms --progress-deadline 30s \
-    >/dev/null || fail "sandbox up failed"
-eval "$("$KANON" sandbox env --dir "$SB")"
-REPO="$KANON_SANDBOX_REPO"
-BARE="$SB/git/web-core.git"
+start_sandbox "$SB" --apps 2 --poll 1s --sync-time 300ms --rollout 500ms --progress-deadline 30s
 CACHE="$E2E_TMP/cache"
 STATE="$E2E_TMP/state"  # the hold / hit / go files of the hook and the proxy
 mkdir -p "$STATE"
-release_tag() { webcore_cat "$BARE" main "deploy/env/release-$2/$1.yaml" | sed -n 's/^  tag: "*\([^"]*\)"*$/\1/p'; }
 
 # --- a proxy in front of the app's two sites ---------------------------------------
 # It forwards every GET to the real site; while $STATE/smoke.hold names its
