@@ -21,13 +21,13 @@ void read_error_body(const std::string& body, Reply& reply)
     if (j.is_object() && j.contains("error")) {
         const json& e = j["error"];
         if (e.is_string()) {
-            reply.message = j.value("message", e.get<std::string>());
-            reply.grpc_code = j.value("code", 0);
+            reply.message = string_field(j, "message", e.get<std::string>());
+            reply.grpc_code = int_field(j, "code");
             return;
         }
         if (e.is_object()) {
-            reply.message = e.value("message", std::string{});
-            reply.grpc_code = e.value("grpc_code", 0);
+            reply.message = string_field(e, "message");
+            reply.grpc_code = int_field(e, "grpc_code");
             return;
         }
     }
@@ -150,7 +150,8 @@ Reply Client::get(const std::string& name, const std::string& project, const std
     return reply_from(::kanon::http::perform(r), true);
 }
 
-Reply Client::sync(const std::string& name, const std::string& project, const SyncRequest& request_) const
+Reply Client::sync(const std::string& name, const std::string& project, const SyncRequest& request_,
+                   const std::function<bool()>& should_stop) const
 {
     json body = json::object();
     body["name"] = name;
@@ -169,6 +170,7 @@ Reply Client::sync(const std::string& name, const std::string& project, const Sy
     auto r = request("POST", ::kanon::http::url_with_query(m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name) + "/sync", {}));
     r.headers.emplace_back("Content-Type", "application/json");  // exactly this: anything else is a 415
     r.body = body.dump();
+    r.should_stop = should_stop;
     return reply_from(::kanon::http::perform(r), true);
 }
 

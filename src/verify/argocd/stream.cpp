@@ -1,5 +1,8 @@
 #include "verify/argocd/stream.hpp"
 
+#include <cstdint>
+#include <limits>
+
 #include <fmt/format.h>
 
 namespace kanon::verify::argocd {
@@ -18,6 +21,26 @@ StreamMessage garbage(std::string_view payload)
 
 }  // namespace
 
+int int_field(const nlohmann::json& object, const char* key)
+{
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_number_integer()) {
+        return 0;
+    }
+    if (it->is_number_unsigned()) {
+        auto u = it->get<std::uint64_t>();
+        return u <= static_cast<std::uint64_t>(std::numeric_limits<int>::max()) ? static_cast<int>(u) : 0;
+    }
+    auto v = it->get<std::int64_t>();
+    return v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max() ? static_cast<int>(v) : 0;
+}
+
+std::string string_field(const nlohmann::json& object, const char* key, const std::string& fallback)
+{
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 StreamMessage read_stream_message(std::string_view payload)
 {
     json j = json::parse(payload, nullptr, false);
@@ -28,11 +51,11 @@ StreamMessage read_stream_message(std::string_view payload)
     if (auto err = j.find("error"); err != j.end()) {
         m.kind = StreamMessage::error;
         if (err->is_object()) {
-            m.http_code = err->value("http_code", 0);
-            m.grpc_code = err->value("grpc_code", 0);
-            m.text = err->value("message", std::string{});
+            m.http_code = int_field(*err, "http_code");
+            m.grpc_code = int_field(*err, "grpc_code");
+            m.text = string_field(*err, "message");
         } else if (err->is_string()) {
-            m.grpc_code = j.value("code", 0);
+            m.grpc_code = int_field(j, "code");
             m.text = err->get<std::string>();
         }
         return m;

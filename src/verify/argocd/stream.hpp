@@ -50,4 +50,11 @@ private:
 // One message's JSON ({"result":…} or {"error":…}) as a StreamMessage.
 StreamMessage read_stream_message(std::string_view payload);
 
+// A field of an error body, whatever type the server (or a proxy) gave it:
+// an integer that fits in an int, else 0; a string, else `fallback`.
+// (json::value() throws on another type, and get<int>() of a large
+// number is undefined behaviour.)
+int int_field(const nlohmann::json& object, const char* key);
+std::string string_field(const nlohmann::json& object, const char* key, const std::string& fallback = {});
+
 }  // namespace kanon::verify::argocd

@@ -110,6 +110,28 @@ TEST(ArgoStream, UnaryErrorShapeAndGarbage)
     EXPECT_EQ(read_stream_message(R"({"result":{"type":"ADDED"}})").kind, StreamMessage::garbage);
 }
 
+// Found by fuzz/argocd_stream: a code too large for an int was converted
+// anyway (undefined behaviour); a code or message of another type threw.
+TEST(ArgoStream, ErrorFieldsOfAnyTypeOrSizeAreReadSafely)
+{
+    for (const char* body : {
+             R"({"error":"s","code":44444444444444444444444444444444444444444444444444})",
+             R"({"error":"s","code":4.5e88})",
+             R"({"error":"s","code":-9223372036854775808})",
+             R"({"error":"s","code":18446744073709551615})",
+             R"({"error":"s","code":"7","message":["not","a","string"]})",
+             R"({"error":{"grpc_code":1e300,"http_code":"503","message":42}})",
+         }) {
+        auto m = read_stream_message(body);
+        EXPECT_EQ(m.kind, StreamMessage::error) << body;
+        EXPECT_EQ(m.grpc_code, 0) << body;
+        EXPECT_EQ(m.http_code, 0) << body;
+    }
+    EXPECT_EQ(read_stream_message(R"({"error":"s","code":2147483647})").grpc_code, 2147483647);
+    EXPECT_EQ(read_stream_message(R"({"error":{"grpc_code":-1}})").grpc_code, -1);
+    EXPECT_EQ(read_stream_message(R"({"error":"denied","code":7,"message":["x"]})").text, "denied");
+}
+
 TEST(ArgoStream, OversizedMessageIsReportedAtOnceAndSkipped)
 {
     StreamParser p(StreamParser::Framing::ndjson, 64);
