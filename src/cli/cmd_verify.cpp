@@ -207,15 +207,27 @@ bool operation_running(const argo::Application& app)
 // someone's manual sync) is waited out first, polling every 2 s until
 // `deadline`, so the sync that starts is ours; losing the race to auto-sync
 // again (400 "another operation is already in progress") waits again.
+// Every request is cut at `deadline` (a GET at a signal too): an Argo CD
+// that never answers costs the timeout, not the 30 s request limit.
 // Returns the revision the sync takes ("" when unknown).
 Result<std::string> start_sync(const argo::Client& client, const ops::StageTarget& t, bool prune,
                                std::chrono::milliseconds timeout, const Context& ctx)
 {
     auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto past_deadline = [deadline] { return std::chrono::steady_clock::now() >= deadline; };
+    auto stop_get = [&] { return interrupted() || past_deadline(); };
     bool said = false;
     std::string unanswered;  // why the last GET failed, when it did
     while (true) {
-        auto current = client.get(t.application, t.project);
+        auto current = client.get(t.application, t.project, {}, std::chrono::seconds(30), stop_get);
+        if (current.failure == ::kanon::http::Failure::stopped) {
+            if (interrupted()) {
+                return Error{"interrupted before the sync could start", ExitCode::interrupted};
+            }
+            return Error{fmt::format("Argo CD did not answer for {}; no sync started{}", seconds(timeout),
+                                     unanswered.empty() ? "" : ": " + unanswered),
+                         ExitCode::timed_out};
+        }
         unanswered = current.ok() ? std::string{} : argo::reply_error(current, "GET application " + t.application,
                                                                        t.application, t.project).message;
         if (!current.ok() && !current.retryable()) {
@@ -231,7 +243,16 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
         }
         bool busy = !app || operation_running(*app);
         if (!busy) {
-            auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune});
+            // Once sent, the sync is seen through to its answer (a signal
+            // does not cut it), or to the deadline.
+            auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune}, past_deadline);
+            if (r.failure == ::kanon::http::Failure::stopped) {
+                return Error{fmt::format("Argo CD did not answer the sync of {} within {}", t.application,
+                                         seconds(timeout)),
+                             ExitCode::timed_out, {},
+                             fmt::format("the sync may have started: look at {} in Argo CD before syncing again",
+                                         t.application)};
+            }
             if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
                 return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message),
                              ExitCode::verify_failed};

@@ -13,6 +13,9 @@ Modes:
                         an Argo CD whose GET /api/v1/applications/NAME answers
                         FILE (an Application), and whose watch stream sends one
                         message of BYTES bytes that never ends with a newline
+  argocd-sync-hangs FILE
+                        an Argo CD whose GET /api/v1/applications/NAME answers
+                        FILE, and which reads a POST (a sync) and never answers
   redirects N           /r/K redirects to /r/K+1, up to /r/N which answers 200
                         (and / to /r/1)
 
@@ -21,7 +24,7 @@ stderr as "METHOD PATH".
 """
 import http.server, sys, time
 
-from e2e_http import serve
+from e2e_http import read_body, serve
 
 port_file, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 CHUNK = 1 << 20
@@ -82,14 +85,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     pass
                 self.close_connection = True
             elif self.path.startswith("/api/v1/applications/"):
-                body = open(app_file, "rb").read()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_file(app_file)
             else:
                 self.send_error(404)
+        elif mode == "argocd-sync-hangs" and self.path.startswith("/api/v1/applications/"):
+            self.send_file(args[0])
         elif mode == "redirects":
             last = int(args[0])
             k = int(self.path[3:]) if self.path.startswith("/r/") else 0
@@ -104,6 +104,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(500, "unknown mode")
 
     do_HEAD = do_GET
+
+    def do_POST(self):
+        sys.stderr.write(f"{self.command} {self.path}\n")
+        sys.stderr.flush()
+        read_body(self)
+        if mode in ("hang", "argocd-sync-hangs"):
+            time.sleep(3600)
+        self.send_error(405)
+
+    def send_file(self, path):
+        body = open(path, "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *a):
         pass

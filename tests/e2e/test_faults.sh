@@ -193,6 +193,29 @@ if [[ -x "$SIM" && -f "$FIX/app-synced-old-revision.json" ]]; then
     (($(date +%s) - t0 < 8)) || fail "the wait took $(($(date +%s) - t0)) s against a 3 s timeout"
     expect_contains "$OUT" "Argo CD did not answer web-synestra-io-dev within the timeout"
 
+    step "Argo CD never answers, sync: the GET is cut at --timeout, exit 5, no sync started"
+    t0=$(date +%s)
+    expect_exit 5 env ARGOCD_SERVER="127.0.0.1:$(cat "$pf")" "$KANON" sync synestra-io --stage dev --project synestra \
+        --plaintext --timeout 3s
+    (($(date +%s) - t0 < 8)) || fail "the sync took $(($(date +%s) - t0)) s against a 3 s timeout"
+    expect_contains "$ERR" "Argo CD did not answer for 3s; no sync started"
+    expect_eq "$(grep -c '^POST' "$E2E_TMP/argo-hang.log" || true)" "0" "sync requests sent"
+
+    step "Argo CD takes the sync request and never answers: cut at --timeout, exit 5, says the sync may have started"
+    pf2="$E2E_TMP/.argo-sync-hang-port"
+    python3 "$E2E_LIB_DIR/fault_server.py" "$pf2" argocd-sync-hangs "$FIX/app-outofsync.json" \
+        2>>"$E2E_TMP/argo-sync-hang.log" &
+    on_exit "kill $! 2>/dev/null"
+    await_server $! "$pf2" "$E2E_TMP/argo-sync-hang.log" "the Argo CD whose sync hangs"
+    t0=$(date +%s)
+    expect_exit 5 env ARGOCD_SERVER="127.0.0.1:$(cat "$pf2")" "$KANON" sync synestra-io --stage dev \
+        --project synestra --plaintext --timeout 3s
+    (($(date +%s) - t0 < 8)) || fail "the sync took $(($(date +%s) - t0)) s against a 3 s timeout"
+    expect_contains "$ERR" "Argo CD did not answer the sync of web-synestra-io-dev within 3s"
+    expect_contains "$ERR" "the sync may have started"
+    expect_eq "$(grep -c '^POST /api/v1/applications/web-synestra-io-dev/sync' "$E2E_TMP/argo-sync-hang.log")" "1" \
+        "sync requests sent"
+
     step "Argo CD answers 503 for good: exit 5 at the timeout, the status in the message"
     start_sim '{"faults": {"http_status": {"status": 503}}, "apps": [{"timeline": [{"fixture": "app-synced-old-revision.json"}]}]}'
     expect_exit 5 "$KANON" "${W[@]}" --timeout 4s

@@ -57,7 +57,10 @@ public:
     Reply get(const std::string& name, const std::string& project, const std::string& refresh = {},
               std::chrono::seconds refresh_timeout = std::chrono::seconds(30),
               const std::function<bool()>& should_stop = {}) const;
-    Reply sync(const std::string& name, const std::string& project, const SyncRequest& request) const;
+    // `should_stop` cuts the request (failure `stopped`): the server may
+    // have started the sync all the same.
+    Reply sync(const std::string& name, const std::string& project, const SyncRequest& request,
+               const std::function<bool()>& should_stop = {}) const;
 
     // Opens the watch for one app from `resource_version` and calls
     // `on_message` for each message until the stream ends, `should_stop`
