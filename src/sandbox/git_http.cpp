@@ -40,7 +40,6 @@ namespace kanon::sandbox {
 
 namespace {
 
-constexpr const char* k_host = "127.0.0.1";  // never any other interface
 constexpr std::size_t k_worker_threads = 16;
 constexpr time_t k_keep_alive_seconds = 2;
 constexpr std::size_t k_keep_alive_requests = 100;
@@ -209,14 +208,14 @@ std::map<std::string, std::string> GitHttpServer::Impl::cgi_environment(const ht
         {"GIT_HTTP_EXPORT_ALL", "1"},
         {"GATEWAY_INTERFACE", "CGI/1.1"},
         {"SERVER_SOFTWARE", "kanon-git-http"},
-        {"SERVER_NAME", k_host},
+        {"SERVER_NAME", k_loopback},
         {"SERVER_PORT", std::to_string(port)},
         {"SERVER_PROTOCOL", request.version.empty() ? std::string("HTTP/1.1") : request.version},
         {"REQUEST_METHOD", request.method},
         {"SCRIPT_NAME", ""},
         {"PATH_INFO", request.path},
         {"QUERY_STRING", query_of(request.target)},
-        {"REMOTE_ADDR", k_host},
+        {"REMOTE_ADDR", k_loopback},
         {"REMOTE_USER", "sandbox"},  // http-backend allows receive-pack only to a known user
     };
     if (request.method == "POST" || !body.empty()) {

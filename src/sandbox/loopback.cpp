@@ -11,15 +11,14 @@ namespace kanon::sandbox {
 
 Result<int> listen_on_loopback(httplib::Server& server, int port, std::thread& listener, std::string_view what)
 {
-    constexpr const char* k_host = "127.0.0.1";  // never any other interface
     server.set_socket_options([](int socket) {
         int yes = 1;
         ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
     int bound = -1;
     if (port == 0) {
-        bound = server.bind_to_any_port(k_host);
-    } else if (server.bind_to_port(k_host, port)) {
+        bound = server.bind_to_any_port(k_loopback);
+    } else if (server.bind_to_port(k_loopback, port)) {
         bound = port;
     }
     if (bound <= 0) {

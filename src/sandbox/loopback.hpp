@@ -14,6 +14,9 @@ class Server;
 
 namespace kanon::sandbox {
 
+// The one interface the sandbox's servers listen on, and the address they see.
+inline constexpr const char* k_loopback = "127.0.0.1";
+
 // Binds `server` to 127.0.0.1:`port` (0: any free port) with SO_REUSEADDR
 // only — httplib's default adds SO_REUSEPORT, which would let a second
 // server bind the same port and take half its connections — starts its loop
