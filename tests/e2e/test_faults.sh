@@ -68,26 +68,25 @@ expect_eq "$(commit_count "$BARE" main)" "$((n + 1))" "commits after the retry"
 stop_git
 
 step "the push lands, another writer pushes on top, then the connection drops: kanon still finds its commit below the tip"
-start_git_fault drop-after-moved 1
-n="$(commit_count "$BARE" main)"
-expect_exit 0 "$KANON" -o json -v release app1 --tag 1.3.1 --repo "$REPO"
-expect_contains "$ERR" "below its tip"
-expect_contains "$ERR" "an earlier try of this push landed, only its answer was lost"
-expect_eq "$(commit_count "$BARE" main)" "$((n + 2))" "commits: ours and the other writer's"
-expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(git --git-dir="$BARE" rev-parse main~1)"'"'
-expect_eq "$(tag_of app1)" "1.3.1" "dev tag"
-stop_git
-# Here git's transport tried the POST again, and the branch had moved: a
-# stale push. With both tries dropped the push is lost: the same search.
-start_git_fault drop-after-moved 2
-n="$(commit_count "$BARE" main)"
-expect_exit 0 "$KANON" -o json -v release app1 --tag 1.3.2 --repo "$REPO"
-expect_contains "$ERR" "the connection failed while pushing"
-expect_contains "$ERR" "an earlier try of this push landed, only its answer was lost"
-# (the other writer commits under each of the two tries)
-expect_eq "$(commit_count "$BARE" main)" "$((n + 3))" "commits: ours and the other writer's two"
-expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(git --git-dir="$BARE" rev-parse main~2)"'"'
-stop_git
+# found_below_tip DROPS TAG SAYS: the fault for the first DROPS pushes (the
+# other writer commits under each), a release of TAG, and kanon reports the
+# commit DROPS below the tip (saying SAYS on the way) as its own.
+found_below_tip() {
+    start_git_fault drop-after-moved "$1"
+    n="$(commit_count "$BARE" main)"
+    expect_exit 0 "$KANON" -o json -v release app1 --tag "$2" --repo "$REPO"
+    expect_contains "$ERR" "$3"
+    expect_contains "$ERR" "below its tip"
+    expect_contains "$ERR" "an earlier try of this push landed, only its answer was lost"
+    expect_eq "$(commit_count "$BARE" main)" "$((n + 1 + $1))" "commits: ours and the other writer's"
+    expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(git --git-dir="$BARE" rev-parse "main~$1")"'"'
+    expect_eq "$(tag_of app1)" "$2" "dev tag"
+    stop_git
+}
+# git's transport tries the POST again, and the branch has moved: a stale push.
+found_below_tip 1 1.3.1 "main moved while pushing"
+# Both tries dropped: the push is lost, and the same search finds it.
+found_below_tip 2 1.3.2 "the connection failed while pushing"
 
 step "the remote hangs mid-push once: git gives up on the stalled transfer, kanon retries, one commit"
 start_git_fault hang 1
