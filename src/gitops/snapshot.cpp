@@ -368,7 +368,10 @@ Status Snapshot::refresh()
 Status Snapshot::deepen(int commits)
 {
     // The ref is fetched without a destination: only the shallow boundary
-    // moves, the ref and this snapshot's commit stay where they are.
+    // moves, the ref and this snapshot's commit stay where they are. Every
+    // boundary moves: in a kept clone (--cache-dir) each earlier refresh
+    // left one, so this may fetch more than 64 commits, once; it is only
+    // asked for when a push's answer was lost.
     std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--deepen={}", commits),
                                      "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
     if (m_partial) {

@@ -153,33 +153,65 @@ Error interrupted_before_push(const std::string& branch)
                  "nothing was changed; run the command again"};
 }
 
+// A signal while waiting to retry a push that may have landed unseen.
+Error interrupted_before_retry(const std::string& branch)
+{
+    return Error{fmt::format("interrupted before pushing to {} again", branch), ExitCode::interrupted, {},
+                 "the last try may have landed unseen: run the command again (it changes nothing if it did)"};
+}
+
+// Where a push's answer was lost and looking for it failed too.
+std::string may_have_landed_hint()
+{
+    return "the commit may or may not have landed: run the command again once the remote answers (it changes "
+           "nothing if it did)";
+}
+
 std::string first_line(const std::string& s)
 {
     return trim_right(s.substr(0, s.find('\n')));
 }
 
-// Whether the tip of the (refreshed) snapshot has `commit`: our push landed
-// although its answer was lost, or the retried POST found it there. The
-// refresh fetched the tip alone, so a commit someone pushed on top of ours
-// hides it; with `look_back`, the last k_landed_look_back commits are
-// fetched (commits and trees, one round trip) and searched too. That is
-// done only where the answer decides what is reported: before saying a
-// push never landed, and when a retry finds nothing left to change.
-bool landed(Snapshot& snap, const std::string& commit, bool look_back)
+// A commit of ours whose push may have landed unseen, and the tip it was
+// made on.
+struct Unconfirmed {
+    std::string commit;
+    std::string base;
+};
+
+// Which of `mine` the tip of the (refreshed) snapshot has: a push that
+// landed although its answer was lost, or that the transport's retried POST
+// found there. The refresh fetched the tip alone, so a commit someone pushed
+// on top of ours hides it; with `look_back`, the last k_landed_look_back
+// commits are fetched (commits and trees, one round trip for all of `mine`)
+// and searched too. That is done only where the answer decides what is
+// reported. `unknown` holds why the look-back failed, if it did.
+struct Landed {
+    const Unconfirmed* found = nullptr;
+    std::string unknown;
+};
+
+Landed find_landed(Snapshot& snap, const std::vector<Unconfirmed>& mine, bool look_back)
 {
-    if (snap.commit() == commit) {
-        return true;
-    }
-    auto is_ancestor = [&] {
-        auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", commit, snap.commit()}));
-        return r && r->exit_code == 0;
+    auto search = [&]() -> const Unconfirmed* {
+        for (const auto& m : mine) {
+            if (snap.commit() == m.commit) {
+                return &m;
+            }
+            auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", m.commit, snap.commit()}));
+            if (r && r->exit_code == 0) {
+                return &m;
+            }
+        }
+        return nullptr;
     };
-    if (is_ancestor()) {
-        return true;
+    if (const auto* m = search(); m != nullptr || !look_back || mine.empty()) {
+        return {m, {}};
     }
-    // A failed deepen leaves the answer as it was: not found, so the push is
-    // retried, and a retry of a landed change finds nothing to change.
-    return look_back && snap.deepen(k_landed_look_back) && is_ancestor();
+    if (auto st = snap.deepen(k_landed_look_back); !st) {
+        return {nullptr, st.error().message};
+    }
+    return {search(), {}};
 }
 
 // What to say about a push the server refused or never got.
@@ -330,8 +362,9 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     int lost = 0;  // pushes whose connection failed
     // Our pushes that may have landed unseen (lost, or stale after a POST
     // the transport retried): a retry that finds nothing to change looks
-    // for them below the tip before saying so.
-    std::vector<std::string> unconfirmed;
+    // for them below the tip before saying so. (A retry that does find
+    // something to change shows that they did not land.)
+    std::vector<Unconfirmed> unconfirmed;
     for (int attempt = 1;; ++attempt) {
         res.attempts = attempt;
         res.base = snap->commit();
@@ -351,15 +384,21 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             return commit.take_error();
         }
         if (commit->empty()) {
-            for (const auto& mine : unconfirmed) {
-                if (landed(*snap, mine, true)) {
-                    say(fmt::format("{} is on {}, below its tip {}: an earlier try of this push landed, only its "
-                                    "answer was lost",
-                                    mine.substr(0, 12), res.branch, snap->commit().substr(0, 12)));
-                    res.changed = true;
-                    res.commit = mine;
-                    return res;
-                }
+            auto found = find_landed(*snap, unconfirmed, true);
+            if (found.found != nullptr) {
+                say(fmt::format("{} is on {}, below its tip {}: an earlier try of this push landed, only its answer "
+                                "was lost",
+                                found.found->commit.substr(0, 12), res.branch, snap->commit().substr(0, 12)));
+                res.changed = true;
+                res.commit = found.found->commit;
+                res.base = found.found->base;
+                return res;
+            }
+            if (!found.unknown.empty()) {
+                return Error{fmt::format("{} already has the change, but whether it came from an earlier try of "
+                                         "this push is unknown: looking below its tip failed: {}",
+                                         res.branch, found.unknown),
+                             ExitCode::failed, {}, may_have_landed_hint()};
             }
             say(fmt::format("nothing to change at {}", snap->commit().substr(0, 12)));
             res.changed = false;
@@ -396,17 +435,23 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             if (auto st = snap->refresh(); !st) {
                 return Error{fmt::format("the push to {} failed: {}; reading {} again failed too: {}", res.repo,
                                          redact(pushed->message), res.branch, st.error().message),
-                             ExitCode::failed, {},
-                             "the commit may or may not have landed: run the command again once the remote answers "
-                             "(it changes nothing if it did)"};
+                             ExitCode::failed, {}, may_have_landed_hint()};
             }
             bool last_try = lost > k_lost_push_retries || !wait;
-            if (landed(*snap, *commit, last_try)) {
+            std::vector<Unconfirmed> this_push{{*commit, res.base}};
+            auto found = find_landed(*snap, this_push, last_try);
+            if (found.found != nullptr) {
                 say(fmt::format("{} is on {}: the push landed, only its answer was lost", commit->substr(0, 12),
                                 res.branch));
                 res.changed = true;
                 res.commit = *commit;
                 return res;
+            }
+            if (!found.unknown.empty()) {
+                return Error{fmt::format("the push to {} failed {} times: {}; looking for the commit below {}'s tip "
+                                         "failed too: {}",
+                                         res.repo, lost, redact(pushed->message), res.branch, found.unknown),
+                             ExitCode::failed, {}, may_have_landed_hint()};
             }
             if (last_try) {
                 return Error{fmt::format("the push to {} failed {} times: {}", res.repo, lost, redact(pushed->message)),
@@ -415,14 +460,37 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                                          "the network, then run the command again",
                                          res.branch)};
             }
-            unconfirmed.push_back(*commit);
+            unconfirmed.push_back(this_push.front());
             say(fmt::format("the commit is not at {}'s tip; retrying in {} ms", res.branch, wait->count()));
             if (nap_interrupted(*wait)) {
-                return interrupted_before_push(res.branch);
+                return interrupted_before_retry(res.branch);
             }
             continue;
         }
+        unconfirmed.push_back({*commit, res.base});
         if (!wait) {
+            // The transport may have sent this push twice, the first landing
+            // unseen and the second finding the branch moved (by itself):
+            // look before saying nothing was pushed.
+            if (auto st = snap->refresh(); !st) {
+                return Error{fmt::format("{} moved under every one of {} attempts; reading it again failed: {}",
+                                         res.branch, attempt, st.error().message),
+                             ExitCode::failed, {}, may_have_landed_hint()};
+            }
+            std::vector<Unconfirmed> this_push{unconfirmed.back()};
+            auto found = find_landed(*snap, this_push, true);
+            if (found.found != nullptr) {
+                say(fmt::format("{} is on {}: an earlier try of this push landed", commit->substr(0, 12), res.branch));
+                res.changed = true;
+                res.commit = *commit;
+                return res;
+            }
+            if (!found.unknown.empty()) {
+                return Error{fmt::format("{} moved under every one of {} attempts; looking for the last one below "
+                                         "its tip failed: {}",
+                                         res.branch, attempt, found.unknown),
+                             ExitCode::failed, {}, may_have_landed_hint()};
+            }
             bool capped = opts.max_attempts > 0 && attempt >= opts.max_attempts;
             return Error{fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing",
                                      res.branch, attempt, std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(),
@@ -432,18 +500,21 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         }
         say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", res.branch, attempt, wait->count()));
         if (nap_interrupted(*wait)) {
-            return interrupted_before_push(res.branch);
+            return interrupted_before_retry(res.branch);
         }
         if (auto st = snap->refresh(); !st) {
             return st.take_error();
         }
-        if (landed(*snap, *commit, false)) {  // a POST retried under us (curl does, on a reused connection) landed first
+        // A POST retried under us (curl does, on a reused connection) may
+        // have landed first: at the tip, or (found when the retry has
+        // nothing to change) below it.
+        std::vector<Unconfirmed> this_push{unconfirmed.back()};
+        if (find_landed(*snap, this_push, false).found != nullptr) {
             say(fmt::format("{} is on {}: an earlier try of this push landed", commit->substr(0, 12), res.branch));
             res.changed = true;
             res.commit = *commit;
             return res;
         }
-        unconfirmed.push_back(*commit);
     }
 }
 

@@ -87,6 +87,15 @@ found_below_tip() {
 found_below_tip 1 1.3.1 "main moved while pushing"
 # Both tries dropped: the push is lost, and the same search finds it.
 found_below_tip 2 1.3.2 "the connection failed while pushing"
+# The stale try was the last one allowed: before "gave up without pushing"
+# kanon reads the branch again and finds its commit there.
+start_git_fault drop-after-moved 1
+n="$(commit_count "$BARE" main)"
+expect_exit 0 "$KANON" -o json -v release app1 --tag 1.3.3 --repo "$REPO" --attempts 1
+expect_contains "$ERR" "an earlier try of this push landed"
+expect_not_contains "$ERR" "gave up"
+expect_json "$OUT" 'd["changed"] is True and d["commit"] == "'"$(git --git-dir="$BARE" rev-parse main~1)"'"'
+stop_git
 
 step "the remote hangs mid-push once: git gives up on the stalled transfer, kanon retries, one commit"
 start_git_fault hang 1
