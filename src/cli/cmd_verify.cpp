@@ -217,17 +217,40 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
     auto past_deadline = [deadline] { return std::chrono::steady_clock::now() >= deadline; };
     auto stop_get = [&] { return interrupted() || past_deadline(); };
     bool said = false;
+    bool answered = false;   // the last GET was answered
+    bool sent_unsure = false;  // a sync request got no clear answer: that sync may have started
     std::string unanswered;  // why the last GET failed, when it did
+    auto may_have_started = [&] {
+        return fmt::format("the sync may have started: look at {} in Argo CD before syncing again", t.application);
+    };
+    // Why no sync of ours is known to have started, at the deadline or a signal.
+    auto give_up = [&]() -> Error {
+        if (interrupted()) {
+            return sent_unsure ? Error{"interrupted after a sync request that got no answer", ExitCode::interrupted,
+                                       {}, may_have_started()}
+                               : Error{"interrupted before the sync could start", ExitCode::interrupted};
+        }
+        if (sent_unsure) {
+            return Error{fmt::format("Argo CD gave no clear answer to the sync of {} within {}", t.application,
+                                     seconds(timeout)),
+                         ExitCode::timed_out, {}, may_have_started()};
+        }
+        if (answered) {
+            return Error{fmt::format("{}: an operation was still running after {}; no sync started", t.application,
+                                     seconds(timeout)),
+                         ExitCode::timed_out};
+        }
+        return Error{fmt::format("Argo CD did not answer for {}; no sync started{}", seconds(timeout),
+                                 unanswered.empty() ? "" : ": " + unanswered),
+                     ExitCode::timed_out};
+    };
     while (true) {
         auto current = client.get(t.application, t.project, {}, std::chrono::seconds(30), stop_get);
         if (current.failure == ::kanon::http::Failure::stopped) {
-            if (interrupted()) {
-                return Error{"interrupted before the sync could start", ExitCode::interrupted};
-            }
-            return Error{fmt::format("Argo CD did not answer for {}; no sync started{}", seconds(timeout),
-                                     unanswered.empty() ? "" : ": " + unanswered),
-                         ExitCode::timed_out};
+            answered = false;
+            return give_up();
         }
+        answered = current.ok();
         unanswered = current.ok() ? std::string{} : argo::reply_error(current, "GET application " + t.application,
                                                                        t.application, t.project).message;
         if (!current.ok() && !current.retryable()) {
@@ -249,9 +272,7 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             if (r.failure == ::kanon::http::Failure::stopped) {
                 return Error{fmt::format("Argo CD did not answer the sync of {} within {}", t.application,
                                          seconds(timeout)),
-                             ExitCode::timed_out, {},
-                             fmt::format("the sync may have started: look at {} in Argo CD before syncing again",
-                                         t.application)};
+                             ExitCode::timed_out, {}, may_have_started()};
             }
             if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
                 return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message),
@@ -264,6 +285,10 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             if (!r.operation_in_progress() && !r.retryable()) {
                 return argo::reply_error(r, "sync " + t.application, t.application, t.project);
             }
+            // A timeout, a reset or a proxy's 5xx: the request may have
+            // reached Argo CD. (The operation then found running may be
+            // that sync: it is waited out all the same.)
+            sent_unsure = sent_unsure || !r.operation_in_progress();
         }
         if (!said && app && !ctx.global.quiet) {
             std::string by = app->operation_initiated_by.empty() ? app->op_initiated_by : app->operation_initiated_by;
@@ -271,18 +296,8 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
                     << (by.empty() ? "" : " (initiated by " + by + ")") << "; waiting for it to end before syncing\n";
             said = true;
         }
-        if (interrupted()) {
-            return Error{"interrupted before the sync could start", ExitCode::interrupted};
-        }
-        if (std::chrono::steady_clock::now() + std::chrono::seconds(2) > deadline) {
-            if (!unanswered.empty()) {
-                return Error{fmt::format("Argo CD did not answer for {}; no sync started: {}", seconds(timeout),
-                                         unanswered),
-                             ExitCode::timed_out};
-            }
-            return Error{fmt::format("{}: an operation was still running after {}; no sync started", t.application,
-                                     seconds(timeout)),
-                         ExitCode::timed_out};
+        if (interrupted() || std::chrono::steady_clock::now() + std::chrono::seconds(2) > deadline) {
+            return give_up();
         }
         std::this_thread::sleep_for(std::chrono::seconds(2));
     }
