@@ -88,8 +88,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_file(app_file)
             else:
                 self.send_error(404)
-        elif mode == "argocd-sync-hangs" and self.path.startswith("/api/v1/applications/"):
-            self.send_file(args[0])
+        elif mode == "argocd-sync-hangs":
+            if self.path.startswith("/api/v1/applications/"):
+                self.send_file(args[0])
+            else:
+                self.send_error(404)
         elif mode == "redirects":
             last = int(args[0])
             k = int(self.path[3:]) if self.path.startswith("/r/") else 0
@@ -119,7 +122,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, *a):
         pass
