@@ -16,6 +16,7 @@ Modes:
   argocd-sync-hangs FILE
                         an Argo CD whose GET /api/v1/applications/NAME answers
                         FILE, and which reads a POST (a sync) and never answers
+  argocd-sync-502 FILE  the same, but a POST gets a proxy's 502 at once
   redirects N           /r/K redirects to /r/K+1, up to /r/N which answers 200
                         (and / to /r/1)
 
@@ -88,7 +89,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_file(app_file)
             else:
                 self.send_error(404)
-        elif mode == "argocd-sync-hangs":
+        elif mode in ("argocd-sync-hangs", "argocd-sync-502"):
             if self.path.startswith("/api/v1/applications/"):
                 self.send_file(args[0])
             else:
@@ -114,6 +115,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         read_body(self)
         if mode in ("hang", "argocd-sync-hangs"):
             time.sleep(3600)
+        if mode == "argocd-sync-502":
+            self.send_error(502, "Bad Gateway")
+            return
         self.send_error(405)
 
     def send_file(self, path):

@@ -224,6 +224,18 @@ if [[ -x "$SIM" && -f "$FIX/app-synced-old-revision.json" ]]; then
     expect_eq "$(grep -c '^POST /api/v1/applications/web-synestra-io-dev/sync' "$E2E_TMP/argo-sync-hang.log")" "1" \
         "sync requests sent"
 
+    step "a proxy answers 502 to every sync request: exit 5 at --timeout, says the sync may have started"
+    pf3="$E2E_TMP/.argo-sync-502-port"
+    python3 "$E2E_LIB_DIR/fault_server.py" "$pf3" argocd-sync-502 "$FIX/app-outofsync.json" \
+        2>>"$E2E_TMP/argo-sync-502.log" &
+    on_exit "kill $! 2>/dev/null"
+    await_server $! "$pf3" "$E2E_TMP/argo-sync-502.log" "the Argo CD behind a failing proxy"
+    expect_exit 5 env ARGOCD_SERVER="127.0.0.1:$(cat "$pf3")" "$KANON" sync synestra-io --stage dev \
+        --project synestra --plaintext --timeout 3s
+    expect_contains "$ERR" "Argo CD gave no clear answer to the sync of web-synestra-io-dev within 3s"
+    expect_contains "$ERR" "the sync may have started"
+    expect_not_contains "$ERR" "no sync started"
+
     step "Argo CD answers 503 for good: exit 5 at the timeout, the status in the message"
     start_sim '{"faults": {"http_status": {"status": 503}}, "apps": [{"timeline": [{"fixture": "app-synced-old-revision.json"}]}]}'
     expect_exit 5 "$KANON" "${W[@]}" --timeout 4s
