@@ -365,6 +365,30 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     // for them below the tip before saying so. (A retry that does find
     // something to change shows that they did not land.)
     std::vector<Unconfirmed> unconfirmed;
+    // The result for a push of ours found on the branch, saying how.
+    auto landed = [&](const Unconfirmed& mine, const std::string& how) {
+        say(fmt::format("{} is on {}{}", mine.commit.substr(0, 12), res.branch, how));
+        res.changed = true;
+        res.commit = mine.commit;
+        res.base = mine.base;
+        return res;
+    };
+    // Whether one push of ours is on the branch (`look_back`: also below
+    // its tip): its result if so, an error saying `if_unknown` when looking
+    // failed, nothing when it is not there.
+    auto look_for = [&](const Unconfirmed& mine, bool look_back, const std::string& how,
+                        const std::string& if_unknown) -> std::optional<Result<TransactionResult>> {
+        std::vector<Unconfirmed> one{mine};
+        auto found = find_landed(*snap, one, look_back);
+        if (found.found != nullptr) {
+            return landed(mine, how);
+        }
+        if (!found.unknown.empty()) {
+            return Error{fmt::format("{}: {}", if_unknown, found.unknown), ExitCode::failed, {},
+                         may_have_landed_hint()};
+        }
+        return std::nullopt;
+    };
     for (int attempt = 1;; ++attempt) {
         res.attempts = attempt;
         res.base = snap->commit();
@@ -386,13 +410,9 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         if (commit->empty()) {
             auto found = find_landed(*snap, unconfirmed, true);
             if (found.found != nullptr) {
-                say(fmt::format("{} is on {}, below its tip {}: an earlier try of this push landed, only its answer "
-                                "was lost",
-                                found.found->commit.substr(0, 12), res.branch, snap->commit().substr(0, 12)));
-                res.changed = true;
-                res.commit = found.found->commit;
-                res.base = found.found->base;
-                return res;
+                return landed(*found.found, fmt::format(", below its tip {}: an earlier try of this push landed, only "
+                                                        "its answer was lost",
+                                                        snap->commit().substr(0, 12)));
             }
             if (!found.unknown.empty()) {
                 return Error{fmt::format("{} already has the change, but whether it came from an earlier try of "
@@ -438,20 +458,12 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                              ExitCode::failed, {}, may_have_landed_hint()};
             }
             bool last_try = lost > k_lost_push_retries || !wait;
-            std::vector<Unconfirmed> this_push{{*commit, res.base}};
-            auto found = find_landed(*snap, this_push, last_try);
-            if (found.found != nullptr) {
-                say(fmt::format("{} is on {}: the push landed, only its answer was lost", commit->substr(0, 12),
-                                res.branch));
-                res.changed = true;
-                res.commit = *commit;
-                return res;
-            }
-            if (!found.unknown.empty()) {
-                return Error{fmt::format("the push to {} failed {} times: {}; looking for the commit below {}'s tip "
-                                         "failed too: {}",
-                                         res.repo, lost, redact(pushed->message), res.branch, found.unknown),
-                             ExitCode::failed, {}, may_have_landed_hint()};
+            Unconfirmed this_push{*commit, res.base};
+            if (auto r = look_for(this_push, last_try, ": the push landed, only its answer was lost",
+                                  fmt::format("the push to {} failed {} times: {}; looking for the commit below {}'s "
+                                              "tip failed too",
+                                              res.repo, lost, redact(pushed->message), res.branch))) {
+                return std::move(*r);
             }
             if (last_try) {
                 return Error{fmt::format("the push to {} failed {} times: {}", res.repo, lost, redact(pushed->message)),
@@ -460,7 +472,7 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                                          "the network, then run the command again",
                                          res.branch)};
             }
-            unconfirmed.push_back(this_push.front());
+            unconfirmed.push_back(this_push);
             say(fmt::format("the commit is not at {}'s tip; retrying in {} ms", res.branch, wait->count()));
             if (nap_interrupted(*wait)) {
                 return interrupted_before_retry(res.branch);
@@ -477,19 +489,11 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                                          res.branch, attempt, st.error().message),
                              ExitCode::failed, {}, may_have_landed_hint()};
             }
-            std::vector<Unconfirmed> this_push{unconfirmed.back()};
-            auto found = find_landed(*snap, this_push, true);
-            if (found.found != nullptr) {
-                say(fmt::format("{} is on {}: an earlier try of this push landed", commit->substr(0, 12), res.branch));
-                res.changed = true;
-                res.commit = *commit;
-                return res;
-            }
-            if (!found.unknown.empty()) {
-                return Error{fmt::format("{} moved under every one of {} attempts; looking for the last one below "
-                                         "its tip failed: {}",
-                                         res.branch, attempt, found.unknown),
-                             ExitCode::failed, {}, may_have_landed_hint()};
+            if (auto r = look_for(unconfirmed.back(), true, ": an earlier try of this push landed",
+                                  fmt::format("{} moved under every one of {} attempts; looking for the last one "
+                                              "below its tip failed",
+                                              res.branch, attempt))) {
+                return std::move(*r);
             }
             bool capped = opts.max_attempts > 0 && attempt >= opts.max_attempts;
             return Error{fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing",
@@ -508,12 +512,8 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         // A POST retried under us (curl does, on a reused connection) may
         // have landed first: at the tip, or (found when the retry has
         // nothing to change) below it.
-        std::vector<Unconfirmed> this_push{unconfirmed.back()};
-        if (find_landed(*snap, this_push, false).found != nullptr) {
-            say(fmt::format("{} is on {}: an earlier try of this push landed", commit->substr(0, 12), res.branch));
-            res.changed = true;
-            res.commit = *commit;
-            return res;
+        if (auto r = look_for(unconfirmed.back(), false, ": an earlier try of this push landed", {})) {
+            return std::move(*r);
         }
     }
 }
