@@ -9,6 +9,7 @@
 #include "util/process.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 
 namespace kanon::gitops {
 namespace {
@@ -76,25 +77,13 @@ ProcessSpec spec_for(const GitCall& call)
     return spec;
 }
 
-std::string trim_line(std::string s)
-{
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
-        s.pop_back();
-    }
-    return s;
-}
-
 }  // namespace
 
 // The line of git's stderr that says what went wrong (errors are one line):
 // the first that is not a warning or a hint, without its "fatal: " prefix.
 std::string first_problem(const std::string& err)
 {
-    std::size_t pos = 0;
-    while (pos < err.size()) {
-        auto nl = err.find('\n', pos);
-        std::string line = trim_line(err.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-        pos = nl == std::string::npos ? err.size() : nl + 1;
+    for (std::string line : lines(err)) {
         if (line.empty() || line.rfind("warning: ", 0) == 0 || line.rfind("hint: ", 0) == 0) {
             continue;
         }

@@ -179,39 +179,34 @@ struct Unconfirmed {
     std::string base;
 };
 
-// Which of `mine` the tip of the (refreshed) snapshot has: a push that
+// Whether the tip of the (refreshed) snapshot has `commit`: a push that
 // landed although its answer was lost, or that the transport's retried POST
 // found there. The refresh fetched the tip alone, so a commit someone pushed
 // on top of ours hides it; with `look_back`, the last k_landed_look_back
-// commits are fetched (commits and trees, one round trip for all of `mine`)
-// and searched too. That is done only where the answer decides what is
-// reported. `unknown` holds why the look-back failed, if it did.
+// commits are fetched (commits and trees, one round trip) and searched too.
+// That is done only where the answer decides what is reported. `unknown`
+// holds why the look-back failed, if it did.
 struct Landed {
-    const Unconfirmed* found = nullptr;
+    bool found = false;
     std::string unknown;
 };
 
-Landed find_landed(Snapshot& snap, const std::vector<Unconfirmed>& mine, bool look_back)
+Landed find_landed(Snapshot& snap, const std::string& commit, bool look_back)
 {
-    auto search = [&]() -> const Unconfirmed* {
-        for (const auto& m : mine) {
-            if (snap.commit() == m.commit) {
-                return &m;
-            }
-            auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", m.commit, snap.commit()}));
-            if (r && r->exit_code == 0) {
-                return &m;
-            }
+    auto has = [&] {
+        if (snap.commit() == commit) {
+            return true;
         }
-        return nullptr;
+        auto r = git_try(in_repo(snap, {"merge-base", "--is-ancestor", commit, snap.commit()}));
+        return r && r->exit_code == 0;
     };
-    if (const auto* m = search(); m != nullptr || !look_back || mine.empty()) {
-        return {m, {}};
+    if (bool found = has(); found || !look_back) {
+        return {found, {}};
     }
     if (auto st = snap.deepen(k_landed_look_back); !st) {
-        return {nullptr, st.error().message};
+        return {false, st.error().message};
     }
-    return {search(), {}};
+    return {has(), {}};
 }
 
 // What to say about a push the server refused or never got.
@@ -242,13 +237,7 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
             return {PushVerdict::stale, {}};
         }
     }
-    // git's stderr, line by line, trimmed.
-    std::vector<std::string> lines;
-    for (std::size_t p = 0; p < err.size();) {
-        auto nl = err.find('\n', p);
-        lines.push_back(trim_right(err.substr(p, nl == std::string::npos ? std::string::npos : nl - p)));
-        p = nl == std::string::npos ? err.size() : nl + 1;
-    }
+    auto err_lines = lines(err);
     auto without_prefix = [](const std::string& line) {
         return line.rfind("error: ", 0) == 0 || line.rfind("fatal: ", 0) == 0 ? line.substr(7) : line;
     };
@@ -260,9 +249,9 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
         for (std::string_view lost : {"RPC failed", "remote end hung up unexpectedly", "unexpected disconnect",
                                       "early EOF", "Connection reset", "Recv failure", "Send failure",
                                       "Operation too slow", "timed out", "Empty reply from server"}) {
-            auto hit = std::find_if(lines.begin(), lines.end(),
+            auto hit = std::find_if(err_lines.begin(), err_lines.end(),
                                     [&](const std::string& line) { return line.find(lost) != std::string::npos; });
-            if (hit != lines.end()) {
+            if (hit != err_lines.end()) {
                 return {PushVerdict::lost, without_prefix(*hit)};
             }
         }
@@ -270,7 +259,7 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
     // Anything else is final: a hook that declined, no permission, no such
     // repository. The server's own words are the message.
     std::string reason;
-    for (const auto& line : lines) {
+    for (const auto& line : err_lines) {
         if (line.rfind("remote: ", 0) == 0 && line.size() > 8) {
             reason += (reason.empty() ? "" : " / ") + line.substr(8);
         }
@@ -282,10 +271,10 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
         reason = reason.empty() ? why : why + ": " + reason;
     }
     if (reason.empty()) {
-        auto fatal = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+        auto fatal = std::find_if(err_lines.begin(), err_lines.end(), [](const std::string& line) {
             return line.rfind("fatal: ", 0) == 0 || line.rfind("error: ", 0) == 0;
         });
-        if (fatal != lines.end()) {
+        if (fatal != err_lines.end()) {
             reason = without_prefix(*fatal);
         }
     }
@@ -360,11 +349,11 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     res.repo = redact(snap->url());
     std::optional<Edit> edit;
     int lost = 0;  // pushes whose connection failed
-    // Our pushes that may have landed unseen (lost, or stale after a POST
-    // the transport retried): a retry that finds nothing to change looks
-    // for them below the tip before saying so. (A retry that does find
-    // something to change shows that they did not land.)
-    std::vector<Unconfirmed> unconfirmed;
+    // Our last push, when it may have landed unseen (lost, or stale after a
+    // POST the transport retried): a retry that finds nothing to change
+    // looks for it below the tip before saying so. (A retry that does find
+    // something to change shows that the earlier pushes did not land.)
+    std::optional<Unconfirmed> unsure;
     // The result for a push of ours found on the branch, saying how.
     auto landed = [&](const Unconfirmed& mine, const std::string& how) {
         say(fmt::format("{} is on {}{}", mine.commit.substr(0, 12), res.branch, how));
@@ -378,9 +367,8 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
     // failed, nothing when it is not there.
     auto look_for = [&](const Unconfirmed& mine, bool look_back, const std::string& how,
                         const std::string& if_unknown) -> std::optional<Result<TransactionResult>> {
-        std::vector<Unconfirmed> one{mine};
-        auto found = find_landed(*snap, one, look_back);
-        if (found.found != nullptr) {
+        auto found = find_landed(*snap, mine.commit, look_back);
+        if (found.found) {
             return landed(mine, how);
         }
         if (!found.unknown.empty()) {
@@ -408,17 +396,16 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             return commit.take_error();
         }
         if (commit->empty()) {
-            auto found = find_landed(*snap, unconfirmed, true);
-            if (found.found != nullptr) {
-                return landed(*found.found, fmt::format(", below its tip {}: an earlier try of this push landed, only "
-                                                        "its answer was lost",
-                                                        snap->commit().substr(0, 12)));
-            }
-            if (!found.unknown.empty()) {
-                return Error{fmt::format("{} already has the change, but whether it came from an earlier try of "
-                                         "this push is unknown: looking below its tip failed: {}",
-                                         res.branch, found.unknown),
-                             ExitCode::failed, {}, may_have_landed_hint()};
+            if (unsure) {
+                if (auto r = look_for(*unsure, true,
+                                      fmt::format(", below its tip {}: an earlier try of this push landed, only its "
+                                                  "answer was lost",
+                                                  snap->commit().substr(0, 12)),
+                                      fmt::format("{} already has the change, but whether it came from an earlier "
+                                                  "try of this push is unknown: looking below its tip failed",
+                                                  res.branch))) {
+                    return std::move(*r);
+                }
             }
             say(fmt::format("nothing to change at {}", snap->commit().substr(0, 12)));
             res.changed = false;
@@ -472,14 +459,14 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                                          "the network, then run the command again",
                                          res.branch)};
             }
-            unconfirmed.push_back(this_push);
+            unsure = this_push;
             say(fmt::format("the commit is not at {}'s tip; retrying in {} ms", res.branch, wait->count()));
             if (nap_interrupted(*wait)) {
                 return interrupted_before_retry(res.branch);
             }
             continue;
         }
-        unconfirmed.push_back({*commit, res.base});
+        unsure = Unconfirmed{*commit, res.base};
         if (!wait) {
             // The transport may have sent this push twice, the first landing
             // unseen and the second finding the branch moved (by itself):
@@ -489,7 +476,7 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                                          res.branch, attempt, st.error().message),
                              ExitCode::failed, {}, may_have_landed_hint()};
             }
-            if (auto r = look_for(unconfirmed.back(), true, ": an earlier try of this push landed",
+            if (auto r = look_for(*unsure, true, ": an earlier try of this push landed",
                                   fmt::format("{} moved under every one of {} attempts; looking for the last one "
                                               "below its tip failed",
                                               res.branch, attempt))) {
@@ -512,7 +499,7 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         // A POST retried under us (curl does, on a reused connection) may
         // have landed first: at the tip, or (found when the retry has
         // nothing to change) below it.
-        if (auto r = look_for(unconfirmed.back(), false, ": an earlier try of this push landed", {})) {
+        if (auto r = look_for(*unsure, false, ": an earlier try of this push landed", {})) {
             return std::move(*r);
         }
     }

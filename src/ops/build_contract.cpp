@@ -60,10 +60,7 @@ Result<std::string> find_without_fetch_by_sha(const gitops::Snapshot& snap, cons
     if (tips->exit_code != 0) {
         return Error{fmt::format("cannot list the refs of {}: {}", repo, redact(gitops::first_problem(tips->err)))};
     }
-    for (std::size_t pos = 0; pos < tips->out.size();) {
-        auto nl = tips->out.find('\n', pos);
-        std::string line = tips->out.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-        pos = nl == std::string::npos ? tips->out.size() : nl + 1;
+    for (const auto& line : lines(tips->out)) {
         if (line.size() > 41 && line.compare(0, 40, sha) == 0 && line[40] == '\t') {
             return "the tip of " + line.substr(41);
         }

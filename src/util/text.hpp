@@ -4,11 +4,15 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kanon {
 
 // Without trailing whitespace (spaces, tabs, CR, LF): git's output lines.
 std::string trim_right(std::string s);
+// `text` line by line, each without trailing whitespace (a last line without
+// its newline too; none for an empty text).
+std::vector<std::string> lines(std::string_view text);
 // The environment variable's value, or "" when it is unset.
 std::string env_or_empty(const char* name);
 // At most `max` bytes of `s`, control characters shown as '?': text from a
