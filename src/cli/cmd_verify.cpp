@@ -217,9 +217,8 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
     auto past_deadline = [deadline] { return std::chrono::steady_clock::now() >= deadline; };
     auto stop_get = [&] { return interrupted() || past_deadline(); };
     bool said = false;
-    bool answered = false;   // the last GET was answered
     bool sent_unsure = false;  // a sync request got no clear answer: that sync may have started
-    std::string unanswered;  // why the last GET failed, when it did
+    std::string unanswered;  // why the last GET failed, when it did ("": it was answered)
     auto may_have_started = [&] {
         return fmt::format("the sync may have started: look at {} in Argo CD before syncing again", t.application);
     };
@@ -235,22 +234,20 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
                                      seconds(timeout)),
                          ExitCode::timed_out, {}, may_have_started()};
         }
-        if (answered) {
+        if (unanswered.empty()) {
             return Error{fmt::format("{}: an operation was still running after {}; no sync started", t.application,
                                      seconds(timeout)),
                          ExitCode::timed_out};
         }
-        return Error{fmt::format("Argo CD did not answer for {}; no sync started{}", seconds(timeout),
-                                 unanswered.empty() ? "" : ": " + unanswered),
+        return Error{fmt::format("Argo CD did not answer for {}; no sync started: {}", seconds(timeout), unanswered),
                      ExitCode::timed_out};
     };
     while (true) {
         auto current = client.get(t.application, t.project, {}, std::chrono::seconds(30), stop_get);
         if (current.failure == ::kanon::http::Failure::stopped) {
-            answered = false;
+            unanswered = fmt::format("GET application {} got no answer in time", t.application);
             return give_up();
         }
-        answered = current.ok();
         unanswered = current.ok() ? std::string{} : argo::reply_error(current, "GET application " + t.application,
                                                                        t.application, t.project).message;
         if (!current.ok() && !current.retryable()) {
