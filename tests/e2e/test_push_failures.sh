@@ -137,7 +137,8 @@ moved_once() {  # NAME URL REPO
     expect_contains "$ERR" "moved under every one of $runs attempts"
     expect_contains "$ERR" "the deadline is 3s"
     ((took >= 3000 && took < 12000)) || fail "--push-timeout 3 gave up after $took ms"
-    ((runs >= 3)) || fail "only $runs attempts in 3 s"
+    # At least one retry; how many fit in 3 s depends on the machine's load.
+    ((runs >= 2)) || fail "no retry within the 3 s deadline ($runs attempt)"
     expect_commit_count "$repo" main $((n + runs))  # the others', not ours
     expect_file_line "$repo" main deploy/env/release-dev/app1.yaml '  tag: "1.6.1"'
     rm -f "$repo/hooks/pre-receive"
