@@ -59,8 +59,7 @@ void check_percent(std::string_view text)
     for (std::size_t i = 0; i < enc.size(); ++i) {
         char c = enc[i];
         if (c == '%') {
-            check(i + 2 < enc.size() && hex(enc[i + 1]) >= 0 && hex(enc[i + 2]) >= 0,
-                  "percent_encode wrote a bad %XX");
+            check(i + 2 < enc.size() && hex(enc[i + 1]) >= 0 && hex(enc[i + 2]) >= 0, "percent_encode wrote a bad %XX");
             dec += static_cast<char>(hex(enc[i + 1]) * 16 + hex(enc[i + 2]));
             i += 2;
             continue;

@@ -28,7 +28,10 @@ bool is_dns_label(std::string_view s, std::size_t max)
     return std::all_of(s.begin(), s.end(), ok) && s.front() != '-' && s.back() != '-';
 }
 
-Error config_error(const Value& at, const std::string& what) { return file_error(at.origin, what); }
+Error config_error(const Value& at, const std::string& what)
+{
+    return file_error(at.origin, what);
+}
 
 Result<std::string> read_string(const Value& v, std::string_view key)
 {
@@ -129,7 +132,8 @@ Result<std::string> read_url_path(const Value& v, std::string_view key)
 bool is_header_name(std::string_view s)
 {
     auto token = [](unsigned char ch) {
-        return std::isalnum(ch) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(ch)) != std::string_view::npos;
+        return std::isalnum(ch) != 0 ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(ch)) != std::string_view::npos;
     };
     return !s.empty() && std::all_of(s.begin(), s.end(), token);
 }
@@ -251,8 +255,8 @@ Result<SmokeExpect> read_expect(const Value& v, const std::string& key)
                 e.header_value = h->substr(eq + 1);
             }
             if (!is_header_name(e.header)) {
-                return config_error(val, fmt::format("'{}': '{}' is not a header name (write NAME or NAME=VALUE)",
-                                                     where, e.header));
+                return config_error(
+                    val, fmt::format("'{}': '{}' is not a header name (write NAME or NAME=VALUE)", where, e.header));
             }
         } else {
             return unknown_key(val, fmt::format("'{}'", key), k, {"status", "body", "header"}).error();
@@ -390,7 +394,7 @@ Status check_app_url(const Value& v, const std::string& key, const std::string& 
 // A stage named under apps.APP.urls, checked once the whole file (and so
 // `stages`, wherever it is written) has been read.
 struct UrlStage {
-    std::string key;    // apps.APP.urls.STAGE
+    std::string key;  // apps.APP.urls.STAGE
     std::string stage;
     Location at;
 };
@@ -588,12 +592,18 @@ std::string Config::release_file(std::string_view app, std::string_view stage) c
 {
     return expand(release_path, app, stage);
 }
-std::string Config::env_file(std::string_view app, std::string_view stage) const { return expand(env_path, app, stage); }
+std::string Config::env_file(std::string_view app, std::string_view stage) const
+{
+    return expand(env_path, app, stage);
+}
 std::string Config::application_file(std::string_view app, std::string_view stage) const
 {
     return expand(application_path, app, stage);
 }
-std::string Config::chart_values_file() const { return chart_path + "/values.yaml"; }
+std::string Config::chart_values_file() const
+{
+    return chart_path + "/values.yaml";
+}
 std::string Config::application(std::string_view app, std::string_view stage) const
 {
     return expand(application_name, app, stage);
@@ -683,8 +693,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
             } else {
                 st = sv.take_error();
             }
-        } else if (key == "paths" || key == "naming" || key == "release_keys" || key == "env_keys" ||
-                   key == "urls") {
+        } else if (key == "paths" || key == "naming" || key == "release_keys" || key == "env_keys" || key == "urls") {
             st = read_section(c, key, val);
         } else {
             st = unknown_key(val, "kanon.yaml", key,

@@ -29,17 +29,17 @@ struct SiteVersion {
 
 // What one smoke path must answer besides "no 5xx, no redirect loop".
 struct SmokeExpect {
-    std::vector<long> statuses;  // the final status must be one of these; empty: any below 500
-    std::string body;            // a substring of the final body; empty: no check
-    std::string header;          // a header the final answer must carry; empty: no check
+    std::vector<long> statuses;               // the final status must be one of these; empty: any below 500
+    std::string body;                         // a substring of the final body; empty: no check
+    std::string header;                       // a header the final answer must carry; empty: no check
     std::optional<std::string> header_value;  // and its exact value, when `NAME=VALUE` was written
 };
 
 struct StageConfig {
     std::string name;
-    std::string host;          // template: {domain}, {app}
-    bool self_heal = false;    // the Application's syncPolicy.automated.selfHeal
-    std::string cnpg_cluster;  // template
+    std::string host;                           // template: {domain}, {app}
+    bool self_heal = false;                     // the Application's syncPolicy.automated.selfHeal
+    std::string cnpg_cluster;                   // template
     std::optional<SiteVersion> site_version{};  // overrides Config::site_version for this stage
 };
 
@@ -81,7 +81,7 @@ struct Config {
     std::string url_template = "https://{host}";
     std::vector<std::string> smoke_paths = {"/", "/admin"};
     std::chrono::milliseconds smoke_timeout{std::chrono::seconds(10)};  // per request
-    std::map<std::string, SmokeExpect, std::less<>> smoke_expect;        // by path
+    std::map<std::string, SmokeExpect, std::less<>> smoke_expect;       // by path
     SiteVersion site_version;
 
     std::map<std::string, AppConfig, std::less<>> apps;
@@ -112,8 +112,8 @@ struct Config {
 std::string freeze_key(std::string_view app, std::string_view stage);
 
 // Fills {app}, {stage}, {domain}, {host} in a template.
-std::string expand(std::string_view tmpl, std::string_view app, std::string_view stage,
-                   std::string_view domain = {}, std::string_view host = {});
+std::string expand(std::string_view tmpl, std::string_view app, std::string_view stage, std::string_view domain = {},
+                   std::string_view host = {});
 
 // Reads kanon.yaml text (name for error locations). Unknown keys, wrong types
 // and bad templates are errors with FILE:LINE:COL.

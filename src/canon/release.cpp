@@ -84,7 +84,8 @@ std::map<std::string, std::string> parse_trailers(std::string_view message)
         auto line = last.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
         pos = nl == std::string_view::npos ? last.size() : nl + 1;
         auto colon = line.find(": ");
-        if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find(' ') != std::string_view::npos) {
+        if (colon == std::string_view::npos || colon == 0 ||
+            line.substr(0, colon).find(' ') != std::string_view::npos) {
             return {};  // not a trailer block
         }
         out[std::string(line.substr(0, colon))] = std::string(line.substr(colon + 2));

@@ -27,7 +27,7 @@ inline constexpr std::string_view k_trailer_source_ref = "Kanon-Source-Ref";
 inline constexpr std::string_view k_trailer_action = "Kanon-Action";
 
 struct ReleaseMessage {
-    std::string action;      // release, promote, reset, rollback
+    std::string action;  // release, promote, reset, rollback
     std::string app;
     std::string stage;
     std::string tag;

@@ -19,7 +19,7 @@ namespace kanon::check::detail {
 
 // One YAML file read from disk: its text parsed, or why it did not parse.
 struct File {
-    std::string path;     // as reported (relative to the checked directory)
+    std::string path;  // as reported (relative to the checked directory)
     bool exists = false;
     std::optional<yaml::Stream> stream;  // empty when missing or not valid YAML
 };
@@ -62,13 +62,12 @@ struct AppFacts {
 
 // One app's six files, the rules 1–9 of CANON.md over them, and the secrets
 // scan of each. `dir` is the web-core root.
-AppFacts check_app(const canon::Config& c, const std::string& dir, const std::string& app,
-                   std::vector<Finding>& out);
+AppFacts check_app(const canon::Config& c, const std::string& dir, const std::string& app, std::vector<Finding>& out);
 
 // The platform repository, indexed.
 struct PlatformObject {
-    Location where;                  // the document's start (file shown with the platform prefix)
-    std::string initdb_secret;       // clusters: spec.bootstrap.initdb.secret.name
+    Location where;             // the document's start (file shown with the platform prefix)
+    std::string initdb_secret;  // clusters: spec.bootstrap.initdb.secret.name
     std::optional<Location> initdb_at;
 };
 struct PlatformIndex {

@@ -52,8 +52,8 @@ File load_file(const std::string& root, const std::string& rel, const std::strin
         }
     }
     if (scan) {
-        auto found = scan_secrets(shown, f.stream ? f.stream->text() : std::string_view(*text),
-                                  f.stream ? &*f.stream : nullptr);
+        auto found =
+            scan_secrets(shown, f.stream ? f.stream->text() : std::string_view(*text), f.stream ? &*f.stream : nullptr);
         out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
     }
     return f;
@@ -82,7 +82,6 @@ yaml::Path must_path(const std::string& text)
     auto p = yaml::parse_path(text);
     return p ? std::move(*p) : yaml::Path{};
 }
-
 
 std::string scalar_text(const yaml::Stream& s, NodeId id)
 {
@@ -234,9 +233,9 @@ void walk_release(const yaml::Stream& s, NodeId map, std::vector<std::string>& p
             }
         }
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
-            out.push_back(make_finding("release/extra-key", node_at(s, key),
-                                       fmt::format("'{}' appears twice; Helm would read only one of them: keep one",
-                                                   dotted)));
+            out.push_back(
+                make_finding("release/extra-key", node_at(s, key),
+                             fmt::format("'{}' appears twice; Helm would read only one of them: keep one", dotted)));
         } else if (k.kind != Kind::scalar || name == "<<") {
             out.push_back(make_finding("release/extra-key", node_at(s, key),
                                        "a merge or complex key in a release file: it holds exactly "
@@ -245,11 +244,11 @@ void walk_release(const yaml::Stream& s, NodeId map, std::vector<std::string>& p
             if (s.node(value).kind == Kind::mapping) {
                 walk_release(s, value, prefix, allowed, found, out);
             } else if (!is_null(s.node(value))) {
-                out.push_back(make_finding("release/missing-key", node_at(s, value),
-                                           fmt::format("'{}' must be a mapping holding the image's repository and "
-                                                       "tag, not a {}",
-                                                       dotted, s.node(value).kind == Kind::scalar ? "scalar"
-                                                                                                   : "sequence")));
+                out.push_back(
+                    make_finding("release/missing-key", node_at(s, value),
+                                 fmt::format("'{}' must be a mapping holding the image's repository and "
+                                             "tag, not a {}",
+                                             dotted, s.node(value).kind == Kind::scalar ? "scalar" : "sequence")));
             }
         } else if (!leaf) {
             out.push_back(make_finding(
@@ -551,10 +550,10 @@ void rule_env_stage_var(const canon::Config& c, const Stage& st, std::vector<Fin
     }
     const yaml::Node& n = s.node(hit->node);
     if (n.kind != Kind::scalar || n.value != st.config->name) {
-        out.push_back(make_finding("env/stage-var", hit->where,
-                                   fmt::format("{} is '{}' in the {} layer; it must be the stage's name: {}: {}",
-                                               c.stage_var_key, n.kind == Kind::scalar ? n.value : "(a collection)",
-                                               st.config->name, var, st.config->name)));
+        out.push_back(make_finding(
+            "env/stage-var", hit->where,
+            fmt::format("{} is '{}' in the {} layer; it must be the stage's name: {}: {}", c.stage_var_key,
+                        n.kind == Kind::scalar ? n.value : "(a collection)", st.config->name, var, st.config->name)));
     }
 }
 
@@ -590,11 +589,11 @@ void rule_env_secret_ref(const canon::Config& c, const std::string& app, const S
         return;
     }
     if (!names.empty()) {
-        out.push_back(make_finding("env/secret-ref", node_at(s, deref(s, names.front())),
-                                   fmt::format("{} names '{}', not the stage's env Secret '{}'; reference '{}' (the "
-                                               "Secret itself lives SOPS-encrypted in the platform repo)",
-                                               c.secret_ref_key, scalar_text(s, deref(s, names.front())), expected,
-                                               expected)));
+        out.push_back(
+            make_finding("env/secret-ref", node_at(s, deref(s, names.front())),
+                         fmt::format("{} names '{}', not the stage's env Secret '{}'; reference '{}' (the "
+                                     "Secret itself lives SOPS-encrypted in the platform repo)",
+                                     c.secret_ref_key, scalar_text(s, deref(s, names.front())), expected, expected)));
         return;
     }
     out.push_back(make_finding("env/secret-ref", missing_list_at(s, refs),
@@ -612,9 +611,9 @@ void rule_argocd_name(const canon::Config& c, const std::string& app, const Stag
     std::string expected = c.application(app, st.config->name);
     auto kind = lookup(s, must_path("kind"));
     if (kind && scalar_text(s, kind->node) != "Application") {
-        out.push_back(make_finding("argocd/name", kind->where,
-                                   fmt::format("kind is '{}', not an Argo CD Application named '{}'",
-                                               scalar_text(s, kind->node), expected)));
+        out.push_back(make_finding(
+            "argocd/name", kind->where,
+            fmt::format("kind is '{}', not an Argo CD Application named '{}'", scalar_text(s, kind->node), expected)));
         return;
     }
     auto name = lookup(s, must_path("metadata.name"));
@@ -630,8 +629,7 @@ void rule_argocd_name(const canon::Config& c, const std::string& app, const Stag
 }
 
 // argocd/namespace: the destination namespace is web-APP-STAGE.
-void rule_argocd_namespace(const canon::Config& c, const std::string& app, const Stage& st,
-                           std::vector<Finding>& out)
+void rule_argocd_namespace(const canon::Config& c, const std::string& app, const Stage& st, std::vector<Finding>& out)
 {
     const yaml::Stream& s = *st.application.stream;
     std::string expected = canon::expand(c.namespace_name, app, st.config->name);
@@ -655,10 +653,9 @@ void rule_argocd_self_heal(const Stage& st, std::vector<Finding>& out)
     bool expected = st.config->self_heal;
     yaml::Path p = must_path("spec.syncPolicy.automated.selfHeal");
     auto hit = lookup(s, p);
-    std::string why = expected ? fmt::format("{} is strictly GitOps: drift in the cluster must be reverted",
-                                             st.config->name)
-                               : fmt::format("{} tolerates drift from live development tools such as Okteto",
-                                             st.config->name);
+    std::string why =
+        expected ? fmt::format("{} is strictly GitOps: drift in the cluster must be reverted", st.config->name)
+                 : fmt::format("{} tolerates drift from live development tools such as Okteto", st.config->name);
     if (hit) {
         const yaml::Node& n = s.node(hit->node);
         if (n.kind != Kind::scalar || yaml::resolve_node(n) != yaml::PlainType::boolean) {
@@ -668,26 +665,25 @@ void rule_argocd_self_heal(const Stage& st, std::vector<Finding>& out)
             return;
         }
         if (bool_value(n) != expected) {
-            out.push_back(make_finding("argocd/self-heal", hit->where,
-                                       fmt::format("selfHeal is {} on {}; set it to {}: {}", bool_value(n),
-                                                   st.config->name, expected, why)));
+            out.push_back(make_finding(
+                "argocd/self-heal", hit->where,
+                fmt::format("selfHeal is {} on {}; set it to {}: {}", bool_value(n), st.config->name, expected, why)));
         }
         return;
     }
     if (expected) {
         bool automated = lookup(s, must_path("spec.syncPolicy.automated")).has_value();
-        out.push_back(make_finding("argocd/self-heal", missing_at(s, p),
-                                   fmt::format("{} is missing (Argo CD reads it as false) on {}; set "
-                                               "spec.syncPolicy.automated.selfHeal: true: {}",
-                                               automated ? "selfHeal" : "spec.syncPolicy.automated",
-                                               st.config->name, why)));
+        out.push_back(
+            make_finding("argocd/self-heal", missing_at(s, p),
+                         fmt::format("{} is missing (Argo CD reads it as false) on {}; set "
+                                     "spec.syncPolicy.automated.selfHeal: true: {}",
+                                     automated ? "selfHeal" : "spec.syncPolicy.automated", st.config->name, why)));
     }
 }
 
 // argocd/value-files and argocd/value-file-missing: valueFiles are exactly
 // the release file then the env layer, relative to spec.source.path.
-void rule_argocd_value_files(const canon::Config& c, const std::string& dir, const Stage& st,
-                             std::vector<Finding>& out)
+void rule_argocd_value_files(const canon::Config& c, const std::string& dir, const Stage& st, std::vector<Finding>& out)
 {
     const yaml::Stream& s = *st.application.stream;
     auto source = lookup(s, must_path("spec.source"));

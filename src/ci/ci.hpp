@@ -15,16 +15,16 @@
 namespace kanon::ci {
 
 struct CiOptions {
-    std::vector<std::string> apps;           // jobs per app; empty: one set of jobs for $APP
-    std::string gate = "auto";               // auto | manual
-    bool include = false;                    // GitLab: a fragment for `include:` (no workflow, stages, default)
-    std::string loop_guard = "skip-ci";      // skip-ci | paths (GitLab: kanon runs with --no-skip-ci)
-    bool http = false;                       // no Argo CD access: wait on the sites
+    std::vector<std::string> apps;          // jobs per app; empty: one set of jobs for $APP
+    std::string gate = "auto";              // auto | manual
+    bool include = false;                   // GitLab: a fragment for `include:` (no workflow, stages, default)
+    std::string loop_guard = "skip-ci";     // skip-ci | paths (GitLab: kanon runs with --no-skip-ci)
+    bool http = false;                      // no Argo CD access: wait on the sites
     std::vector<std::string> build_script;  // the image build's commands, after the build contract
-    std::string version;                     // kanon's, for the header
+    std::string version;                    // kanon's, for the header
     // From kanon.yaml (--config) or the canon's defaults:
-    std::string first_stage = "dev";         // released to
-    std::string second_stage = "prod";       // promoted to
+    std::string first_stage = "dev";    // released to
+    std::string second_stage = "prod";  // promoted to
     std::vector<std::string> release_globs = {"deploy/env/release-dev/*.yaml", "deploy/env/release-prod/*.yaml"};
 };
 

@@ -86,8 +86,9 @@ std::string github(const CiOptions& o)
         t.comment(fmt::format("Environments), and promote-{} waits for their approval. Without them it does not stop.",
                               o.second_stage));
     } else {
-        t.comment(fmt::format("promote-{} runs in the environment '{}': required reviewers there make it a manual gate.",
-                              o.second_stage, o.second_stage));
+        t.comment(
+            fmt::format("promote-{} runs in the environment '{}': required reviewers there make it a manual gate.",
+                        o.second_stage, o.second_stage));
     }
     t.comment("kanon's commits to web-core say [skip ci], so they never start web-core's workflows again.");
     t.blank();
@@ -142,8 +143,9 @@ std::string github(const CiOptions& o)
     t.line(5, "KANON_GIT_TOKEN: ${{ secrets.KANON_GIT_TOKEN }}");
     t.line(5, "KANON_TAG: ${{ inputs.tag || inputs.ref }}");
     t.line(4, "run: |");
-    t.line(5, "kanon verify-build --ref \"$WEB_CORE_REF\" --tag \"$KANON_TAG\" --app \"$APP\" --repo \"$KANON_REPO\" "
-              "--dotenv kanon-build.env");
+    t.line(5,
+           "kanon verify-build --ref \"$WEB_CORE_REF\" --tag \"$KANON_TAG\" --app \"$APP\" --repo \"$KANON_REPO\" "
+           "--dotenv kanon-build.env");
     t.line(5, "cat kanon-build.env >> \"$GITHUB_OUTPUT\"");
     t.line(3, "- name: build and push the image");
     t.line(4, "env:");

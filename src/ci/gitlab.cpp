@@ -161,9 +161,10 @@ std::string gitlab(const CiOptions& o)
     Text t;
     header(t, "gitlab", o);
     if (o.include) {
-        t.comment(fmt::format("A fragment for `include:`: the including file declares the stages build, deploy-{}, "
-                              "validate, promote-{}",
-                              o.first_stage, o.second_stage));
+        t.comment(
+            fmt::format("A fragment for `include:`: the including file declares the stages build, deploy-{}, "
+                        "validate, promote-{}",
+                        o.first_stage, o.second_stage));
         t.comment("and runs the pipeline only when WEB_CORE_REF is set (workflow:rules).");
     }
     t.comment("");
@@ -201,12 +202,13 @@ std::string gitlab(const CiOptions& o)
     if (!o.include) {
         t.line(0, "workflow:");
         t.line(1, "rules:");
-        t.line(2, o.apps.empty() ? "- if: $WEB_CORE_REF && $APP  # only pipelines started for a web-core commit and an app"
-                                 : "- if: $WEB_CORE_REF  # only pipelines started for a web-core commit");
+        t.line(2, o.apps.empty()
+                      ? "- if: $WEB_CORE_REF && $APP  # only pipelines started for a web-core commit and an app"
+                      : "- if: $WEB_CORE_REF  # only pipelines started for a web-core commit");
         t.blank();
         t.line(0, "stages:");
-        for (const auto& s : {std::string("build"), "deploy-" + o.first_stage, std::string("validate"),
-                              "promote-" + o.second_stage}) {
+        for (const auto& s :
+             {std::string("build"), "deploy-" + o.first_stage, std::string("validate"), "promote-" + o.second_stage}) {
             t.line(1, "- " + s);
         }
         t.blank();

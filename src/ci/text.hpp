@@ -10,7 +10,10 @@ namespace kanon::ci {
 
 class Text {
 public:
-    void line(int indent, const std::string& s) { m_out += std::string(static_cast<std::size_t>(indent) * 2, ' ') + s + "\n"; }
+    void line(int indent, const std::string& s)
+    {
+        m_out += std::string(static_cast<std::size_t>(indent) * 2, ' ') + s + "\n";
+    }
     void comment(const std::string& s) { m_out += s.empty() ? "#\n" : "# " + s + "\n"; }
     void blank() { m_out += "\n"; }
     [[nodiscard]] const std::string& str() const { return m_out; }

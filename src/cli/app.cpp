@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -27,13 +27,18 @@ const std::vector<Command>& commands()
         {"rollback", "put a stage back on a tag it ran before", define_rollback},
         {"freeze", "hold a stage: release, promote and rollback into it refuse until unfrozen", define_freeze},
         {"unfreeze", "lift a stage's hold", define_unfreeze},
-        {"wait", "wait until a stage runs a revision, Synced and Healthy in Argo CD (never the previous one)", define_wait},
+        {"wait", "wait until a stage runs a revision, Synced and Healthy in Argo CD (never the previous one)",
+         define_wait},
         {"sync", "start an Argo CD sync of a stage (waiting out a running operation), optionally wait", define_sync},
         {"smoke", "GET a stage's pages (/ and /admin): no 5xx, no redirect loop, no timeout", define_smoke},
-        {"pipeline", "CANON.md §3 in one command: release a tag to dev, verify it, promote it to prod, verify it", define_pipeline},
-        {"verify-build", "the build contract: --ref is a full SHA in web-core, --tag a valid tag never built from another ref", define_verify_build},
+        {"pipeline", "CANON.md §3 in one command: release a tag to dev, verify it, promote it to prod, verify it",
+         define_pipeline},
+        {"verify-build",
+         "the build contract: --ref is a full SHA in web-core, --tag a valid tag never built from another ref",
+         define_verify_build},
         {"ci", "print a GitLab CI or GitHub Actions file that runs the whole flow with kanon", define_ci},
-        {"check", "lint web-core (and the platform repo) against the canon: every rule, every finding, FILE:LINE", define_check},
+        {"check", "lint web-core (and the platform repo) against the canon: every rule, every finding, FILE:LINE",
+         define_check},
         {"explain", "show the values Helm will see for an app's stage, and which file set each", define_explain},
         {"init", "write a new app's six web-core files in the canon (and its platform skeletons)", define_init},
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},

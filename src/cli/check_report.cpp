@@ -27,8 +27,8 @@ std::string summary_line(const check::Report& r)
 {
     std::size_t errors = r.count(check::Severity::error);
     std::size_t warnings = r.count(check::Severity::warning);
-    std::string what = fmt::format("checked {}, {}", plural(r.apps.size(), "app", "apps"),
-                                   plural(r.files, "file", "files"));
+    std::string what =
+        fmt::format("checked {}, {}", plural(r.apps.size(), "app", "apps"), plural(r.files, "file", "files"));
     if (errors == 0 && warnings == 0) {
         return what + ": no problems";
     }

@@ -2,8 +2,8 @@
 #include <chrono>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "check/check.hpp"
 #include "cli/check_report.hpp"
@@ -47,12 +47,13 @@ void define_check(CLI::App& sub, Runner& run)
     sub.add_flag("--strict", cli->strict, "warnings fail too (exit 3)");
     sub.add_option("-j,--jobs", cli->opts.jobs, "threads (default: the machine's cores)");
     sub.add_flag("--rules", cli->list_rules, "list the rules and exit");
-    sub.footer("Every rule (IDs in 'kanon check --rules', docs/rules.md) is checked and every finding reported, "
-               "with FILE:LINE:COL and how to fix it; then the exit code is 3 if any error was found (warnings "
-               "count with --strict), else 0. A file that is not YAML is a yaml/syntax finding; the others are "
-               "still checked. A false positive of the secret scanner is silenced with '# kanon:allow' on its "
-               "line.\n\nRules:\n" +
-               rules_text());
+    sub.footer(
+        "Every rule (IDs in 'kanon check --rules', docs/rules.md) is checked and every finding reported, "
+        "with FILE:LINE:COL and how to fix it; then the exit code is 3 if any error was found (warnings "
+        "count with --strict), else 0. A file that is not YAML is a yaml/syntax finding; the others are "
+        "still checked. A false positive of the secret scanner is silenced with '# kanon:allow' on its "
+        "line.\n\nRules:\n" +
+        rules_text());
     sub.callback([&run, cli] {
         run = [cli](const Context& ctx) -> Result<ExitCode> {
             if (cli->list_rules) {
@@ -67,8 +68,8 @@ void define_check(CLI::App& sub, Runner& run)
                 return r.take_error();
             }
             if (ctx.global.verbose > 0) {
-                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                                started);
+                auto ms =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
                 ctx.err << fmt::format("kanon: checked {} apps, {} files in {} ms\n", r->apps.size(), r->files,
                                        ms.count());
             }
@@ -85,8 +86,7 @@ void define_check(CLI::App& sub, Runner& run)
             } else {
                 ctx.out << render_check_text(*r, ctx.paint);
             }
-            bool fail = r->count(check::Severity::error) > 0 ||
-                        (cli->strict && r->count(check::Severity::warning) > 0);
+            bool fail = r->count(check::Severity::error) > 0 || (cli->strict && r->count(check::Severity::warning) > 0);
             return fail ? ExitCode::check_failed : ExitCode::ok;
         };
     });

@@ -2,8 +2,8 @@
 //                        [--build-script CMD]... [--trigger PROJECT]
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "canon/config.hpp"
 #include "ci/ci.hpp"
@@ -68,11 +68,12 @@ void define_ci(CLI::App& sub, Runner& run)
                    "a command of the image build, after the build contract (repeat for several lines)");
     sub.add_option("--trigger", c->trigger,
                    "GitLab: print instead web-core's job that starts this pipeline in PROJECT (group/platform)");
-    sub.footer("Prints the CI file on stdout: build (kanon verify-build, then your image build), deploy-dev "
-               "(kanon pipeline --stage dev --no-smoke), validate (kanon wait --tag, kanon smoke), promote-prod "
-               "(kanon pipeline --stage prod), with environments, one deploy per app and stage at a time, JUnit and "
-               "dotenv reports, and the secrets it needs named in comments, never given values. Stage names and "
-               "release paths come from --config when given. docs/gitlab.md and docs/github.md explain the set-up.");
+    sub.footer(
+        "Prints the CI file on stdout: build (kanon verify-build, then your image build), deploy-dev "
+        "(kanon pipeline --stage dev --no-smoke), validate (kanon wait --tag, kanon smoke), promote-prod "
+        "(kanon pipeline --stage prod), with environments, one deploy per app and stage at a time, JUnit and "
+        "dotenv reports, and the secrets it needs named in comments, never given values. Stage names and "
+        "release paths come from --config when given. docs/gitlab.md and docs/github.md explain the set-up.");
     sub.callback([&run, c] {
         run = [c](const Context& ctx) -> Result<ExitCode> {
             ci::CiOptions o = c->opts;
@@ -84,8 +85,9 @@ void define_ci(CLI::App& sub, Runner& run)
                 return usage_error("--include is for GitLab");
             }
             if (c->kind == "github" && o.loop_guard != "skip-ci") {
-                return usage_error("--loop-guard is for GitLab",
-                                   "GitHub honours [skip ci]; path filters belong in web-core's workflow (on.push.paths-ignore)");
+                return usage_error(
+                    "--loop-guard is for GitLab",
+                    "GitHub honours [skip ci]; path filters belong in web-core's workflow (on.push.paths-ignore)");
             }
             if (!c->trigger.empty() && c->kind != "gitlab") {
                 return usage_error("--trigger is for GitLab (GitHub: web-core's workflow runs 'gh workflow run')");

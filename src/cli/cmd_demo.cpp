@@ -13,8 +13,8 @@
 #include <iostream>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -165,8 +165,9 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
     };
     bool up = false;
     [&] {
-        int code = demo.step("A sandbox", "A git server (smart HTTP), an Argo CD API that deploys from it, and a site per "
-                                          "app and stage.",
+        int code = demo.step("A sandbox",
+                             "A git server (smart HTTP), an Argo CD API that deploys from it, and a site per "
+                             "app and stage.",
                              {"sandbox", "up", "--dir", sandbox_dir, "--apps", "2"});
         up = code == 0;
         if (!expect(code, 0)) {
@@ -187,7 +188,8 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
         }
         std::string good = today_tag();
         std::string broken = "broken-" + good + "-2";
-        out << ctx.paint.dim("   ARGOCD_SERVER and ARGOCD_AUTH_TOKEN are set for the commands below, as CI would set them.")
+        out << ctx.paint.dim(
+                   "   ARGOCD_SERVER and ARGOCD_AUTH_TOKEN are set for the commands below, as CI would set them.")
             << '\n';
         if (!expect(demo.step("What runs where", "Every app, every stage, read from the tip of web-core.",
                               {"status", "--repo", repo}, *env),
@@ -221,10 +223,10 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
         if (!expect(demo.step("Dev is broken, prod is not", "", {"status", "--repo", repo}, *env), 0)) {
             return;
         }
-        if (!expect(demo.step("Bring dev back", "dev gets prod's release again, and Argo CD syncs it.",
-                              {"reset", "synestra-io", "--repo", repo, "--sync", "--plaintext", "--timeout", "2m"},
-                              *env),
-                    0)) {
+        if (!expect(
+                demo.step("Bring dev back", "dev gets prod's release again, and Argo CD syncs it.",
+                          {"reset", "synestra-io", "--repo", repo, "--sync", "--plaintext", "--timeout", "2m"}, *env),
+                0)) {
             return;
         }
         expect(demo.step("What the sandbox runs now", "", {"sandbox", "status", "--dir", sandbox_dir}, *env), 0);
@@ -254,7 +256,9 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
         return Error{"interrupted; the sandbox was stopped", ExitCode::interrupted};
     }
     return Error{fmt::format("a demo step did not do what it should (exit {}); the sandbox was stopped", failed_at),
-                 ExitCode::failed, {}, "run it again with --keep and read DIR/sandbox/*.log"};
+                 ExitCode::failed,
+                 {},
+                 "run it again with --keep and read DIR/sandbox/*.log"};
 }
 
 }  // namespace

@@ -15,8 +15,8 @@
 #include <memory>
 #include <optional>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "canon/release.hpp"
 #include "cli/context.hpp"
@@ -54,17 +54,20 @@ struct PipelineCommand {
     bool no_smoke = false;
 };
 
-std::string short_sha(const std::string& sha) { return sha.substr(0, 12); }
+std::string short_sha(const std::string& sha)
+{
+    return sha.substr(0, 12);
+}
 
 const char* smoke_outcome_name(verify::http::SmokeOutcome o)
 {
     switch (o) {
-    case verify::http::SmokeOutcome::passed:
-        return "passed";
-    case verify::http::SmokeOutcome::failed:
-        return "failed";
-    case verify::http::SmokeOutcome::interrupted:
-        break;
+        case verify::http::SmokeOutcome::passed:
+            return "passed";
+        case verify::http::SmokeOutcome::failed:
+            return "failed";
+        case verify::http::SmokeOutcome::interrupted:
+            break;
     }
     return "interrupted";
 }
@@ -72,16 +75,16 @@ const char* smoke_outcome_name(verify::http::SmokeOutcome o)
 std::string error_outcome(ExitCode code)
 {
     switch (code) {
-    case ExitCode::usage:
-        return "usage";
-    case ExitCode::verify_failed:
-        return "refused";
-    case ExitCode::timed_out:
-        return "timed_out";
-    case ExitCode::interrupted:
-        return "interrupted";
-    default:
-        return "error";
+        case ExitCode::usage:
+            return "usage";
+        case ExitCode::verify_failed:
+            return "refused";
+        case ExitCode::timed_out:
+            return "timed_out";
+        case ExitCode::interrupted:
+            return "interrupted";
+        default:
+            return "error";
     }
 }
 
@@ -398,7 +401,8 @@ PipelineReport PipelineRun::run()
                 continue;
             }
             // Nothing is committed once a signal has come, whatever ran before.
-            if (stop_if_interrupted(fmt::format("interrupted before {} in {}", i == 0 ? "release" : "promote", stage)) ||
+            if (stop_if_interrupted(
+                    fmt::format("interrupted before {} in {}", i == 0 ? "release" : "promote", stage)) ||
                 !write(i) || !wait(stage) || !smoke(stage)) {
                 break;
             }
@@ -494,10 +498,9 @@ void PipelineRun::say_what_happened()
             continue;
         }
         std::string commit = m_r.commits.count(stage) != 0 ? m_r.commits.at(stage) : std::string();
-        std::string what = w->changed.value_or(false)
-                               ? fmt::format("{} committed as {}", m_c.tag, commit)
-                               : fmt::format("already ran {}{} (no new commit)", m_c.tag,
-                                             commit.empty() ? "" : " at " + commit);
+        std::string what = w->changed.value_or(false) ? fmt::format("{} committed as {}", m_c.tag, commit)
+                                                      : fmt::format("already ran {}{} (no new commit)", m_c.tag,
+                                                                    commit.empty() ? "" : " at " + commit);
         std::string state;
         if (deploy->status == StepStatus::passed) {
             state = smoke->status == StepStatus::passed   ? "deployed and smoke-checked"
@@ -552,15 +555,15 @@ void PipelineRun::finish()
     const PipelineStep* f = m_r.failed_step();
     if (m_r.ok()) {
         if (m_r.gated) {
-            m_r.reason = fmt::format("{} is validated in {}; {} waits for the manual gate", m_c.tag,
-                                     m_r.stages.front(), m_r.stages[1]);
+            m_r.reason = fmt::format("{} is validated in {}; {} waits for the manual gate", m_c.tag, m_r.stages.front(),
+                                     m_r.stages[1]);
             m_r.next = promote_command(m_r.stages.front(), m_r.stages[1]);
-            m_r.next_why = fmt::format("promotes {} to {}, waits for the deploy and smoke-checks it", m_c.tag,
-                                       m_r.stages[1]);
+            m_r.next_why =
+                fmt::format("promotes {} to {}, waits for the deploy and smoke-checks it", m_c.tag, m_r.stages[1]);
         } else {
-            m_r.reason = fmt::format("{} is deployed{} in {}", m_c.tag, m_c.no_smoke ? "" : " and smoke-checked",
-                                     m_c.only_stage.empty() ? fmt::format("{}", fmt::join(m_r.stages, ", "))
-                                                            : m_c.only_stage);
+            m_r.reason =
+                fmt::format("{} is deployed{} in {}", m_c.tag, m_c.no_smoke ? "" : " and smoke-checked",
+                            m_c.only_stage.empty() ? fmt::format("{}", fmt::join(m_r.stages, ", ")) : m_c.only_stage);
         }
     } else if (f != nullptr) {
         std::string commit = m_r.commits.count(f->stage) != 0 ? m_r.commits.at(f->stage) : std::string();
@@ -669,9 +672,10 @@ void define_pipeline(CLI::App& sub, Runner& run)
                  "without a 5xx and, where kanon.yaml site_version says how the site states it, the tag");
     sub.add_option("--ca", c->ca_file, "trust the CA certificates in FILE for the sites")->check(CLI::ExistingFile);
     sub.add_option("--junit", c->junit, "also write a JUnit XML report of the steps to FILE (GitLab's test tab)");
-    sub.add_option("--dotenv", c->dotenv,
-                   "also write KANON_APP, KANON_TAG, KANON_REF, KANON_<STAGE>_COMMIT, KANON_<STAGE>_URL, KANON_RESULT and "
-                   "KANON_EXIT_CODE to FILE (a GitLab dotenv report)");
+    sub.add_option(
+        "--dotenv", c->dotenv,
+        "also write KANON_APP, KANON_TAG, KANON_REF, KANON_<STAGE>_COMMIT, KANON_<STAGE>_URL, KANON_RESULT and "
+        "KANON_EXIT_CODE to FILE (a GitLab dotenv report)");
     sub.add_option("--stage", c->only_stage,
                    "run only this stage's part: the release (first stage) or the promotion from the stage before, "
                    "its wait and its smoke check (one CI job per stage)");

@@ -14,8 +14,8 @@
 #include <thread>
 #include <tuple>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -97,7 +97,9 @@ Result<ojson> read_info(const fs::path& dir)
 {
     auto text = read_file((dir / "sandbox.json").string());
     if (!text) {
-        return Error{fmt::format("no sandbox in {}", dir.string()), ExitCode::failed, {},
+        return Error{fmt::format("no sandbox in {}", dir.string()),
+                     ExitCode::failed,
+                     {},
                      fmt::format("start one with 'kanon sandbox up --dir {}'", dir.string())};
     }
     auto j = ojson::parse(*text, nullptr, false);
@@ -121,14 +123,18 @@ Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)
 {
     fs::path dir = absolute_dir(c.dir);
     if (auto pid = running_pid(dir)) {
-        return Error{fmt::format("a sandbox already runs in {} (pid {})", dir.string(), *pid), ExitCode::failed, {},
+        return Error{fmt::format("a sandbox already runs in {} (pid {})", dir.string(), *pid),
+                     ExitCode::failed,
+                     {},
                      fmt::format("stop it first: kanon sandbox down --dir {}", shell_quote(dir.string()))};
     }
-    std::vector<std::string> argv = {self_executable(), "sandbox", "serve", "--dir", dir.string(),
-                                     "--apps", std::to_string(c.apps)};
-    for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
-             {"--poll", c.poll}, {"--sync-time", c.sync_time}, {"--rollout", c.rollout},
-             {"--progress-deadline", c.progress_deadline}}) {
+    std::vector<std::string> argv = {self_executable(),     "sandbox", "serve", "--dir", dir.string(), "--apps",
+                                     std::to_string(c.apps)};
+    for (const auto& [flag, value] :
+         std::vector<std::pair<std::string, std::string>>{{"--poll", c.poll},
+                                                          {"--sync-time", c.sync_time},
+                                                          {"--rollout", c.rollout},
+                                                          {"--progress-deadline", c.progress_deadline}}) {
         auto d = parse_duration(value, flag);
         if (!d) {
             return d.take_error();
@@ -241,8 +247,9 @@ Result<ExitCode> run_down(const SandboxCommand& c, const Context& ctx)
     if (ctx.json()) {
         ctx.out << ojson{{"ok", true}, {"stopped", *pid}, {"dir", dir.string()}, {"killed", killed}}.dump(2) << '\n';
     } else {
-        ctx.out << fmt::format("sandbox down: stopped pid {}{}; its directory stays (kanon sandbox up --dir {} resumes it)\n",
-                               *pid, killed ? " with SIGKILL" : "", shell_quote(dir.string()));
+        ctx.out << fmt::format(
+            "sandbox down: stopped pid {}{}; its directory stays (kanon sandbox up --dir {} resumes it)\n", *pid,
+            killed ? " with SIGKILL" : "", shell_quote(dir.string()));
     }
     return ExitCode::ok;
 }
@@ -392,12 +399,12 @@ void define_sandbox(CLI::App& sub, Runner& run)
         ->capture_default_str();
     up->add_option("--sync-time", c->sync_time, "how long a sync operation runs")->capture_default_str();
     up->add_option("--rollout", c->rollout, "how long a rollout takes to become Healthy")->capture_default_str();
-    up->add_option("--progress-deadline", c->progress_deadline,
-                   "when a 'broken-' rollout turns Degraded")
+    up->add_option("--progress-deadline", c->progress_deadline, "when a 'broken-' rollout turns Degraded")
         ->capture_default_str();
     up->callback([&run, c] { run = [c](const Context& ctx) { return run_up(*c, ctx); }; });
 
-    auto* status = sub.add_subcommand("status", "show the sandbox's servers and what each stage runs (exit 1: stopped)");
+    auto* status =
+        sub.add_subcommand("status", "show the sandbox's servers and what each stage runs (exit 1: stopped)");
     add_dir(*status, *c);
     status->callback([&run, c] { run = [c](const Context& ctx) { return run_status(*c, ctx); }; });
 

@@ -24,7 +24,6 @@ namespace {
 namespace web = verify::http;
 using ojson = nlohmann::ordered_json;
 
-
 std::string chain_text(const web::PathCheck& c)
 {
     std::string s;

@@ -4,8 +4,8 @@
 #include <optional>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -55,7 +55,10 @@ struct WaitTarget {
 };
 
 // web-core can be read: --repo, or a checkout with an origin here.
-bool have_web_core(const gitops::Target& t) { return !t.repo.empty() || gitops::default_remote().ok(); }
+bool have_web_core(const gitops::Target& t)
+{
+    return !t.repo.empty() || gitops::default_remote().ok();
+}
 
 void apply_overrides(const ArgoFlags& f, ops::StageTarget& t)
 {
@@ -125,7 +128,10 @@ Result<WaitTarget> resolve(const StageFlags& f, const ArgoFlags& argo_flags, con
     return w;
 }
 
-std::string seconds(std::chrono::milliseconds d) { return fmt::format("{}s", d.count() / 1000); }
+std::string seconds(std::chrono::milliseconds d)
+{
+    return fmt::format("{}s", d.count() / 1000);
+}
 
 void print_step(const Context& ctx, const argo::WaitStep& s)
 {
@@ -218,21 +224,25 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
     auto stop_get = [&] { return interrupted() || past_deadline(); };
     bool said = false;
     bool sent_unsure = false;  // a sync request got no clear answer: that sync may have started
-    std::string unanswered;  // why the last GET failed, when it did ("": it was answered)
+    std::string unanswered;    // why the last GET failed, when it did ("": it was answered)
     auto may_have_started = [&] {
         return fmt::format("the sync may have started: look at {} in Argo CD before syncing again", t.application);
     };
     // Why no sync of ours is known to have started, at the deadline or a signal.
     auto give_up = [&]() -> Error {
         if (interrupted()) {
-            return sent_unsure ? Error{"interrupted after a sync request that got no answer", ExitCode::interrupted,
-                                       {}, may_have_started()}
+            return sent_unsure ? Error{"interrupted after a sync request that got no answer",
+                                       ExitCode::interrupted,
+                                       {},
+                                       may_have_started()}
                                : Error{"interrupted before the sync could start", ExitCode::interrupted};
         }
         if (sent_unsure) {
             return Error{fmt::format("Argo CD gave no clear answer to the sync of {} within {}", t.application,
                                      seconds(timeout)),
-                         ExitCode::timed_out, {}, may_have_started()};
+                         ExitCode::timed_out,
+                         {},
+                         may_have_started()};
         }
         if (unanswered.empty()) {
             return Error{fmt::format("{}: an operation was still running after {}; no sync started", t.application,
@@ -248,8 +258,10 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             unanswered = fmt::format("GET application {} got no answer in time", t.application);
             return give_up();
         }
-        unanswered = current.ok() ? std::string{} : argo::reply_error(current, "GET application " + t.application,
-                                                                       t.application, t.project).message;
+        unanswered =
+            current.ok()
+                ? std::string{}
+                : argo::reply_error(current, "GET application " + t.application, t.application, t.project).message;
         if (!current.ok() && !current.retryable()) {
             return argo::reply_error(current, "GET application " + t.application, t.application, t.project);
         }
@@ -267,9 +279,11 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             // does not cut it), or to the deadline.
             auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune}, past_deadline);
             if (r.failure == ::kanon::http::Failure::stopped) {
-                return Error{fmt::format("Argo CD did not answer the sync of {} within {}", t.application,
-                                         seconds(timeout)),
-                             ExitCode::timed_out, {}, may_have_started()};
+                return Error{
+                    fmt::format("Argo CD did not answer the sync of {} within {}", t.application, seconds(timeout)),
+                    ExitCode::timed_out,
+                    {},
+                    may_have_started()};
             }
             if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
                 return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message),
@@ -312,7 +326,8 @@ void add_argocd_flags(CLI::App& sub, ArgoFlags& f)
     sub.add_option("--argocd-ca", f.ca_file, "trust the CA certificates in FILE for Argo CD")->check(CLI::ExistingFile);
     sub.add_option("--app-namespace", f.app_namespace, "the Application's namespace (default: Argo CD's own)");
     sub.add_option("--project", f.project, "the Application's project (default: its manifest's spec.project)");
-    sub.add_option("--application", f.application, "the Application's name (default: its manifest's, or web-APP-STAGE)");
+    sub.add_option("--application", f.application,
+                   "the Application's name (default: its manifest's, or web-APP-STAGE)");
 }
 
 void add_wait_flags(CLI::App& sub, WaitFlags& f, bool all)
@@ -323,7 +338,8 @@ void add_wait_flags(CLI::App& sub, WaitFlags& f, bool all)
     if (all) {
         sub.add_option("--settle", f.settle, "success must still hold this much later (e.g. 5s for prod)")
             ->capture_default_str();
-        sub.add_flag("--no-refresh", f.no_refresh, "do not ask Argo CD to compare with git now (it polls every ~3 min)");
+        sub.add_flag("--no-refresh", f.no_refresh,
+                     "do not ask Argo CD to compare with git now (it polls every ~3 min)");
         sub.add_flag("--sync", f.sync,
                      "start a sync when Argo CD sees our revision but nothing syncs it (a sync window, manual sync)");
     }
@@ -417,8 +433,8 @@ Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, cons
     verify::http::HttpWaitOptions o;
     canon::Config config;
     if (have_web_core(stage.target)) {
-        auto d = ops::Deployment::open(
-            {stage.target, ctx.global.config, stage.app, stage.stage, stage.revision, stage.tag});
+        auto d =
+            ops::Deployment::open({stage.target, ctx.global.config, stage.app, stage.stage, stage.revision, stage.tag});
         if (!d) {
             return d.take_error();
         }
@@ -462,17 +478,26 @@ Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, cons
 nlohmann::ordered_json site_wait_json(const SiteWait& w)
 {
     const auto& r = w.result;
-    ojson j{{"ok", r.outcome == verify::http::HttpWaitOutcome::success}, {"reason", redact(r.reason)},
-            {"outcome", verify::http::outcome_name(r.outcome)}, {"app", w.app}, {"stage", w.stage},
-            {"url", redact(w.url)}, {"tag", w.tag}, {"status", r.status}, {"version", r.version},
+    ojson j{{"ok", r.outcome == verify::http::HttpWaitOutcome::success},
+            {"reason", redact(r.reason)},
+            {"outcome", verify::http::outcome_name(r.outcome)},
+            {"app", w.app},
+            {"stage", w.stage},
+            {"url", redact(w.url)},
+            {"tag", w.tag},
+            {"status", r.status},
+            {"version", r.version},
             {"elapsed_ms", r.elapsed.count()}};
     if (!w.revision.empty()) {
         j["revision"] = w.revision;
     }
     ojson steps = ojson::array();
     for (const auto& s : r.steps) {
-        steps.push_back({{"at_ms", s.at.count()}, {"source", redact(s.source)}, {"state", redact(s.state)},
-                         {"verdict", s.verdict}, {"reason", redact(s.reason)}});
+        steps.push_back({{"at_ms", s.at.count()},
+                         {"source", redact(s.source)},
+                         {"state", redact(s.state)},
+                         {"verdict", s.verdict},
+                         {"reason", redact(s.reason)}});
     }
     j["steps"] = steps;
     return j;
@@ -567,8 +592,11 @@ Result<ExitCode> run_sync(const SyncCommand& c, const Context& ctx)
     }
     if (!c.then_wait) {
         if (ctx.json()) {
-            ojson j{{"ok", true}, {"reason", "sync started"}, {"application", w->target.application},
-                    {"revision", *started}, {"steps", ojson::array()}};
+            ojson j{{"ok", true},
+                    {"reason", "sync started"},
+                    {"application", w->target.application},
+                    {"revision", *started},
+                    {"steps", ojson::array()}};
             ctx.out << j.dump(2) << '\n';
         } else {
             ctx.out << "sync started: " << w->target.application
@@ -594,7 +622,8 @@ void define_wait(CLI::App& sub, Runner& run)
     sub.add_option("--revision", c->stage.revision,
                    "the web-core commit to wait for, full SHA (default: the last commit that changed the stage's "
                    "release file)");
-    sub.add_option("--tag", c->stage.tag, "the image tag that must be live (default: the release file's at the revision)");
+    sub.add_option("--tag", c->stage.tag,
+                   "the image tag that must be live (default: the release file's at the revision)");
     sub.add_flag("--http", c->http,
                  "no Argo CD access: wait for the stage's site to answer without a 5xx and, where it states its "
                  "release (kanon.yaml site_version), with the tag");

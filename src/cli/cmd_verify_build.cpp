@@ -1,8 +1,8 @@
 // kanon verify-build --ref SHA --tag T [--app APP] [--repo URL] [--dotenv FILE]
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -20,8 +20,10 @@ struct VerifyBuildCli {
 
 nlohmann::ordered_json entry_json(const ops::HistoryEntry& e)
 {
-    return {{"commit", e.commit}, {"app", e.app},   {"stage", e.stage},
-            {"action", e.action}, {"time", e.time}, {"source_ref", e.source_ref.empty() ? nullptr : nlohmann::ordered_json(e.source_ref)}};
+    return {
+        {"commit", e.commit}, {"app", e.app},
+        {"stage", e.stage},   {"action", e.action},
+        {"time", e.time},     {"source_ref", e.source_ref.empty() ? nullptr : nlohmann::ordered_json(e.source_ref)}};
 }
 
 nlohmann::ordered_json verify_build_json(const ops::VerifyBuildReport& r)
@@ -50,14 +52,15 @@ std::string verify_build_text(const ops::VerifyBuildReport& r)
         s += fmt::format("ok: tag {} has never been released{}\n", r.tag,
                          r.app.empty() ? "" : fmt::format(" for {}", r.app));
     } else if (!r.same_ref.empty()) {
-        s += fmt::format("ok: tag {} was released before from this same commit ({} time{})\n", r.tag,
-                         r.same_ref.size(), r.same_ref.size() == 1 ? "" : "s");
+        s += fmt::format("ok: tag {} was released before from this same commit ({} time{})\n", r.tag, r.same_ref.size(),
+                         r.same_ref.size() == 1 ? "" : "s");
     }
     if (!r.unknown_ref.empty()) {
-        s += fmt::format("note: {} earlier release{} of tag {} recorded no source ref (made without --ref or "
-                         "--source-ref), so {} cannot be compared\n",
-                         r.unknown_ref.size(), r.unknown_ref.size() == 1 ? "" : "s", r.tag,
-                         r.unknown_ref.size() == 1 ? "it" : "they");
+        s += fmt::format(
+            "note: {} earlier release{} of tag {} recorded no source ref (made without --ref or "
+            "--source-ref), so {} cannot be compared\n",
+            r.unknown_ref.size(), r.unknown_ref.size() == 1 ? "" : "s", r.tag,
+            r.unknown_ref.size() == 1 ? "it" : "they");
     }
     return s;
 }
@@ -83,14 +86,16 @@ void define_verify_build(CLI::App& sub, Runner& run)
         ->required();
     sub.add_option("--tag", cli->opts.tag, "the image tag the build will push (OCI grammar, immutable)")->required();
     sub.add_option("--app", cli->opts.app, "only this app's releases of the tag count (default: every app's)");
-    sub.add_option("--dotenv", cli->dotenv, "also write KANON_REF, KANON_TAG (and KANON_APP) to FILE (a GitLab "
-                                            "dotenv report) when the contract holds");
+    sub.add_option("--dotenv", cli->dotenv,
+                   "also write KANON_REF, KANON_TAG (and KANON_APP) to FILE (a GitLab "
+                   "dotenv report) when the contract holds");
     add_target_flags(sub, cli->opts.target);
-    sub.footer("The build contract of CANON.md §3.1, checked before an image is built: --ref is a full 40-hex SHA "
-               "(a short one may match several commits later, or none, and the build could not be reproduced: exit "
-               "2) of a commit that exists in web-core (exit 1 when it does not); --tag is a valid OCI tag (exit 2); "
-               "and the tag is immutable: when kanon's history (the Kanon-Source-Ref trailer of its release commits) "
-               "already records the tag as built from another commit, exit 4.");
+    sub.footer(
+        "The build contract of CANON.md §3.1, checked before an image is built: --ref is a full 40-hex SHA "
+        "(a short one may match several commits later, or none, and the build could not be reproduced: exit "
+        "2) of a commit that exists in web-core (exit 1 when it does not); --tag is a valid OCI tag (exit 2); "
+        "and the tag is immutable: when kanon's history (the Kanon-Source-Ref trailer of its release commits) "
+        "already records the tag as built from another commit, exit 4.");
     sub.callback([&run, cli] {
         run = [cli](const Context& ctx) -> Result<ExitCode> {
             auto r = ops::verify_build(cli->opts);

@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -32,7 +32,8 @@ void add_target_flags(CLI::App& sub, gitops::Target& t)
 void add_write_flags(CLI::App& sub, WriteFlags& f, bool source_ref)
 {
     add_target_flags(sub, f.w.target);
-    sub.add_option("--author", f.author, "commit author 'Name <email>' (default: GIT_AUTHOR_*, CI variables, git config)");
+    sub.add_option("--author", f.author,
+                   "commit author 'Name <email>' (default: GIT_AUTHOR_*, CI variables, git config)");
     sub.add_flag("--no-skip-ci", f.no_skip_ci, "leave [skip ci] out of the commit message (for CI path rules)");
     if (source_ref) {
         sub.add_option("--source-ref", f.w.source_ref, "the web-core commit the image was built from (a trailer)");
@@ -117,7 +118,8 @@ struct WriteWait {
     }
     [[nodiscard]] ExitCode code() const
     {
-        return argo ? verify::argocd::exit_code_of(argo->result.outcome) : verify::http::exit_code_of(site->result.outcome);
+        return argo ? verify::argocd::exit_code_of(argo->result.outcome)
+                    : verify::http::exit_code_of(site->result.outcome);
     }
     [[nodiscard]] const std::optional<Error>& error() const { return argo ? argo->result.error : site->result.error; }
     [[nodiscard]] nlohmann::ordered_json json() const
@@ -267,8 +269,14 @@ void define_move(CLI::App& sub, Runner& run, bool is_reset)
 
 }  // namespace
 
-void define_promote(CLI::App& sub, Runner& run) { define_move(sub, run, false); }
-void define_reset(CLI::App& sub, Runner& run) { define_move(sub, run, true); }
+void define_promote(CLI::App& sub, Runner& run)
+{
+    define_move(sub, run, false);
+}
+void define_reset(CLI::App& sub, Runner& run)
+{
+    define_move(sub, run, true);
+}
 
 void define_rollback(CLI::App& sub, Runner& run)
 {
@@ -291,9 +299,10 @@ void define_rollback(CLI::App& sub, Runner& run)
             auto result = ops::rollback(r);
             auto code = print_write(result, ctx);
             if (result && result->changed && !ctx.global.quiet) {
-                ctx.err << fmt::format("kanon: hint: to keep automation from undoing this rollback: kanon freeze {} "
-                                       "--stage {} --reason '...'\n",
-                                       r.app, r.stage);
+                ctx.err << fmt::format(
+                    "kanon: hint: to keep automation from undoing this rollback: kanon freeze {} "
+                    "--stage {} --reason '...'\n",
+                    r.app, r.stage);
             }
             return code;
         };
@@ -312,8 +321,14 @@ void define_freeze_command(CLI::App& sub, Runner& run, bool on)
     sub.callback([&run, o, on] { run = write_runner(o, on ? ops::freeze : ops::unfreeze); });
 }
 
-void define_freeze(CLI::App& sub, Runner& run) { define_freeze_command(sub, run, true); }
-void define_unfreeze(CLI::App& sub, Runner& run) { define_freeze_command(sub, run, false); }
+void define_freeze(CLI::App& sub, Runner& run)
+{
+    define_freeze_command(sub, run, true);
+}
+void define_unfreeze(CLI::App& sub, Runner& run)
+{
+    define_freeze_command(sub, run, false);
+}
 
 void define_history(CLI::App& sub, Runner& run)
 {

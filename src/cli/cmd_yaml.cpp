@@ -5,8 +5,8 @@
 // prints the file, or writes it in place atomically, keeping its mode.
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -35,7 +35,8 @@ struct YamlSetOptions {
 
 Result<yaml::Stream> load(const std::string& file)
 {
-    auto text = file == "-" ? Result<std::string>(Error{"reading stdin is not supported; name a file"}) : read_file(file);
+    auto text =
+        file == "-" ? Result<std::string>(Error{"reading stdin is not supported; name a file"}) : read_file(file);
     if (!text) {
         return text.take_error();
     }
@@ -66,7 +67,7 @@ Result<ExitCode> run_get(const YamlGetOptions& o, const Context& ctx)
         j["file"] = o.file;
         j["key"] = o.key;
         j["value"] = value->to_json();
-        j["type"] = n.kind == yaml::Kind::scalar ? yaml::type_name(yaml::resolve_node(n))
+        j["type"] = n.kind == yaml::Kind::scalar    ? yaml::type_name(yaml::resolve_node(n))
                     : n.kind == yaml::Kind::mapping ? "mapping"
                                                     : "sequence";
         auto loc = s->locate(n.kind == yaml::Kind::scalar ? n.value_span.begin : n.span.begin);

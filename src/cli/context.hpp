@@ -42,8 +42,8 @@ struct Context {
     GlobalOptions global;
     std::ostream& out;
     std::ostream& err;
-    Paint paint;     // for `out`
-    Paint err_paint; // for `err`
+    Paint paint;      // for `out`
+    Paint err_paint;  // for `err`
     [[nodiscard]] bool json() const { return global.output == Format::json; }
 };
 

@@ -14,21 +14,27 @@ namespace {
 using ojson = nlohmann::ordered_json;
 using std::chrono::milliseconds;
 
-std::string step_title(const PipelineStep& s) { return s.stage.empty() ? s.name : s.stage + ": " + s.name; }
+std::string step_title(const PipelineStep& s)
+{
+    return s.stage.empty() ? s.name : s.stage + ": " + s.name;
+}
 
-std::string seconds_attr(milliseconds d) { return fmt::format("{}.{:03}", d.count() / 1000, d.count() % 1000); }
+std::string seconds_attr(milliseconds d)
+{
+    return fmt::format("{}.{:03}", d.count() / 1000, d.count() % 1000);
+}
 
 std::string status_cell(StepStatus s, const Paint& paint)
 {
     switch (s) {
-    case StepStatus::passed:
-        return paint.green("passed");
-    case StepStatus::failed:
-        return paint.red("FAILED");
-    case StepStatus::skipped:
-        return paint.yellow("skipped");
-    case StepStatus::not_run:
-        break;
+        case StepStatus::passed:
+            return paint.green("passed");
+        case StepStatus::failed:
+            return paint.red("FAILED");
+        case StepStatus::skipped:
+            return paint.yellow("skipped");
+        case StepStatus::not_run:
+            break;
     }
     return paint.dim("not run");
 }
@@ -48,15 +54,15 @@ std::string verdict_line(const PipelineReport& r, const Paint& paint)
 bool safe_dotenv_value(const std::string& v)
 {
     return std::all_of(v.begin(), v.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' || c == '@' ||
-               c == '+';
+        return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-' || c == ':' || c == '/' || c == '@' || c == '+';
     });
 }
 
 bool safe_dotenv_name(const std::string& n)
 {
     return !n.empty() && std::isdigit(static_cast<unsigned char>(n.front())) == 0 &&
-           std::all_of(n.begin(), n.end(), [](unsigned char c) { return std::isupper(c) != 0 || std::isdigit(c) != 0 || c == '_'; });
+           std::all_of(n.begin(), n.end(),
+                       [](unsigned char c) { return std::isupper(c) != 0 || std::isdigit(c) != 0 || c == '_'; });
 }
 
 // What the summary says of a result: passed | failed | interrupted | gated.
@@ -76,14 +82,14 @@ std::string result_name(const PipelineReport& r)
 const char* status_name(StepStatus s)
 {
     switch (s) {
-    case StepStatus::passed:
-        return "passed";
-    case StepStatus::failed:
-        return "failed";
-    case StepStatus::skipped:
-        return "skipped";
-    case StepStatus::not_run:
-        break;
+        case StepStatus::passed:
+            return "passed";
+        case StepStatus::failed:
+            return "failed";
+        case StepStatus::skipped:
+            return "skipped";
+        case StepStatus::not_run:
+            break;
     }
     return "not-run";
 }
@@ -97,7 +103,8 @@ PipelineStep* PipelineReport::find(const std::string& name, const std::string& s
 
 const PipelineStep* PipelineReport::failed_step() const
 {
-    auto it = std::find_if(steps.begin(), steps.end(), [](const PipelineStep& s) { return s.status == StepStatus::failed; });
+    auto it =
+        std::find_if(steps.begin(), steps.end(), [](const PipelineStep& s) { return s.status == StepStatus::failed; });
     return it == steps.end() ? nullptr : &*it;
 }
 
@@ -273,32 +280,32 @@ std::string xml_escape(const std::string& text)
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        case '\n':
-            out += "&#10;";
-            break;
-        case '\r':
-            out += "&#13;";
-            break;
-        case '\t':
-            out += "&#9;";
-            break;
-        default:
-            out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&apos;";
+                break;
+            case '\n':
+                out += "&#10;";
+                break;
+            case '\r':
+                out += "&#13;";
+                break;
+            case '\t':
+                out += "&#9;";
+                break;
+            default:
+                out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
         }
     }
     return out;
@@ -337,8 +344,14 @@ std::string render_junit(const PipelineReport& r)
     out += fmt::format("  <testsuite name=\"{}\" {}>\n", xml_escape(suite), counts);
     out += "    <properties>\n";
     std::vector<std::pair<std::string, std::string>> props = {
-        {"app", r.app}, {"tag", r.tag}, {"ref", r.ref}, {"gate", r.gate}, {"repo", r.repo},
-        {"branch", r.branch}, {"result", result_name(r)}, {"exit_code", std::to_string(static_cast<int>(r.exit_code))}};
+        {"app", r.app},
+        {"tag", r.tag},
+        {"ref", r.ref},
+        {"gate", r.gate},
+        {"repo", r.repo},
+        {"branch", r.branch},
+        {"result", result_name(r)},
+        {"exit_code", std::to_string(static_cast<int>(r.exit_code))}};
     for (const auto& stage : r.stages) {
         auto it = r.commits.find(stage);
         props.emplace_back("commit." + stage, it == r.commits.end() ? "" : it->second);
@@ -359,23 +372,24 @@ std::string render_junit(const PipelineReport& r)
             out += fmt::format(" timestamp=\"{}\"", iso8601(r.started_at + s.started));
         }
         switch (s.status) {
-        case StepStatus::passed:
-            out += s.reason.empty() ? "/>\n"
-                                    : fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                                                  xml_text(s.reason));
-            break;
-        case StepStatus::failed: {
-            std::string body = s.reason + (s.details.empty() ? "" : "\n" + s.details);
-            out += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                               xml_escape(s.reason), xml_escape(s.outcome.empty() ? "failed" : s.outcome),
-                               xml_text(body));
-            break;
-        }
-        case StepStatus::skipped:
-        case StepStatus::not_run:
-            out += fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                               xml_escape(std::string(status_name(s.status)) + (s.reason.empty() ? "" : ": " + s.reason)));
-            break;
+            case StepStatus::passed:
+                out += s.reason.empty()
+                           ? "/>\n"
+                           : fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_text(s.reason));
+                break;
+            case StepStatus::failed: {
+                std::string body = s.reason + (s.details.empty() ? "" : "\n" + s.details);
+                out += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                                   xml_escape(s.reason), xml_escape(s.outcome.empty() ? "failed" : s.outcome),
+                                   xml_text(body));
+                break;
+            }
+            case StepStatus::skipped:
+            case StepStatus::not_run:
+                out += fmt::format(
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                    xml_escape(std::string(status_name(s.status)) + (s.reason.empty() ? "" : ": " + s.reason)));
+                break;
         }
     }
     out += "  </testsuite>\n</testsuites>\n";
@@ -396,12 +410,19 @@ std::string dotenv_stage_name(const std::string& stage, const char* suffix)
 
 }  // namespace
 
-std::string dotenv_commit_name(const std::string& stage) { return dotenv_stage_name(stage, "_COMMIT"); }
-std::string dotenv_url_name(const std::string& stage) { return dotenv_stage_name(stage, "_URL"); }
+std::string dotenv_commit_name(const std::string& stage)
+{
+    return dotenv_stage_name(stage, "_COMMIT");
+}
+std::string dotenv_url_name(const std::string& stage)
+{
+    return dotenv_stage_name(stage, "_URL");
+}
 
 Result<std::string> render_dotenv(const PipelineReport& r)
 {
-    std::vector<std::pair<std::string, std::string>> vars = {{"KANON_APP", r.app}, {"KANON_TAG", r.tag}, {"KANON_REF", r.ref}};
+    std::vector<std::pair<std::string, std::string>> vars = {
+        {"KANON_APP", r.app}, {"KANON_TAG", r.tag}, {"KANON_REF", r.ref}};
     for (const auto& stage : r.stages) {
         auto it = r.commits.find(stage);
         vars.emplace_back(dotenv_commit_name(stage), it == r.commits.end() ? "" : it->second);
@@ -417,9 +438,10 @@ Result<std::string> render_dotenv(const PipelineReport& r)
             return Error{fmt::format("dotenv: '{}' is not a variable name GitLab accepts", k)};
         }
         if (!safe_dotenv_value(v)) {
-            return Error{fmt::format("dotenv: the value of {} has characters GitLab's dotenv would not keep as they are "
-                                     "(spaces, quotes, '#', '$' or line breaks)",
-                                     k)};
+            return Error{
+                fmt::format("dotenv: the value of {} has characters GitLab's dotenv would not keep as they are "
+                            "(spaces, quotes, '#', '$' or line breaks)",
+                            k)};
         }
         out += fmt::format("{}={}\n", k, v);
     }

@@ -27,15 +27,15 @@ struct PipelineStep {
     StepStatus status = StepStatus::not_run;
     std::chrono::milliseconds started{0};  // since the pipeline began
     std::chrono::milliseconds elapsed{0};
-    std::string commit;       // release/promote: the pushed commit; build-contract: the ref
-    std::optional<bool> changed;  // release/promote: whether a commit was made
-    int attempts = 0;         // release/promote: pushes
-    std::string outcome;      // passed | success | failed | timed_out | interrupted | error | ...
-    std::string reason;       // one line
-    std::string details;      // more lines (JUnit's failure body, the text summary's notes)
+    std::string commit;                           // release/promote: the pushed commit; build-contract: the ref
+    std::optional<bool> changed;                  // release/promote: whether a commit was made
+    int attempts = 0;                             // release/promote: pushes
+    std::string outcome;                          // passed | success | failed | timed_out | interrupted | error | ...
+    std::string reason;                           // one line
+    std::string details;                          // more lines (JUnit's failure body, the text summary's notes)
     std::optional<nlohmann::ordered_json> wait;   // wait_json / site_wait_json
     std::optional<nlohmann::ordered_json> smoke;  // smoke_json
-    std::string via;          // wait: argocd | http
+    std::string via;                              // wait: argocd | http
 };
 
 struct PipelineReport {
@@ -49,13 +49,13 @@ struct PipelineReport {
     std::vector<PipelineStep> steps;
     std::map<std::string, std::string> commits;  // stage -> the commit it should run now ("" unknown)
     std::map<std::string, std::string> urls;     // stage -> its site's URL, redacted ("" unknown)
-    std::string only_stage;  // --stage: the one stage this run is about ("" for all)
+    std::string only_stage;                      // --stage: the one stage this run is about ("" for all)
     ExitCode exit_code = ExitCode::ok;
-    bool gated = false;  // --gate manual stopped it after the first stage
-    std::string reason;  // one line: what happened
-    std::string hint;    // how to fix the failure, when the failed operation said ("" when none)
-    std::string next;    // the command to run next ("" when none)
-    std::string next_why;  // what `next` does, for people
+    bool gated = false;              // --gate manual stopped it after the first stage
+    std::string reason;              // one line: what happened
+    std::string hint;                // how to fix the failure, when the failed operation said ("" when none)
+    std::string next;                // the command to run next ("" when none)
+    std::string next_why;            // what `next` does, for people
     std::vector<std::string> notes;  // what has and has not happened (failure, interruption)
     std::chrono::system_clock::time_point started_at{};
     std::chrono::milliseconds elapsed{0};
@@ -94,6 +94,5 @@ Result<std::string> render_dotenv(const PipelineReport& r);
 std::string dotenv_commit_name(const std::string& stage);
 // KANON_<STAGE>_URL likewise.
 std::string dotenv_url_name(const std::string& stage);
-
 
 }  // namespace kanon::cli

@@ -130,7 +130,8 @@ std::string render_explain_text(const ops::ExplainReport& r, const Paint& paint)
     }
     std::vector<std::vector<std::string>> rows = {{"KEY", "VALUE", "FROM"}};
     for (const auto& l : r.leaves) {
-        std::string from = l.value.origin.file.empty() ? "" : fmt::format("{}:{}", l.value.origin.file, l.value.origin.line);
+        std::string from =
+            l.value.origin.file.empty() ? "" : fmt::format("{}:{}", l.value.origin.file, l.value.origin.line);
         if (!l.value.shadowed.empty()) {
             const auto& s = l.value.shadowed.front();
             from += fmt::format(" (overrides {}:{})", s.file, s.line);
@@ -245,6 +246,5 @@ nlohmann::ordered_json history_json(const ops::HistoryReport& r)
     }
     return j;
 }
-
 
 }  // namespace kanon::cli

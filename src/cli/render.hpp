@@ -33,7 +33,6 @@ nlohmann::ordered_json write_json(const ops::WriteReport& r);
 std::string render_history_text(const ops::HistoryReport& r, const Paint& paint);
 nlohmann::ordered_json history_json(const ops::HistoryReport& r);
 
-
 // A leaf value as `explain` shows it: JSON, so "1.10" and 1.1 differ visibly.
 std::string leaf_text(const yaml::Value& v);
 

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "gitops/credentials.hpp"
-#include "util/process.hpp"
 #include "util/files.hpp"
+#include "util/process.hpp"
 #include "util/redact.hpp"
 #include "util/text.hpp"
 

@@ -15,7 +15,7 @@ namespace kanon::gitops {
 struct GitCall {
     std::vector<std::string> args;  // after "git"
     std::string input;
-    std::string git_dir;            // --git-dir, or empty
+    std::string git_dir;  // --git-dir, or empty
     std::string cwd;
     std::map<std::string, std::string> env;  // extra variables (e.g. GIT_INDEX_FILE)
     // Configuration for this call, passed in the environment

@@ -223,8 +223,8 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         if (contains(err, "not found in upstream") || contains(err, "couldn't find remote ref")) {
             return Error{fmt::format("branch '{}' does not exist in {}", s.m_branch, where)};
         }
-        return Error{fmt::format("git clone of {} failed: {}{}", where, redact(first_problem(err)),
-                                 full_disk_note(s.m_dir))};
+        return Error{
+            fmt::format("git clone of {} failed: {}{}", where, redact(first_problem(err)), full_disk_note(s.m_dir))};
     }
     if (contains(err, "cloned an empty repository")) {
         // Only without --branch (a named branch that is absent fails above).
@@ -247,7 +247,8 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         }
         s.m_branch = ref.substr(11);
     }
-    auto commit = git_try(local_call({"rev-parse", "-q", "--verify", "refs/heads/" + s.m_branch + "^{commit}"}, s.m_dir));
+    auto commit =
+        git_try(local_call({"rev-parse", "-q", "--verify", "refs/heads/" + s.m_branch + "^{commit}"}, s.m_dir));
     if (!commit) {
         return commit.take_error();
     }
@@ -272,7 +273,8 @@ Result<bool> Snapshot::open_cache(Snapshot& s, const std::string& cache_dir)
     if (ec) {
         return Error{fmt::format("cannot create the cache directory {}: {}", cache_dir, ec.message())};
     }
-    std::string name = fmt::format("{}/web-core-{:016x}", cache_dir, fnv1a(without_userinfo(s.m_url) + "\n" + s.m_branch));
+    std::string name =
+        fmt::format("{}/web-core-{:016x}", cache_dir, fnv1a(without_userinfo(s.m_url) + "\n" + s.m_branch));
     s.m_lock_fd = ::open((name + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s.m_lock_fd < 0 || ::flock(s.m_lock_fd, LOCK_EX) != 0) {
         return Error{fmt::format("cannot lock the cache {}.lock: {}", name, std::strerror(errno))};
@@ -312,8 +314,7 @@ void Snapshot::compact() const
 {
     std::size_t packs = 0;
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(m_dir + "/objects/pack", ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (std::filesystem::directory_iterator it(m_dir + "/objects/pack", ec), end; !ec && it != end; it.increment(ec)) {
         packs += it->path().extension() == ".pack" ? 1 : 0;
     }
     if (packs <= k_cache_pack_limit) {
@@ -339,8 +340,13 @@ GitCall Snapshot::call(std::vector<std::string> args, std::string input) const
 Status Snapshot::refresh()
 {
     std::string ref = "refs/heads/" + m_branch;
-    std::vector<std::string> args = {"fetch", "-q", "--no-tags", "--depth=1", "--no-auto-maintenance",
-                                     "--recurse-submodules=no", "--no-write-fetch-head"};
+    std::vector<std::string> args = {"fetch",
+                                     "-q",
+                                     "--no-tags",
+                                     "--depth=1",
+                                     "--no-auto-maintenance",
+                                     "--recurse-submodules=no",
+                                     "--no-write-fetch-head"};
     if (m_partial) {
         args.emplace_back("--filter=blob:none");
     }
@@ -372,8 +378,13 @@ Status Snapshot::deepen(int commits)
     // boundary moves: in a kept clone (--cache-dir) each earlier refresh
     // left one, so this may fetch more than 64 commits, once; it is only
     // asked for when a push's answer was lost.
-    std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--deepen={}", commits),
-                                     "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
+    std::vector<std::string> args = {"fetch",
+                                     "-q",
+                                     "--no-tags",
+                                     fmt::format("--deepen={}", commits),
+                                     "--no-auto-maintenance",
+                                     "--recurse-submodules=no",
+                                     "--no-write-fetch-head"};
     if (m_partial) {
         args.emplace_back("--filter=blob:none");
     }

@@ -72,7 +72,7 @@ struct Edit {
     Files tip;                                    // their contents
     Files changes;                                // the files that differ from the tip
     std::string message;
-    std::map<std::string, std::string> blobs;     // the changes, written: path -> blob id
+    std::map<std::string, std::string> blobs;  // the changes, written: path -> blob id
 };
 
 // The edit at the snapshot's tip. When the files the plan reads have the
@@ -149,14 +149,18 @@ bool nap_interrupted(std::chrono::milliseconds d)
 
 Error interrupted_before_push(const std::string& branch)
 {
-    return Error{fmt::format("interrupted before pushing to {}", branch), ExitCode::interrupted, {},
+    return Error{fmt::format("interrupted before pushing to {}", branch),
+                 ExitCode::interrupted,
+                 {},
                  "nothing was changed; run the command again"};
 }
 
 // A signal while waiting to retry a push that may have landed unseen.
 Error interrupted_before_retry(const std::string& branch)
 {
-    return Error{fmt::format("interrupted before pushing to {} again", branch), ExitCode::interrupted, {},
+    return Error{fmt::format("interrupted before pushing to {} again", branch),
+                 ExitCode::interrupted,
+                 {},
                  "the last try may have landed unseen: run the command again (it changes nothing if it did)"};
 }
 
@@ -212,8 +216,8 @@ Landed find_landed(Snapshot& snap, const std::string& commit, bool look_back)
 // What to say about a push the server refused or never got.
 std::string rejected_hint(const std::string& message)
 {
-    for (std::string_view unreachable : {"Failed to connect", "Could not resolve", "Connection refused",
-                                         "Couldn't connect"}) {
+    for (std::string_view unreachable :
+         {"Failed to connect", "Could not resolve", "Connection refused", "Couldn't connect"}) {
         if (message.find(unreachable) != std::string::npos) {
             return "nothing was changed; the remote could not be reached: check the URL and the network, then run "
                    "the command again";
@@ -246,9 +250,9 @@ PushOutcome classify_push(int exit_code, const std::string& out, const std::stri
     // The connection failed mid-push, with no word from the server on our ref:
     // it may have landed.
     if (!verdict) {
-        for (std::string_view lost : {"RPC failed", "remote end hung up unexpectedly", "unexpected disconnect",
-                                      "early EOF", "Connection reset", "Recv failure", "Send failure",
-                                      "Operation too slow", "timed out", "Empty reply from server"}) {
+        for (std::string_view lost :
+             {"RPC failed", "remote end hung up unexpectedly", "unexpected disconnect", "early EOF", "Connection reset",
+              "Recv failure", "Send failure", "Operation too slow", "timed out", "Empty reply from server"}) {
             auto hit = std::find_if(err_lines.begin(), err_lines.end(),
                                     [&](const std::string& line) { return line.find(lost) != std::string::npos; });
             if (hit != err_lines.end()) {
@@ -302,7 +306,8 @@ Identity default_identity()
         return {env_or_empty("GIT_AUTHOR_NAME"), env_or_empty("GIT_AUTHOR_EMAIL")};
     }
     if (!env_or_empty("GITLAB_USER_NAME").empty()) {  // GitLab CI: who started the pipeline
-        return {env_or_empty("GITLAB_USER_NAME"), env_or_empty("GITLAB_USER_EMAIL").empty() ? "kanon@localhost" : env_or_empty("GITLAB_USER_EMAIL")};
+        return {env_or_empty("GITLAB_USER_NAME"),
+                env_or_empty("GITLAB_USER_EMAIL").empty() ? "kanon@localhost" : env_or_empty("GITLAB_USER_EMAIL")};
     }
     if (!env_or_empty("GITHUB_ACTOR").empty()) {  // GitHub Actions
         return {env_or_empty("GITHUB_ACTOR"), env_or_empty("GITHUB_ACTOR") + "@users.noreply.github.com"};
@@ -372,8 +377,8 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             return landed(mine, how);
         }
         if (!found.unknown.empty()) {
-            return Error{fmt::format("{}: {}", if_unknown, found.unknown), ExitCode::failed, {},
-                         may_have_landed_hint()};
+            return Error{
+                fmt::format("{}: {}", if_unknown, found.unknown), ExitCode::failed, {}, may_have_landed_hint()};
         }
         return std::nullopt;
     };
@@ -430,19 +435,24 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
         }
         if (pushed->verdict == PushVerdict::rejected) {
             return Error{fmt::format("the push to {} was rejected: {}", res.repo, redact(pushed->message)),
-                         ExitCode::failed, {}, rejected_hint(pushed->message)};
+                         ExitCode::failed,
+                         {},
+                         rejected_hint(pushed->message)};
         }
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
         auto wait = retry_wait(opts, attempt, elapsed, rng);
         if (pushed->verdict == PushVerdict::lost) {
             ++lost;
-            say(fmt::format("the connection failed while pushing (attempt {}): {}; reading {} again to see whether "
+            say(
+                fmt::format("the connection failed while pushing (attempt {}): {}; reading {} again to see whether "
                             "the commit landed",
                             attempt, redact(pushed->message), res.branch));
             if (auto st = snap->refresh(); !st) {
                 return Error{fmt::format("the push to {} failed: {}; reading {} again failed too: {}", res.repo,
                                          redact(pushed->message), res.branch, st.error().message),
-                             ExitCode::failed, {}, may_have_landed_hint()};
+                             ExitCode::failed,
+                             {},
+                             may_have_landed_hint()};
             }
             bool last_try = lost > k_lost_push_retries || !wait;
             Unconfirmed this_push{*commit, res.base};
@@ -454,7 +464,8 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             }
             if (last_try) {
                 return Error{fmt::format("the push to {} failed {} times: {}", res.repo, lost, redact(pushed->message)),
-                             ExitCode::failed, {},
+                             ExitCode::failed,
+                             {},
                              fmt::format("nothing was changed ({} does not have the commit); check the remote and "
                                          "the network, then run the command again",
                                          res.branch)};
@@ -474,7 +485,9 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
             if (auto st = snap->refresh(); !st) {
                 return Error{fmt::format("{} moved under every one of {} attempts; reading it again failed: {}",
                                          res.branch, attempt, st.error().message),
-                             ExitCode::failed, {}, may_have_landed_hint()};
+                             ExitCode::failed,
+                             {},
+                             may_have_landed_hint()};
             }
             if (auto r = look_for(*unsure, true, ": an earlier try of this push landed",
                                   fmt::format("{} moved under every one of {} attempts; looking for the last one "
@@ -483,11 +496,16 @@ Result<TransactionResult> run_transaction(Snapshot snap_value, const Transaction
                 return std::move(*r);
             }
             bool capped = opts.max_attempts > 0 && attempt >= opts.max_attempts;
-            return Error{fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing",
-                                     res.branch, attempt, std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(),
-                                     capped ? "the attempt limit" : fmt::format("the deadline is {}s",
-                                        std::chrono::duration_cast<std::chrono::seconds>(opts.deadline).count())),
-                         ExitCode::failed, {}, "run the command again; nothing was changed"};
+            return Error{
+                fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing", res.branch,
+                            attempt, std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(),
+                            capped
+                                ? "the attempt limit"
+                                : fmt::format("the deadline is {}s",
+                                              std::chrono::duration_cast<std::chrono::seconds>(opts.deadline).count())),
+                ExitCode::failed,
+                {},
+                "run the command again; nothing was changed"};
         }
         say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", res.branch, attempt, wait->count()));
         if (nap_interrupted(*wait)) {

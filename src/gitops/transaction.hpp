@@ -58,8 +58,8 @@ struct TransactionResult {
     std::string base;    // the tip it was made on (or found unchanged at)
     int attempts = 0;
     std::string branch;
-    std::string repo;    // redacted
-    Files tip;           // what `reads` held at the final tip
+    std::string repo;  // redacted
+    Files tip;         // what `reads` held at the final tip
 };
 
 // Runs the plan on `snap` (a fresh fetch of the target branch), refreshing

@@ -21,7 +21,7 @@ namespace kanon::gitops {
 struct TreeItem {
     std::string mode;  // as in the raw tree: "100644", "100755", "120000", "40000", "160000"
     std::string name;
-    std::string oid;   // hex
+    std::string oid;  // hex
 };
 
 // The entries of a raw tree object (what `cat-file --batch` prints for a

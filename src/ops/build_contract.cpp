@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "canon/release.hpp"
 #include "canon/config.hpp"
+#include "canon/release.hpp"
 #include "gitops/git.hpp"
 #include "util/redact.hpp"
 #include "util/text.hpp"
@@ -14,7 +14,10 @@
 namespace kanon::ops {
 namespace {
 
-bool contains(const std::string& text, std::string_view what) { return text.find(what) != std::string::npos; }
+bool contains(const std::string& text, std::string_view what)
+{
+    return text.find(what) != std::string::npos;
+}
 
 bool is_hex(const std::string& s)
 {
@@ -29,7 +32,9 @@ std::string lower(std::string s)
 
 Error not_in_web_core(const std::string& sha, const std::string& repo)
 {
-    return Error{fmt::format("commit {} is not in web-core ({})", sha, repo), ExitCode::failed, {},
+    return Error{fmt::format("commit {} is not in web-core ({})", sha, repo),
+                 ExitCode::failed,
+                 {},
                  "was the image built from a commit that was never pushed, or from another repository? "
                  "WEB_CORE_REF must name a commit of web-core"};
 }
@@ -42,7 +47,9 @@ Status expect_commit(const gitops::Snapshot& snap, const std::string& sha)
         return type.take_error();
     }
     if (trim_right(*type) != "commit") {
-        return Error{fmt::format("{} is a {} in web-core, not a commit", sha, trim_right(*type)), ExitCode::failed, {},
+        return Error{fmt::format("{} is a {} in web-core, not a commit", sha, trim_right(*type)),
+                     ExitCode::failed,
+                     {},
                      "WEB_CORE_REF must be the SHA of the commit the image was built from"};
     }
     return ok_status();
@@ -65,16 +72,16 @@ Result<std::string> find_without_fetch_by_sha(const gitops::Snapshot& snap, cons
             return "the tip of " + line.substr(41);
         }
     }
-    auto history = gitops::git_try(snap.call({"fetch", "-q", "--no-tags", "--depth=2147483647", "--filter=tree:0",
-                                              "--no-auto-maintenance", "--recurse-submodules=no",
-                                              "--no-write-fetch-head", "origin",
-                                              "+refs/heads/*:refs/kanon-build-ref/heads/*",
-                                              "+refs/tags/*:refs/kanon-build-ref/tags/*"}));
+    auto history = gitops::git_try(
+        snap.call({"fetch", "-q", "--no-tags", "--depth=2147483647", "--filter=tree:0", "--no-auto-maintenance",
+                   "--recurse-submodules=no", "--no-write-fetch-head", "origin",
+                   "+refs/heads/*:refs/kanon-build-ref/heads/*", "+refs/tags/*:refs/kanon-build-ref/tags/*"}));
     if (!history) {
         return history.take_error();
     }
     if (history->exit_code != 0) {
-        return Error{fmt::format("cannot fetch the history of {}: {}", repo, redact(gitops::first_problem(history->err)))};
+        return Error{
+            fmt::format("cannot fetch the history of {}: {}", repo, redact(gitops::first_problem(history->err)))};
     }
     // rev-list walks what is here; a lookup of the SHA itself would make a
     // partial clone ask the server for it again.
@@ -143,8 +150,13 @@ Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string
         ref.how = "the tip of " + ref.branch;
         return ref;
     }
-    std::vector<std::string> args = {"fetch", "-q", "--no-tags", "--depth=1", "--no-auto-maintenance",
-                                     "--recurse-submodules=no", "--no-write-fetch-head"};
+    std::vector<std::string> args = {"fetch",
+                                     "-q",
+                                     "--no-tags",
+                                     "--depth=1",
+                                     "--no-auto-maintenance",
+                                     "--recurse-submodules=no",
+                                     "--no-write-fetch-head"};
     auto promisor = gitops::git_try(snap->call({"config", "--get", "remote.origin.promisor"}));
     if (promisor && trim_right(promisor->out) == "true") {
         args.emplace_back("--filter=blob:none");
@@ -155,24 +167,24 @@ Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string
         return fetched.take_error();
     }
     switch (classify_sha_fetch(fetched->exit_code, fetched->err)) {
-    case ShaFetch::found:
-        if (auto st = expect_commit(*snap, ref.sha); !st) {
-            return st.take_error();
+        case ShaFetch::found:
+            if (auto st = expect_commit(*snap, ref.sha); !st) {
+                return st.take_error();
+            }
+            ref.how = "fetched by SHA";
+            return ref;
+        case ShaFetch::absent:
+            return not_in_web_core(ref.sha, ref.repo);
+        case ShaFetch::unadvertised: {
+            auto how = find_without_fetch_by_sha(*snap, ref.sha, ref.repo);
+            if (!how) {
+                return how.take_error();
+            }
+            ref.how = *how;
+            return ref;
         }
-        ref.how = "fetched by SHA";
-        return ref;
-    case ShaFetch::absent:
-        return not_in_web_core(ref.sha, ref.repo);
-    case ShaFetch::unadvertised: {
-        auto how = find_without_fetch_by_sha(*snap, ref.sha, ref.repo);
-        if (!how) {
-            return how.take_error();
-        }
-        ref.how = *how;
-        return ref;
-    }
-    case ShaFetch::failed:
-        break;
+        case ShaFetch::failed:
+            break;
     }
     return Error{fmt::format("cannot check whether commit {} is in web-core ({}): git fetch failed: {}", ref.sha,
                              ref.repo, redact(gitops::first_problem(fetched->err)))};
@@ -216,9 +228,9 @@ Result<VerifyBuildReport> verify_build(const VerifyBuildOptions& opts)
         } else {
             return Error{fmt::format("tag {} was already released from another commit: {} ({} of {} to {} in "
                                      "web-core commit {}, {}); a tag names one build forever",
-                                     opts.tag, e.source_ref, e.action, e.app, e.stage, e.commit.substr(0, 12),
-                                     e.time),
-                         ExitCode::verify_failed, {},
+                                     opts.tag, e.source_ref, e.action, e.app, e.stage, e.commit.substr(0, 12), e.time),
+                         ExitCode::verify_failed,
+                         {},
                          "build under a new tag (the usual one is the full SHA of the web-core commit)"};
         }
     }

@@ -23,7 +23,10 @@ namespace {
 
 constexpr int k_max_depth = 32768;  // how far back kanon looks for R and its descendants
 
-std::string short_sha(const std::string& sha) { return sha.substr(0, 7); }
+std::string short_sha(const std::string& sha)
+{
+    return sha.substr(0, 7);
+}
 
 // A scalar at a key path of a YAML text, or "" when absent or unreadable.
 std::string scalar(const std::string& text, const std::string& name, const std::string& key)
@@ -118,8 +121,10 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
         return files.take_error();
     }
     if (files->count(t.release_file) == 0) {
-        return Error{fmt::format("{} has no release file {} on {}", o.app, t.release_file, t.branch), ExitCode::failed,
-                     {}, "check the app and stage names ('kanon status' lists them)"};
+        return Error{fmt::format("{} has no release file {} on {}", o.app, t.release_file, t.branch),
+                     ExitCode::failed,
+                     {},
+                     "check the app and stage names ('kanon status' lists them)"};
     }
     t.application = d.m_config.application(o.app, o.stage);
     if (auto it = files->find(manifest); it != files->end()) {
@@ -162,7 +167,8 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
     if (!o.tag.empty() && tag_at_r != o.tag) {
         return Error{fmt::format("at {} {} holds tag {}, not {}", short_sha(t.revision), t.release_file,
                                  tag_at_r.empty() ? "(none)" : tag_at_r, o.tag),
-                     ExitCode::verify_failed, {},
+                     ExitCode::verify_failed,
+                     {},
                      "--revision must be the commit that released --tag (or leave one of them out)"};
     }
     return d;
@@ -180,8 +186,13 @@ Status Deployment::fetch_depth(int depth)
 {
     m_depth = depth;
     std::string ref = "refs/heads/" + m_snap.branch();
-    std::vector<std::string> args = {"fetch", "-q", "--no-tags", fmt::format("--depth={}", depth),
-                                     "--no-auto-maintenance", "--recurse-submodules=no", "--no-write-fetch-head"};
+    std::vector<std::string> args = {"fetch",
+                                     "-q",
+                                     "--no-tags",
+                                     fmt::format("--depth={}", depth),
+                                     "--no-auto-maintenance",
+                                     "--recurse-submodules=no",
+                                     "--no-write-fetch-head"};
     auto promisor = gitops::git_try(m_snap.call({"config", "--get", "remote.origin.promisor"}));
     if (promisor && trim_right(promisor->out) == "true") {
         args.emplace_back("--filter=blob:none");
@@ -192,7 +203,8 @@ Status Deployment::fetch_depth(int depth)
         return r.take_error();
     }
     if (r->exit_code != 0) {
-        return Error{fmt::format("git fetch of {} failed: {}", redact(m_snap.url()), redact(gitops::first_problem(r->err)))};
+        return Error{
+            fmt::format("git fetch of {} failed: {}", redact(m_snap.url()), redact(gitops::first_problem(r->err)))};
     }
     auto shallow = gitops::git(m_snap.call({"rev-parse", "--is-shallow-repository"}));
     m_complete = shallow && trim_right(*shallow) == "false";
@@ -236,8 +248,10 @@ Result<std::string> Deployment::last_change()
             return commit;
         }
         if (m_depth >= k_max_depth) {
-            return Error{fmt::format("{} was last changed more than {} commits ago", path, k_max_depth), ExitCode::failed,
-                         {}, "pass --revision SHA"};
+            return Error{fmt::format("{} was last changed more than {} commits ago", path, k_max_depth),
+                         ExitCode::failed,
+                         {},
+                         "pass --revision SHA"};
         }
         if (auto st = deepen(); !st) {
             return st.take_error();
@@ -264,7 +278,8 @@ Acceptance Deployment::judge(const std::string& revision)
         if (auto st = fetch_depth(m_depth); !st || !deepen_until({rev, t.revision}) || !has_commit(rev)) {
             // Not at the tip just fetched either: it never will be (remembered,
             // so a stage still on an old revision does not refetch per event).
-            return m_verdicts[rev] = Acceptance{Acceptance::not_yet, fmt::format("{} is not on {}", short_sha(rev), t.branch)};
+            return m_verdicts[rev] =
+                       Acceptance{Acceptance::not_yet, fmt::format("{} is not on {}", short_sha(rev), t.branch)};
         }
     }
     auto probe = [&](const std::string& a, const std::string& b) {
@@ -272,8 +287,9 @@ Acceptance Deployment::judge(const std::string& revision)
         return r && r->exit_code == 0;
     };
     if (!probe(t.revision, rev)) {
-        Acceptance a{Acceptance::not_yet, probe(rev, t.revision) ? fmt::format("{} is older than ours", short_sha(rev))
-                                                                   : fmt::format("{} does not descend from ours", short_sha(rev))};
+        Acceptance a{Acceptance::not_yet, probe(rev, t.revision)
+                                              ? fmt::format("{} is older than ours", short_sha(rev))
+                                              : fmt::format("{} does not descend from ours", short_sha(rev))};
         return m_verdicts[rev] = a;
     }
     auto text = gitops::git(m_snap.call({"cat-file", "blob", rev + ":" + t.release_file}));
@@ -282,7 +298,8 @@ Acceptance Deployment::judge(const std::string& revision)
     if (tag == t.tag && (t.repository.empty() || repository == t.repository)) {
         return m_verdicts[rev] = Acceptance{Acceptance::accepted, ""};
     }
-    std::string holds = !text ? "no longer exists" : fmt::format("holds {}:{}", repository, tag.empty() ? "(no tag)" : tag);
+    std::string holds =
+        !text ? "no longer exists" : fmt::format("holds {}:{}", repository, tag.empty() ? "(no tag)" : tag);
     return m_verdicts[rev] =
                Acceptance{Acceptance::superseded, fmt::format("at {} {} {}", short_sha(rev), t.release_file, holds)};
 }

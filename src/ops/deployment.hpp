@@ -32,11 +32,11 @@ struct StageTarget {
     std::string project;      // its spec.project, when the manifest says
     std::string source_repo;  // its spec.source.repoURL: web-core as Argo CD fetches it
     std::string release_file;
-    std::string repository;   // image.repository in the release file
-    std::string tag;          // T
-    std::string revision;     // R, full SHA
-    std::string url;          // the stage's site (apps.APP.urls.STAGE, else urls.stage with the env layer's host)
-    std::string repo;         // web-core, redacted
+    std::string repository;  // image.repository in the release file
+    std::string tag;         // T
+    std::string revision;    // R, full SHA
+    std::string url;         // the stage's site (apps.APP.urls.STAGE, else urls.stage with the env layer's host)
+    std::string repo;        // web-core, redacted
     std::string branch;
 };
 

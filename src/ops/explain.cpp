@@ -80,10 +80,10 @@ void warn_overrides(const canon::Config& c, ExplainReport& rep, const std::strin
             replaced_release = replaced_release || s.file == release_file;
         }
         if (v->origin.file != release_file && replaced_release) {
-            rep.warnings.push_back(fmt::format(
-                "{} comes from {}:{}, which overrides the release file {}: a release or promotion of this "
-                "stage will not change what is deployed (remove the key from {})",
-                key, v->origin.file, v->origin.line, release_file, v->origin.file));
+            rep.warnings.push_back(
+                fmt::format("{} comes from {}:{}, which overrides the release file {}: a release or promotion of this "
+                            "stage will not change what is deployed (remove the key from {})",
+                            key, v->origin.file, v->origin.line, release_file, v->origin.file));
         }
     }
 }
@@ -112,10 +112,11 @@ void hide_secrets(ExplainReport& rep)
             continue;
         }
         if (check::looks_like_secret(last_key(l.path), l.value.text)) {
-            rep.warnings.push_back(fmt::format("{} ({}:{}) looks like a secret in plain text: its value is not shown; "
-                                               "web-core should hold a reference to a Secret (kanon check, "
-                                               "secrets/plaintext)",
-                                               l.path, l.value.origin.file, l.value.origin.line));
+            rep.warnings.push_back(
+                fmt::format("{} ({}:{}) looks like a secret in plain text: its value is not shown; "
+                            "web-core should hold a reference to a Secret (kanon check, "
+                            "secrets/plaintext)",
+                            l.path, l.value.origin.file, l.value.origin.line));
             l.value.text = "***";
             l.value.scalar_type = yaml::PlainType::string;
         } else if (auto shown = redact_urls(l.value.text); shown != l.value.text) {

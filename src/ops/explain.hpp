@@ -32,8 +32,8 @@ struct ExplainReport {
     std::string application_file;
     bool from_application = false;  // valueFiles read from the Application (else the canon's order)
     std::vector<ValueSource> sources;
-    yaml::Value merged;                // the whole merged tree
-    std::vector<yaml::Leaf> leaves;    // filtered by key
+    yaml::Value merged;                 // the whole merged tree
+    std::vector<yaml::Leaf> leaves;     // filtered by key
     std::vector<std::string> warnings;  // e.g. the env layer overrides the release
 };
 

@@ -81,8 +81,8 @@ Result<WriteReport> hold(const FreezeOptions& o, bool on)
             subject = subject.substr(0, subject.size() - 10);
         }
         std::string body = on ? fmt::format("\n\n{}\n", o.reason) : fmt::format("\n\nWas: {}\n", *current);
-        std::string trailers = fmt::format("\nKanon-Action: {}\nKanon-App: {}\nKanon-Stage: {}\n", rep.action, o.app,
-                                           o.stage);
+        std::string trailers =
+            fmt::format("\nKanon-Action: {}\nKanon-App: {}\nKanon-Stage: {}\n", rep.action, o.app, o.stage);
         return gitops::Proposal{{{k_config_file, edited->text}}, subject + body + trailers};
     };
     auto r = gitops::run_transaction(std::move(*snap), transaction_options(o.write), plan);
@@ -95,8 +95,14 @@ Result<WriteReport> hold(const FreezeOptions& o, bool on)
 
 }  // namespace
 
-Result<WriteReport> freeze(const FreezeOptions& o) { return hold(o, true); }
-Result<WriteReport> unfreeze(const FreezeOptions& o) { return hold(o, false); }
+Result<WriteReport> freeze(const FreezeOptions& o)
+{
+    return hold(o, true);
+}
+Result<WriteReport> unfreeze(const FreezeOptions& o)
+{
+    return hold(o, false);
+}
 
 Status check_not_frozen(const gitops::Files& tip, const std::string& app, const std::string& stage)
 {
@@ -109,7 +115,9 @@ Status check_not_frozen(const gitops::Files& tip, const std::string& app, const 
         return config.take_error();
     }
     if (const std::string* why = config->freeze_reason(app, stage)) {
-        return Error{fmt::format("{} {} is frozen: {}", app, stage, *why), ExitCode::verify_failed, {},
+        return Error{fmt::format("{} {} is frozen: {}", app, stage, *why),
+                     ExitCode::verify_failed,
+                     {},
                      fmt::format("lift the hold first: kanon unfreeze {} --stage {}", app, stage)};
     }
     return ok_status();

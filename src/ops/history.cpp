@@ -24,7 +24,6 @@ std::string trim_blank_lines(std::string s)
     return s;
 }
 
-
 struct TempDir {
     std::string path;
     ~TempDir()
@@ -112,8 +111,8 @@ Result<HistoryReport> history(const HistoryOptions& o)
     std::string repo_dir = dir.path + "/web-core.git";
     // Commits only: a server without filters sends everything, which is
     // slower but as correct.
-    std::vector<std::string> args = {"clone", "-q",        "--bare",          "--template=", "--origin=origin",
-                                     "--no-tags", "--single-branch", "--filter=tree:0"};
+    std::vector<std::string> args = {
+        "clone", "-q", "--bare", "--template=", "--origin=origin", "--no-tags", "--single-branch", "--filter=tree:0"};
     if (!o.target.branch.empty()) {
         args.push_back("--branch=" + o.target.branch);
     }
@@ -156,9 +155,10 @@ Result<HistoryReport> history(const HistoryOptions& o)
         if (!o.target.branch.empty()) {
             return Error{fmt::format("branch '{}' does not exist in {}", o.target.branch, rep.repo)};
         }
-        return Error{fmt::format("cannot tell the default branch of {}: it is empty, or its HEAD names no existing "
-                                 "branch; name one with --branch",
-                                 rep.repo)};
+        return Error{
+            fmt::format("cannot tell the default branch of {}: it is empty, or its HEAD names no existing "
+                        "branch; name one with --branch",
+                        rep.repo)};
     }
     rep.branch = trim_blank_lines(head->out);
     // A stage the canon does not have must be one that kanon.yaml at the tip
@@ -214,7 +214,9 @@ Result<HistoryEntry> pick_rollback(const std::vector<HistoryEntry>& entries, con
         return Error{fmt::format("the stage never ran {} (not in its history of {} releases): a rollback goes only "
                                  "to a tag the stage ran before",
                                  to_tag, entries.size()),
-                     ExitCode::verify_failed, {}, "see 'kanon history' for the tags it ran"};
+                     ExitCode::verify_failed,
+                     {},
+                     "see 'kanon history' for the tags it ran"};
     }
     // The distinct tags before the current one, newest first. A rollback
     // undid the releases between it and the entry it went back to: those are

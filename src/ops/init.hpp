@@ -12,26 +12,26 @@ namespace kanon::ops {
 
 struct InitOptions {
     std::string app;
-    std::string domain;          // prod domain; dev is dev.<domain> (kanon.yaml's stage host templates)
-    std::string image;           // image repository
-    std::string tag;             // empty: the chart values' image.tag, else a usage error
-    std::string dir = ".";       // web-core checkout
-    std::string platform;        // platform checkout; empty: web-core only
-    std::string config_path;     // --config
-    std::string repo_url;        // Application repoURL; empty: taken from existing Applications, else git origin
-    bool database = false;       // CNPG clusters and the initdb secret
-    bool pull_secret = true;     // imagePullSecrets: gitlab-regcred (private registry)
-    bool force = false;          // overwrite files that exist with different content
-    bool dry_run = false;        // say what would be written, write nothing
+    std::string domain;       // prod domain; dev is dev.<domain> (kanon.yaml's stage host templates)
+    std::string image;        // image repository
+    std::string tag;          // empty: the chart values' image.tag, else a usage error
+    std::string dir = ".";    // web-core checkout
+    std::string platform;     // platform checkout; empty: web-core only
+    std::string config_path;  // --config
+    std::string repo_url;     // Application repoURL; empty: taken from existing Applications, else git origin
+    bool database = false;    // CNPG clusters and the initdb secret
+    bool pull_secret = true;  // imagePullSecrets: gitlab-regcred (private registry)
+    bool force = false;       // overwrite files that exist with different content
+    bool dry_run = false;     // say what would be written, write nothing
 };
 
 struct InitFile {
     enum class State { created, unchanged, kept, overwritten, skipped };
-    std::string path;       // relative to its repository
-    std::string repo;       // "web-core" or "platform"
+    std::string path;  // relative to its repository
+    std::string repo;  // "web-core" or "platform"
     State state = State::created;
-    bool secret = false;    // a Secret manifest (encrypted with sops, or not written)
-    std::string note;       // why kept / skipped
+    bool secret = false;  // a Secret manifest (encrypted with sops, or not written)
+    std::string note;     // why kept / skipped
 };
 
 struct InitResult {

@@ -44,7 +44,6 @@ std::optional<std::string> match_app(std::string_view pattern, std::string_view 
 // {stage} filled, {app} left), sorted.
 std::vector<std::string> apps_with_file(const std::string& root, const std::string& pattern, std::string_view except);
 
-
 // Parses a file of a repository (errors name `rel`).
 Result<yaml::Stream> parse_file(const std::string& root, const std::string& rel);
 

@@ -97,7 +97,6 @@ std::vector<std::string> apps_with_file(const std::string& root, const std::stri
     return apps;
 }
 
-
 Result<yaml::Stream> parse_file(const std::string& root, const std::string& rel)
 {
     auto text = read_file(root + "/" + rel);

@@ -295,8 +295,8 @@ std::vector<ObjectSpec> objects(const InitOptions& o, const canon::Config& c)
     for (const auto& stage : c.stages) {
         ObjectSpec env = secret(c.env_secret, c.namespace_name, stage.name);
         env.type = "Opaque";
-        env.kubectl = fmt::format("kubectl create secret generic {} -n {} --from-literal=KEY=...", shell_quote(env.name),
-                                  shell_quote(env.ns));
+        env.kubectl = fmt::format("kubectl create secret generic {} -n {} --from-literal=KEY=...",
+                                  shell_quote(env.name), shell_quote(env.ns));
         out.push_back(std::move(env));
         if (o.pull_secret) {
             ObjectSpec pull = secret(c.pull_secret, c.namespace_name, stage.name);

@@ -136,9 +136,10 @@ Error unknown_app(const Setup& s, const std::string& app, const std::string& fil
         auto guess = did_you_mean(app, apps);
         if (std::find(apps.begin(), apps.end(), app) != apps.end()) {
             // The app is there, only this stage's release file is not.
-            hint = fmt::format("{} has release files for other stages only: restore {} ('kanon check {}' in a "
-                               "checkout lists what it lacks)",
-                               app, file, app);
+            hint = fmt::format(
+                "{} has release files for other stages only: restore {} ('kanon check {}' in a "
+                "checkout lists what it lacks)",
+                app, file, app);
         } else if (!guess.empty()) {
             hint = fmt::format("did you mean '{}'?", guess);
         } else if (!apps.empty()) {
@@ -242,7 +243,8 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
         rep.previous_tag = current->tag;
         rep.tag = target->tag;
         rep.repository = target->repository.empty() ? current->repository : target->repository;
-        canon::ReleaseMessage msg{m.action, m.app, m.stage, rep.tag, rep.repository, m.from, w.source_ref, {}, w.skip_ci};
+        canon::ReleaseMessage msg{m.action, m.app,        m.stage, rep.tag,  rep.repository,
+                                  m.from,   w.source_ref, {},      w.skip_ci};
         return gitops::Proposal{{{file, *text}}, canon::format_message(msg)};
     };
     auto opts = transaction_options(w);
@@ -297,8 +299,7 @@ Result<WriteReport> move_between(const PromoteOptions& o, const std::string& act
     }
     std::string source_file = s->config.release_file(o.app, from);
     const canon::Config& config = s->config;
-    Move m{action, o.app, to, from,
-           [&](const gitops::Files& tip, const Release&) -> Result<Release> {
+    Move m{action, o.app, to, from, [&](const gitops::Files& tip, const Release&) -> Result<Release> {
                auto it = tip.find(source_file);
                if (it == tip.end()) {
                    return Error{fmt::format("{} has no {} release: {} does not exist", o.app, from, source_file)};
@@ -308,11 +309,12 @@ Result<WriteReport> move_between(const PromoteOptions& o, const std::string& act
                    return src.take_error();
                }
                if (!o.tag.empty() && src->tag != o.tag) {
-                   return Error{fmt::format("{} runs {} in {}, not {}: only what {} runs can be promoted to {}",
-                                            o.app, src->tag, from, o.tag, from, to),
-                                ExitCode::verify_failed, {},
-                                fmt::format("release {} to {} first: kanon release {} --stage {} --tag {}", o.tag,
-                                            from, o.app, from, o.tag)};
+                   return Error{fmt::format("{} runs {} in {}, not {}: only what {} runs can be promoted to {}", o.app,
+                                            src->tag, from, o.tag, from, to),
+                                ExitCode::verify_failed,
+                                {},
+                                fmt::format("release {} to {} first: kanon release {} --stage {} --tag {}", o.tag, from,
+                                            o.app, from, o.tag)};
                }
                return src;
            }};
@@ -369,9 +371,15 @@ Result<WriteReport> release(const ReleaseOptions& o)
     return run_move(o.write, *s, m, {});
 }
 
-Result<WriteReport> promote(const PromoteOptions& o) { return move_between(o, "promote", o.from, o.to); }
+Result<WriteReport> promote(const PromoteOptions& o)
+{
+    return move_between(o, "promote", o.from, o.to);
+}
 
-Result<WriteReport> reset(const PromoteOptions& o) { return move_between(o, "reset", o.to, o.from); }
+Result<WriteReport> reset(const PromoteOptions& o)
+{
+    return move_between(o, "reset", o.to, o.from);
+}
 
 Result<WriteReport> rollback(const RollbackOptions& o)
 {
@@ -405,8 +413,7 @@ Result<WriteReport> rollback(const RollbackOptions& o)
     if (!past) {
         return past.take_error();
     }
-    Move m{"rollback", o.app, o.stage, "",
-           [&](const gitops::Files&, const Release& current) -> Result<Release> {
+    Move m{"rollback", o.app, o.stage, "", [&](const gitops::Files&, const Release& current) -> Result<Release> {
                auto pick = pick_rollback(past->entries, current.tag, o.to_tag, o.steps);
                if (!pick) {
                    return pick.take_error();

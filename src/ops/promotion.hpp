@@ -21,7 +21,7 @@ struct WriteOptions {
     std::optional<gitops::Identity> author;
     bool skip_ci = true;
     std::string source_ref;  // the web-core commit the image was built from, when known
-    int max_attempts = 0;  // 0: retry until the deadline
+    int max_attempts = 0;    // 0: retry until the deadline
     std::chrono::milliseconds deadline{std::chrono::seconds(120)};
     std::function<void(const std::string&)> progress;
 };
@@ -35,8 +35,8 @@ struct WriteReport {
     std::string previous_tag;  // what the stage ran before ("" for a new file)
     std::string from;          // promote/reset: the stage the release came from
     bool changed = false;
-    std::string commit;        // "" when nothing changed
-    std::string base;          // the tip the commit was made on
+    std::string commit;  // "" when nothing changed
+    std::string base;    // the tip the commit was made on
     int attempts = 0;
     std::string branch;
     std::string repo;

@@ -62,8 +62,9 @@ std::optional<wire::GrpcError> check_type(const Json& body, std::string_view fie
     if (want_string ? it->is_string() : it->is_boolean()) {
         return std::nullopt;
     }
-    return wire::GrpcError{3, "json: cannot unmarshal " + go_kind(*it) + " into Go struct field ApplicationSyncRequest." +
-                                  std::string(field) + " of type " + (want_string ? "string" : "bool")};
+    return wire::GrpcError{3, "json: cannot unmarshal " + go_kind(*it) +
+                                  " into Go struct field ApplicationSyncRequest." + std::string(field) + " of type " +
+                                  (want_string ? "string" : "bool")};
 }
 
 wire::GrpcError syntax_error(std::string_view body, std::size_t byte)
@@ -180,8 +181,8 @@ std::variant<SyncRequest, wire::GrpcError> parse_sync_request(std::string_view b
         }
     }
     if (!parsed.is_object()) {
-        return wire::GrpcError{
-            3, "json: cannot unmarshal " + go_kind(parsed) + " into Go value of type application.ApplicationSyncRequest"};
+        return wire::GrpcError{3, "json: cannot unmarshal " + go_kind(parsed) +
+                                      " into Go value of type application.ApplicationSyncRequest"};
     }
     for (auto field : {"revision", "project", "appNamespace", "name"}) {
         if (auto error = check_type(parsed, field, true)) {
@@ -249,7 +250,8 @@ Json with_sync_operation(Json app, const SyncRequest& request, std::string_view 
     Json operation;
     operation["sync"] = std::move(sync);
     operation["initiatedBy"] = Json{{"username", username}};
-    operation["retry"] = !request.retry.is_null() ? request.retry : (spec_retry.is_null() ? Json::object() : spec_retry);
+    operation["retry"] =
+        !request.retry.is_null() ? request.retry : (spec_retry.is_null() ? Json::object() : spec_retry);
     app["operation"] = std::move(operation);
     if (auto status = app.find("status"); status != app.end() && status->is_object()) {
         status->erase("operationState");

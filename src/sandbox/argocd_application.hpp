@@ -39,7 +39,8 @@ std::string target_revision(const Json& app);
 std::string compared_revision(const Json& app);
 
 // The parts of ApplicationSyncRequest the simulator acts on.
-struct SyncRequest {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct SyncRequest {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move
+                      // constructor
     std::string revision;
     std::string project;
     std::string app_namespace;
@@ -56,7 +57,6 @@ std::variant<SyncRequest, wire::GrpcError> parse_sync_request(std::string_view b
 // Why argocd-server would refuse this sync of `app`, checked in its order.
 std::optional<wire::GrpcError> refuse_sync(const Json& app, const SyncRequest& request);
 // `app` with the operation a successful sync writes.
-Json with_sync_operation(Json app, const SyncRequest& request, std::string_view revision,
-                         std::string_view username);
+Json with_sync_operation(Json app, const SyncRequest& request, std::string_view revision, std::string_view username);
 
 }  // namespace kanon::sandbox::application

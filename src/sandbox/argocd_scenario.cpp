@@ -132,8 +132,8 @@ CannedReply parse_canned_reply(const Json& value, const std::string& where)
     int code = int_at(value, "code", where, 2);
     reply.status = int_at(value, "status", where, wire::http_status_for(code));
     if (!value.contains("code")) {
-        static const std::map<int, int> k_code_for_status = {{400, 3}, {401, 16}, {403, 7}, {404, 5},
-                                                             {409, 10}, {429, 8}, {503, 14}, {504, 4}};
+        static const std::map<int, int> k_code_for_status = {{400, 3},  {401, 16}, {403, 7},  {404, 5},
+                                                             {409, 10}, {429, 8},  {503, 14}, {504, 4}};
         auto it = k_code_for_status.find(reply.status);
         code = it == k_code_for_status.end() ? 2 : it->second;
     }

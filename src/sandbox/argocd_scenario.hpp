@@ -55,10 +55,10 @@ struct Faults {
 
 struct AppScenario {
     std::string name;
-    std::string subject = "proj:synestra:ci";  // operation.initiatedBy.username of a sync
-    std::string sync_revision;                  // empty: status.sync.revision
+    std::string subject = "proj:synestra:ci";                  // operation.initiatedBy.username of a sync
+    std::string sync_revision;                                 // empty: status.sync.revision
     std::optional<Millis> refresh_consumed_after = Millis{0};  // nullopt: never
-    Faults faults;                                               // global faults already merged in
+    Faults faults;                                             // global faults already merged in
     std::vector<Step> steps;
 };
 

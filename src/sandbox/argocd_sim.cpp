@@ -132,8 +132,8 @@ std::optional<wire::GrpcError> ArgoSim::Impl::authenticate(const httplib::Reques
 }
 
 std::variant<std::size_t, wire::GrpcError> ArgoSim::Impl::find_app(const std::string& name,
-                                                                    const std::string& app_namespace,
-                                                                    const std::string& project) const
+                                                                   const std::string& app_namespace,
+                                                                   const std::string& project) const
 {
     auto index = store.find(name, app_namespace);
     auto object = index ? store.current(*index) : nullptr;
@@ -192,11 +192,16 @@ Reply ArgoSim::Impl::refresh_reply(const httplib::Request& request, std::size_t 
     auto outcome = store.wait_refreshed(app, after, std::min(deadline, cap), store.refresh_hangs(app),
                                         [&peer] { return peer.closed(); });
     switch (outcome.end) {
-        case ApplicationStore::WaitEnd::refreshed: return app_reply(*outcome.object);
-        case ApplicationStore::WaitEnd::gone: return grpc_reply(missing_app(request.matches[1], project));
-        case ApplicationStore::WaitEnd::stopped: return grpc_reply({14, "transport is closing"});
-        case ApplicationStore::WaitEnd::cancelled: return {k_client_closed, "", "text/plain"};
-        case ApplicationStore::WaitEnd::timed_out: break;
+        case ApplicationStore::WaitEnd::refreshed:
+            return app_reply(*outcome.object);
+        case ApplicationStore::WaitEnd::gone:
+            return grpc_reply(missing_app(request.matches[1], project));
+        case ApplicationStore::WaitEnd::stopped:
+            return grpc_reply({14, "transport is closing"});
+        case ApplicationStore::WaitEnd::cancelled:
+            return {k_client_closed, "", "text/plain"};
+        case ApplicationStore::WaitEnd::timed_out:
+            break;
     }
     if (timeout && deadline <= cap) {
         return grpc_reply({4, "context deadline exceeded"});
@@ -255,9 +260,9 @@ void ArgoSim::Impl::watch(const httplib::Request& request, httplib::Response& re
     auto framing = wire::framing_for_accept(request.get_header_value("Accept"));
     std::string content_type = framing == wire::Framing::sse ? "text/event-stream" : std::string(k_json);
     if (auto error = authenticate(request)) {
-        finish(request, response,
-               {wire::http_status_for(error->code), wire::frame_error(framing, wire::stream_error(*error)),
-                content_type});
+        finish(
+            request, response,
+            {wire::http_status_for(error->code), wire::frame_error(framing, wire::stream_error(*error)), content_type});
         return;
     }
     log(request, 200);
@@ -311,9 +316,8 @@ void ArgoSim::Impl::add_routes()
                 [this](const httplib::Request& request, httplib::Response& response) {
                     finish(request, response, sync_reply(request));
                 });
-    server.Get("/api/v1/stream/applications", [this](const httplib::Request& request, httplib::Response& response) {
-        watch(request, response);
-    });
+    server.Get("/api/v1/stream/applications",
+               [this](const httplib::Request& request, httplib::Response& response) { watch(request, response); });
     auto not_found = [this](const httplib::Request& request, httplib::Response& response) {
         finish(request, response, {404, "Not Found\n", "text/plain; charset=utf-8"});
     };

@@ -7,8 +7,8 @@
 
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +19,9 @@
 namespace kanon::sandbox {
 
 struct SimOptions {
-    int port = 0;                  // 0: any free port
-    std::string token;             // empty: no authentication
-    std::filesystem::path log;     // empty: no request log file
+    int port = 0;               // 0: any free port
+    std::string token;          // empty: no authentication
+    std::filesystem::path log;  // empty: no request log file
     // Called after a refresh was requested or a sync accepted, so a
     // controller driving the apps (sandbox::Cluster) can act at once.
     std::function<void()> on_request;

@@ -191,8 +191,8 @@ ApplicationStore::RefreshOutcome ApplicationStore::wait_refreshed(std::size_t ap
     }
 }
 
-std::variant<ApplicationStore::Object, wire::GrpcError> ApplicationStore::sync(
-    std::size_t app, const application::SyncRequest& request)
+std::variant<ApplicationStore::Object, wire::GrpcError> ApplicationStore::sync(std::size_t app,
+                                                                               const application::SyncRequest& request)
 {
     std::lock_guard lock(m_mutex);
     auto& live = m_apps[app];

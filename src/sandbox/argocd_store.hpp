@@ -104,7 +104,7 @@ private:
         std::optional<Clock::time_point> refresh_due;
         int get_faults_used = 0;
         int sync_faults_used = 0;
-        int gets_seen = 0;   // requests a canned answer's `after` lets through
+        int gets_seen = 0;  // requests a canned answer's `after` lets through
         int syncs_seen = 0;
         int cuts_used = 0;
         int stream_errors_used = 0;

@@ -59,8 +59,7 @@ Watch::Chunk Watch::render(const std::vector<ApplicationStore::Event>& events)
         if (end_by_fault(chunk)) {
             return chunk;
         }
-        if (!selected(event.app) ||
-            application::resource_version(*event.object).value_or(0) < m_options.min_version) {
+        if (!selected(event.app) || application::resource_version(*event.object).value_or(0) < m_options.min_version) {
             continue;
         }
         Json message;

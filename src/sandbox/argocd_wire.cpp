@@ -13,8 +13,8 @@ namespace kanon::sandbox::wire {
 int http_status_for(int grpc_code)
 {
     static const std::map<int, int> k_status = {
-        {0, 200},  {1, 408},  {2, 500},  {3, 400},  {4, 504},  {5, 404},  {6, 409},  {7, 403},  {8, 429},
-        {9, 400},  {10, 409}, {11, 400}, {12, 501}, {13, 500}, {14, 503}, {15, 500}, {16, 401},
+        {0, 200}, {1, 408},  {2, 500},  {3, 400},  {4, 504},  {5, 404},  {6, 409},  {7, 403},  {8, 429},
+        {9, 400}, {10, 409}, {11, 400}, {12, 501}, {13, 500}, {14, 503}, {15, 500}, {16, 401},
     };
     auto it = k_status.find(grpc_code);
     return it == k_status.end() ? 500 : it->second;
@@ -49,11 +49,7 @@ namespace {
 std::string escape_like_go(std::string text)
 {
     static const std::pair<std::string_view, std::string_view> k_escapes[] = {
-        {"<", "\\u003c"},
-        {">", "\\u003e"},
-        {"&", "\\u0026"},
-        {"\xE2\x80\xA8", "\\u2028"},
-        {"\xE2\x80\xA9", "\\u2029"},
+        {"<", "\\u003c"}, {">", "\\u003e"}, {"&", "\\u0026"}, {"\xE2\x80\xA8", "\\u2028"}, {"\xE2\x80\xA9", "\\u2029"},
     };
     for (const auto& [from, to] : k_escapes) {
         for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
@@ -197,13 +193,20 @@ Result<std::optional<std::chrono::milliseconds>> parse_grpc_timeout(std::string_
     }
     amount = std::max(amount, 0LL);
     switch (header.back()) {
-        case 'H': return std::optional<milliseconds>{std::chrono::hours(amount)};
-        case 'M': return std::optional<milliseconds>{std::chrono::minutes(amount)};
-        case 'S': return std::optional<milliseconds>{std::chrono::seconds(amount)};
-        case 'm': return std::optional<milliseconds>{milliseconds(amount)};
-        case 'u': return std::optional<milliseconds>{milliseconds(amount / 1000)};
-        case 'n': return std::optional<milliseconds>{milliseconds(amount / 1000000)};
-        default: return invalid;
+        case 'H':
+            return std::optional<milliseconds>{std::chrono::hours(amount)};
+        case 'M':
+            return std::optional<milliseconds>{std::chrono::minutes(amount)};
+        case 'S':
+            return std::optional<milliseconds>{std::chrono::seconds(amount)};
+        case 'm':
+            return std::optional<milliseconds>{milliseconds(amount)};
+        case 'u':
+            return std::optional<milliseconds>{milliseconds(amount / 1000)};
+        case 'n':
+            return std::optional<milliseconds>{milliseconds(amount / 1000000)};
+        default:
+            return invalid;
     }
 }
 

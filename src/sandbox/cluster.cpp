@@ -269,8 +269,8 @@ struct AppModel {
     // operations
     enum class Op { none, requested, running };
     Op op = Op::none;
-    Json operation;       // .operation while requested or running
-    Json operation_state; // status.operationState (null: absent)
+    Json operation;        // .operation while requested or running
+    Json operation_state;  // status.operationState (null: absent)
     Clock::time_point op_since{};
     std::optional<Clock::time_point> reassess_due;
     std::set<std::string> failed_revisions;  // an auto-sync is not retried for these
@@ -305,11 +305,20 @@ Json resources_json(const AppModel& m)
     }
     std::string status = m.sync_status == "OutOfSync" ? "OutOfSync" : "Synced";
     return Json::array({
-        {{"version", "v1"}, {"kind", "Service"}, {"namespace", ns}, {"name", m.app.name}, {"status", "Synced"},
+        {{"version", "v1"},
+         {"kind", "Service"},
+         {"namespace", ns},
+         {"name", m.app.name},
+         {"status", "Synced"},
          {"health", {{"status", "Healthy"}}}},
         {{"version", "v1"}, {"kind", "ServiceAccount"}, {"namespace", ns}, {"name", m.app.name}, {"status", "Synced"}},
-        {{"group", "apps"}, {"version", "v1"}, {"kind", "Deployment"}, {"namespace", ns}, {"name", m.app.name},
-         {"status", status}, {"health", deployment_health}},
+        {{"group", "apps"},
+         {"version", "v1"},
+         {"kind", "Deployment"},
+         {"namespace", ns},
+         {"name", m.app.name},
+         {"status", status},
+         {"health", deployment_health}},
     });
 }
 
@@ -322,9 +331,7 @@ Json object_of(const AppModel& m)
         {"uid", fmt::format("{:08x}-5a7d-4c0e-9b1f-000000000000", std::hash<std::string>{}(m.app.name) & 0xffffffffU)},
         {"creationTimestamp", m.created_at},
         {"labels", {{"app.kubernetes.io/part-of", m.app.app}, {"kanon.dev/stage", m.app.stage}}},
-        {"annotations",
-         {{"argocd.argoproj.io/tracking-id",
-           "sandbox:argoproj.io/Application:argocd/" + m.app.name}}},
+        {"annotations", {{"argocd.argoproj.io/tracking-id", "sandbox:argoproj.io/Application:argocd/" + m.app.name}}},
         {"finalizers", Json::array({"resources-finalizer.argocd.argoproj.io"})},
     };
     o["spec"] = m.spec;
@@ -373,11 +380,13 @@ Json object_of(const AppModel& m)
 bool automated(const AppModel& m)
 {
     return m.spec.contains("syncPolicy") && m.spec["syncPolicy"].contains("automated") &&
-           m.spec["syncPolicy"]["automated"].is_object() &&
-           m.spec["syncPolicy"]["automated"].value("enabled", true);
+           m.spec["syncPolicy"]["automated"].is_object() && m.spec["syncPolicy"]["automated"].value("enabled", true);
 }
 
-bool is_broken(const std::string& image) { return tag_of(image).starts_with("broken-"); }
+bool is_broken(const std::string& image)
+{
+    return tag_of(image).starts_with("broken-");
+}
 
 void set_health(AppModel& m, std::string status, std::string message)
 {
@@ -531,20 +540,20 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
                 std::string group = std::string(kind) == "Deployment" ? "apps" : "";
                 std::string lower = kind;
                 std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-                resources.push_back({{"group", group},
-                                     {"version", "v1"},
-                                     {"kind", kind},
-                                     {"namespace", m.app.name},
-                                     {"name", m.app.name},
-                                     {"status", "Synced"},
-                                     {"message", fmt::format("{}/{} {}", lower, m.app.name,
-                                                             d.image != m.image && group == "apps" ? "configured"
-                                                                                                     : "unchanged")},
-                                     {"hookPhase", "Running"},
-                                     {"syncPhase", "Sync"}});
+                resources.push_back(
+                    {{"group", group},
+                     {"version", "v1"},
+                     {"kind", kind},
+                     {"namespace", m.app.name},
+                     {"name", m.app.name},
+                     {"status", "Synced"},
+                     {"message", fmt::format("{}/{} {}", lower, m.app.name,
+                                             d.image != m.image && group == "apps" ? "configured" : "unchanged")},
+                     {"hookPhase", "Running"},
+                     {"syncPhase", "Sync"}});
             }
-            m.operation_state["syncResult"] = {{"resources", resources}, {"revision", revision},
-                                               {"source", source_json(m)}};
+            m.operation_state["syncResult"] = {
+                {"resources", resources}, {"revision", revision}, {"source", source_json(m)}};
             Json entry = {{"revision", revision},
                           {"deployedAt", finished},
                           {"id", m.next_history_id++},
@@ -583,8 +592,7 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
             set_health(m, "Healthy", "");
             changed = true;
         } else if (is_broken(m.image) && now >= *m.rollout_started + t.progress_deadline && m.health != "Degraded") {
-            set_health(m, "Degraded",
-                       fmt::format("Deployment \"{}\" exceeded its progress deadline", m.app.name));
+            set_health(m, "Degraded", fmt::format("Deployment \"{}\" exceeded its progress deadline", m.app.name));
             changed = true;
         }
     }
@@ -655,7 +663,9 @@ void Cluster::Impl::run()
     }
 }
 
-Cluster::Cluster(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Cluster::Cluster(std::unique_ptr<Impl> impl) : m_impl(std::move(impl))
+{
+}
 
 Cluster::~Cluster()
 {
@@ -701,8 +711,9 @@ Result<std::unique_ptr<Cluster>> Cluster::open(ClusterOptions options)
                              {"source", source_json(m)},
                              {"deployStartedAt", now},
                              {"initiatedBy", {{"automated", true}}}});
-        m.operation_state = {{"operation", {{"sync", {{"revision", at.revision}, {"source", source_json(m)}}},
-                                            {"initiatedBy", {{"automated", true}}}}},
+        m.operation_state = {{"operation",
+                              {{"sync", {{"revision", at.revision}, {"source", source_json(m)}}},
+                               {"initiatedBy", {{"automated", true}}}}},
                              {"phase", "Succeeded"},
                              {"message", "successfully synced (all tasks run)"},
                              {"startedAt", now},

@@ -30,12 +30,12 @@ class ArgoSim;
 // How long each transition takes. The defaults make a deploy take about
 // three seconds, so a demo moves; a real cluster is slower, not different.
 struct ClusterTimings {
-    Millis poll{3000};        // compare with git unasked (Argo CD: 120 s + jitter, or a webhook)
-    Millis compare{300};      // a refresh request until its comparison is persisted
-    Millis operation_start{300};  // an operation requested until it runs
-    Millis sync{800};         // an operation running until it succeeds (kubectl apply)
-    Millis reassess{300};     // after the operation, until health is re-assessed
-    Millis rollout{1500};     // Progressing until Healthy
+    Millis poll{3000};               // compare with git unasked (Argo CD: 120 s + jitter, or a webhook)
+    Millis compare{300};             // a refresh request until its comparison is persisted
+    Millis operation_start{300};     // an operation requested until it runs
+    Millis sync{800};                // an operation running until it succeeds (kubectl apply)
+    Millis reassess{300};            // after the operation, until health is re-assessed
+    Millis rollout{1500};            // Progressing until Healthy
     Millis progress_deadline{4000};  // Progressing until Degraded, for a tag that never comes up
 };
 
@@ -56,7 +56,7 @@ struct ClusterOptions {
 
 // What an app's pods serve right now.
 struct Serving {
-    std::string image;     // repository:tag
+    std::string image;  // repository:tag
     std::string tag;
     std::string revision;  // the commit it was deployed from
     bool up = false;       // false before the cluster has started
@@ -90,7 +90,8 @@ private:
 
 // What a revision says an app should run: the image Helm would render from
 // the Application's chart and valueFiles (or why it cannot be rendered).
-struct Desired {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct Desired {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move
+                  // constructor
     std::string revision;
     std::string image;  // repository:tag
     std::string tag;

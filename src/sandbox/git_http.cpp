@@ -18,9 +18,9 @@
 // missing repository dies, on some runs, without it.
 #include "sandbox/git_http.hpp"
 
-#include <atomic>
 #include <httplib.h>
 #include <sys/socket.h>
+#include <atomic>
 
 #include <algorithm>
 #include <cctype>

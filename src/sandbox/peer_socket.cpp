@@ -35,8 +35,7 @@ bool has_ports(int fd, int local_port, int remote_port)
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0 || port_of(local) != local_port) {
         return false;
     }
-    return ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &remote_size) == 0 &&
-           port_of(remote) == remote_port;
+    return ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &remote_size) == 0 && port_of(remote) == remote_port;
 }
 
 }  // namespace

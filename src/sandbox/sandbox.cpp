@@ -246,7 +246,9 @@ struct Sandbox::Impl {
     ojson info;
 };
 
-Sandbox::Sandbox(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Sandbox::Sandbox(std::unique_ptr<Impl> impl) : m_impl(std::move(impl))
+{
+}
 
 Sandbox::~Sandbox()
 {
@@ -283,8 +285,8 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
         apps = sandbox_apps(options.apps);
     }
 
-    impl->git = std::make_unique<GitHttpServer>(
-        GitHttpOptions{dir / "git", previous_port(previous, "git"), dir / "git.log"});
+    impl->git =
+        std::make_unique<GitHttpServer>(GitHttpOptions{dir / "git", previous_port(previous, "git"), dir / "git.log"});
     if (auto st = impl->git->start(); !st) {
         return st.take_error();
     }
@@ -341,9 +343,8 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
 
     ojson& info = impl->info;
     info["repo"] = repo_url;
-    info["argocd"] = {{"server", fmt::format("127.0.0.1:{}", impl->sim->port())},
-                      {"token", *token},
-                      {"plaintext", true}};
+    info["argocd"] = {
+        {"server", fmt::format("127.0.0.1:{}", impl->sim->port())}, {"token", *token}, {"plaintext", true}};
     info["sites"] = sites;
     info["pid"] = static_cast<long>(::getpid());
     info["dir"] = dir.string();
@@ -354,9 +355,12 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
     info["apps"] = app_list;
     info["ports"] = ports;
     const auto& t = options.timings;
-    info["timings_ms"] = {{"poll", t.poll.count()},         {"compare", t.compare.count()},
-                          {"operation_start", t.operation_start.count()}, {"sync", t.sync.count()},
-                          {"reassess", t.reassess.count()}, {"rollout", t.rollout.count()},
+    info["timings_ms"] = {{"poll", t.poll.count()},
+                          {"compare", t.compare.count()},
+                          {"operation_start", t.operation_start.count()},
+                          {"sync", t.sync.count()},
+                          {"reassess", t.reassess.count()},
+                          {"rollout", t.rollout.count()},
                           {"progress_deadline", t.progress_deadline.count()}};
     info["logs"] = {{"sandbox", (dir / "sandbox.log").string()},
                     {"argocd", (dir / "argocd.log").string()},

@@ -64,9 +64,8 @@ void Site::Impl::routes()
         res.set_content("<!doctype html>\n<title>Log in</title>\n<form method=post><input name=user></form>\n",
                         "text/html; charset=utf-8");
     });
-    server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content("ok\n", "text/plain");
-    });
+    server.Get("/healthz",
+               [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
 }
 
 Site::Site(SiteOptions options) : m_impl(std::make_unique<Impl>())

@@ -18,7 +18,7 @@ namespace kanon::sandbox {
 struct SiteOptions {
     std::string app;
     std::string stage;
-    int port = 0;  // 0: any free port
+    int port = 0;                      // 0: any free port
     std::function<Serving()> serving;  // what runs now; may be empty until the cluster starts
 };
 

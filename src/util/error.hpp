@@ -45,8 +45,8 @@ Error file_error(Location where, std::string message);
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : m_v(std::move(value)) {}           // NOLINT(google-explicit-constructor)
-    Result(Error error) : m_v(std::move(error)) {}       // NOLINT(google-explicit-constructor)
+    Result(T value) : m_v(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+    Result(Error error) : m_v(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     [[nodiscard]] bool ok() const { return m_v.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -66,6 +66,9 @@ private:
 
 struct Unit {};
 using Status = Result<Unit>;
-inline Status ok_status() { return Unit{}; }
+inline Status ok_status()
+{
+    return Unit{};
+}
 
 }  // namespace kanon

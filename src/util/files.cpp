@@ -14,7 +14,10 @@
 namespace kanon {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text()
+{
+    return std::strerror(errno);
+}
 
 class Fd {
 public:

@@ -25,7 +25,8 @@ void global_init()
 std::string lower(std::string_view s)
 {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -65,7 +66,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     }
     auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-        t->response->headers.emplace_back(lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+        t->response->headers.emplace_back(lower(trim(line.substr(0, colon))),
+                                          std::string(trim(line.substr(colon + 1))));
     }
     return line.size();
 }
@@ -109,31 +111,31 @@ Failure classify(CURLcode code, const Transfer& t)
         return Failure::stopped;
     }
     switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return Failure::resolve;
-    case CURLE_COULDNT_CONNECT:
-        return Failure::connect;
-    case CURLE_OPERATION_TIMEDOUT:
-        return Failure::timeout;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-        return Failure::tls;
-    case CURLE_GOT_NOTHING:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-        return t.response->status == 0 ? Failure::connect : Failure::protocol;
-    default:
-        return Failure::protocol;
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+            return Failure::resolve;
+        case CURLE_COULDNT_CONNECT:
+            return Failure::connect;
+        case CURLE_OPERATION_TIMEDOUT:
+            return Failure::timeout;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER:
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        case CURLE_SSL_INVALIDCERTSTATUS:
+        case CURLE_SSL_ENGINE_INITFAILED:
+        case CURLE_SSL_CRL_BADFILE:
+        case CURLE_SSL_SHUTDOWN_FAILED:
+            return Failure::tls;
+        case CURLE_GOT_NOTHING:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+            return t.response->status == 0 ? Failure::connect : Failure::protocol;
+        default:
+            return Failure::protocol;
     }
 }
 
@@ -144,7 +146,10 @@ struct ListDeleter {
     void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-long millis(std::chrono::milliseconds d) { return static_cast<long>(d.count()); }
+long millis(std::chrono::milliseconds d)
+{
+    return static_cast<long>(d.count());
+}
 
 struct MultiDeleter {
     void operator()(CURLM* m) const { curl_multi_cleanup(m); }
@@ -201,14 +206,22 @@ std::string Response::header(std::string_view name) const
 std::string_view failure_name(Failure f)
 {
     switch (f) {
-    case Failure::none: return "no failure";
-    case Failure::resolve: return "host not found";
-    case Failure::connect: return "connection failed";
-    case Failure::timeout: return "timed out";
-    case Failure::tls: return "TLS failure";
-    case Failure::too_large: return "response too large";
-    case Failure::stopped: return "stopped";
-    case Failure::protocol: return "broken response";
+        case Failure::none:
+            return "no failure";
+        case Failure::resolve:
+            return "host not found";
+        case Failure::connect:
+            return "connection failed";
+        case Failure::timeout:
+            return "timed out";
+        case Failure::tls:
+            return "TLS failure";
+        case Failure::too_large:
+            return "response too large";
+        case Failure::stopped:
+            return "stopped";
+        case Failure::protocol:
+            return "broken response";
     }
     return "?";
 }
@@ -272,8 +285,7 @@ Response perform(const Request& request)
 
     auto start = std::chrono::steady_clock::now();
     CURLcode code = run_transfer(c, t);
-    response.elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    response.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     response.status = status;

@@ -43,21 +43,21 @@ struct Request {
 
 enum class Failure {
     none,
-    resolve,     // the host name does not resolve
-    connect,     // refused, unreachable, reset before an answer
-    timeout,     // connect, total or idle timeout
-    tls,         // certificate or handshake
-    too_large,   // the body passed max_body
-    stopped,     // on_data or should_stop asked to stop
-    protocol,    // a malformed answer, a connection cut mid-body, anything else
+    resolve,    // the host name does not resolve
+    connect,    // refused, unreachable, reset before an answer
+    timeout,    // connect, total or idle timeout
+    tls,        // certificate or handshake
+    too_large,  // the body passed max_body
+    stopped,    // on_data or should_stop asked to stop
+    protocol,   // a malformed answer, a connection cut mid-body, anything else
 };
 
 struct Response {
     Failure failure = Failure::none;
-    std::string error;  // what went wrong, with the redacted URL; empty when failure == none
-    long status = 0;    // 0 when no answer arrived
-    Headers headers;    // names lower-cased, in arrival order
-    std::string body;   // empty when streamed through on_data
+    std::string error;         // what went wrong, with the redacted URL; empty when failure == none
+    long status = 0;           // 0 when no answer arrived
+    Headers headers;           // names lower-cased, in arrival order
+    std::string body;          // empty when streamed through on_data
     std::string redirect_url;  // where a 3xx points, resolved against the request's URL
     std::chrono::milliseconds elapsed{0};
     bool connected = false;  // a TCP connection was made: a timeout came after it, not while connecting

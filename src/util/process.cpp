@@ -308,7 +308,8 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
 std::string shell_quote(const std::string& arg)
 {
     bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || std::string_view("_./:=@%+,-").find(static_cast<char>(c)) != std::string_view::npos;
+        return std::isalnum(c) != 0 ||
+               std::string_view("_./:=@%+,-").find(static_cast<char>(c)) != std::string_view::npos;
     });
     if (plain) {
         return arg;

@@ -15,9 +15,9 @@ namespace kanon {
 struct ProcessSpec {
     std::vector<std::string> argv;
     std::string input;
-    std::string cwd;                                 // empty: inherit
-    std::map<std::string, std::string> env;          // set or override
-    std::vector<std::string> unset_env;              // remove
+    std::string cwd;                         // empty: inherit
+    std::map<std::string, std::string> env;  // set or override
+    std::vector<std::string> unset_env;      // remove
     std::chrono::milliseconds timeout{std::chrono::minutes(5)};
 };
 

@@ -9,7 +9,10 @@ namespace {
 
 std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int sig) { g_signal.store(sig); }
+extern "C" void on_signal(int sig)
+{
+    g_signal.store(sig);
+}
 
 }  // namespace
 
@@ -23,9 +26,15 @@ void catch_interrupts()
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool interrupted() { return g_signal.load() != 0; }
+bool interrupted()
+{
+    return g_signal.load() != 0;
+}
 
-int interrupt_signal() { return g_signal.load(); }
+int interrupt_signal()
+{
+    return g_signal.load();
+}
 
 sigset_t block_stop_signals()
 {

@@ -18,8 +18,8 @@ std::vector<std::string> lines(std::string_view text)
     std::vector<std::string> out;
     for (std::size_t p = 0; p < text.size();) {
         auto nl = text.find('\n', p);
-        out.push_back(trim_right(std::string(text.substr(p, nl == std::string_view::npos ? std::string_view::npos
-                                                                                      : nl - p))));
+        out.push_back(
+            trim_right(std::string(text.substr(p, nl == std::string_view::npos ? std::string_view::npos : nl - p))));
         p = nl == std::string_view::npos ? text.size() : nl + 1;
     }
     return out;

@@ -11,7 +11,10 @@
 namespace kanon::yaml {
 namespace {
 
-bool has_bom(std::string_view t) { return t.size() >= 3 && t.substr(0, 3) == "\xEF\xBB\xBF"; }
+bool has_bom(std::string_view t)
+{
+    return t.size() >= 3 && t.substr(0, 3) == "\xEF\xBB\xBF";
+}
 
 // Maps libyaml's character index to a byte offset. Pure-ASCII text (the
 // common case) needs no table.
@@ -52,20 +55,31 @@ struct Event {
     ~Event() { yaml_event_delete(&ev); }
 };
 
-std::string str_or_empty(const yaml_char_t* s) { return s != nullptr ? reinterpret_cast<const char*>(s) : ""; }
+std::string str_or_empty(const yaml_char_t* s)
+{
+    return s != nullptr ? reinterpret_cast<const char*>(s) : "";
+}
 
 Style scalar_style(yaml_scalar_style_t s)
 {
     switch (s) {
-    case YAML_SINGLE_QUOTED_SCALAR_STYLE: return Style::single_quoted;
-    case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return Style::double_quoted;
-    case YAML_LITERAL_SCALAR_STYLE: return Style::literal;
-    case YAML_FOLDED_SCALAR_STYLE: return Style::folded;
-    default: return Style::plain;
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+            return Style::single_quoted;
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+            return Style::double_quoted;
+        case YAML_LITERAL_SCALAR_STYLE:
+            return Style::literal;
+        case YAML_FOLDED_SCALAR_STYLE:
+            return Style::folded;
+        default:
+            return Style::plain;
     }
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 // Skips a node's properties (`&anchor`, `!tag`, `!<verbatim>`) and the
 // whitespace and comments between them and the scalar.
@@ -180,77 +194,77 @@ private:
     Status handle(const yaml_event_t& ev)
     {
         switch (ev.type) {
-        case YAML_DOCUMENT_START_EVENT: {
-            DocumentInfo d;
-            d.span.begin = m_index.byte(ev.start_mark.index);
-            d.explicit_start = ev.data.document_start.implicit == 0;
-            m_s.m_docs.push_back(d);
-            m_anchors.clear();
-            return ok_status();
-        }
-        case YAML_DOCUMENT_END_EVENT:
-            m_s.m_docs.back().span.end = m_index.byte(ev.end_mark.index);
-            return ok_status();
-        case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT: {
-            if (m_stack.size() >= m_s.m_limits.max_depth) {
-                return too_deep(ev);
+            case YAML_DOCUMENT_START_EVENT: {
+                DocumentInfo d;
+                d.span.begin = m_index.byte(ev.start_mark.index);
+                d.explicit_start = ev.data.document_start.implicit == 0;
+                m_s.m_docs.push_back(d);
+                m_anchors.clear();
+                return ok_status();
             }
-            bool map = ev.type == YAML_MAPPING_START_EVENT;
-            auto id = add(map ? Kind::mapping : Kind::sequence, ev);
-            if (!id) {
-                return id.take_error();
+            case YAML_DOCUMENT_END_EVENT:
+                m_s.m_docs.back().span.end = m_index.byte(ev.end_mark.index);
+                return ok_status();
+            case YAML_MAPPING_START_EVENT:
+            case YAML_SEQUENCE_START_EVENT: {
+                if (m_stack.size() >= m_s.m_limits.max_depth) {
+                    return too_deep(ev);
+                }
+                bool map = ev.type == YAML_MAPPING_START_EVENT;
+                auto id = add(map ? Kind::mapping : Kind::sequence, ev);
+                if (!id) {
+                    return id.take_error();
+                }
+                Node& n = m_s.m_nodes[*id];
+                bool flow = map ? ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                                : ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+                n.style = flow ? Style::flow : Style::block;
+                n.tag = str_or_empty(map ? ev.data.mapping_start.tag : ev.data.sequence_start.tag);
+                define_anchor(*id, map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor);
+                m_stack.push_back(*id);
+                return ok_status();
             }
-            Node& n = m_s.m_nodes[*id];
-            bool flow = map ? ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
-                            : ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
-            n.style = flow ? Style::flow : Style::block;
-            n.tag = str_or_empty(map ? ev.data.mapping_start.tag : ev.data.sequence_start.tag);
-            define_anchor(*id, map ? ev.data.mapping_start.anchor : ev.data.sequence_start.anchor);
-            m_stack.push_back(*id);
-            return ok_status();
-        }
-        case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT:
-            m_s.m_nodes[m_stack.back()].span.end = m_index.byte(ev.end_mark.index);
-            m_stack.pop_back();
-            return ok_status();
-        case YAML_SCALAR_EVENT: {
-            if (m_stack.size() >= m_s.m_limits.max_depth) {
-                return too_deep(ev);
+            case YAML_MAPPING_END_EVENT:
+            case YAML_SEQUENCE_END_EVENT:
+                m_s.m_nodes[m_stack.back()].span.end = m_index.byte(ev.end_mark.index);
+                m_stack.pop_back();
+                return ok_status();
+            case YAML_SCALAR_EVENT: {
+                if (m_stack.size() >= m_s.m_limits.max_depth) {
+                    return too_deep(ev);
+                }
+                auto id = add(Kind::scalar, ev);
+                if (!id) {
+                    return id.take_error();
+                }
+                Node& n = m_s.m_nodes[*id];
+                n.style = scalar_style(ev.data.scalar.style);
+                n.tag = str_or_empty(ev.data.scalar.tag);
+                n.value.assign(reinterpret_cast<const char*>(ev.data.scalar.value), ev.data.scalar.length);
+                n.value_span = n.span;
+                if (ev.data.scalar.anchor != nullptr || ev.data.scalar.tag != nullptr) {
+                    n.value_span.begin = skip_properties(m_s.m_text, n.span.begin, n.span.end);
+                }
+                define_anchor(*id, ev.data.scalar.anchor);
+                return ok_status();
             }
-            auto id = add(Kind::scalar, ev);
-            if (!id) {
-                return id.take_error();
+            case YAML_ALIAS_EVENT: {
+                auto id = add(Kind::alias, ev);
+                if (!id) {
+                    return id.take_error();
+                }
+                Node& n = m_s.m_nodes[*id];
+                n.value = str_or_empty(ev.data.alias.anchor);
+                auto it = m_anchors.find(n.value);
+                if (it == m_anchors.end()) {
+                    return file_error(m_s.locate(n.span.begin), fmt::format("alias *{} refers to no anchor", n.value));
+                }
+                n.alias_of = it->second;
+                m_s.m_nodes[it->second].shared = true;
+                return ok_status();
             }
-            Node& n = m_s.m_nodes[*id];
-            n.style = scalar_style(ev.data.scalar.style);
-            n.tag = str_or_empty(ev.data.scalar.tag);
-            n.value.assign(reinterpret_cast<const char*>(ev.data.scalar.value), ev.data.scalar.length);
-            n.value_span = n.span;
-            if (ev.data.scalar.anchor != nullptr || ev.data.scalar.tag != nullptr) {
-                n.value_span.begin = skip_properties(m_s.m_text, n.span.begin, n.span.end);
-            }
-            define_anchor(*id, ev.data.scalar.anchor);
-            return ok_status();
-        }
-        case YAML_ALIAS_EVENT: {
-            auto id = add(Kind::alias, ev);
-            if (!id) {
-                return id.take_error();
-            }
-            Node& n = m_s.m_nodes[*id];
-            n.value = str_or_empty(ev.data.alias.anchor);
-            auto it = m_anchors.find(n.value);
-            if (it == m_anchors.end()) {
-                return file_error(m_s.locate(n.span.begin), fmt::format("alias *{} refers to no anchor", n.value));
-            }
-            n.alias_of = it->second;
-            m_s.m_nodes[it->second].shared = true;
-            return ok_status();
-        }
-        default:
-            return ok_status();
+            default:
+                return ok_status();
         }
     }
 

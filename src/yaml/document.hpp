@@ -42,16 +42,16 @@ struct Span {
 struct Node {
     Kind kind = Kind::scalar;
     Style style = Style::plain;
-    Span span;          // the whole node, with its anchor and tag
-    Span value_span;    // scalars: the scalar itself (quotes included), after properties
+    Span span;        // the whole node, with its anchor and tag
+    Span value_span;  // scalars: the scalar itself (quotes included), after properties
     std::string anchor;
     std::string tag;
-    std::string value;  // scalars: the content; aliases: the anchor named
+    std::string value;             // scalars: the content; aliases: the anchor named
     std::vector<NodeId> children;  // mappings: key0, value0, key1, value1 ...; sequences: items
     NodeId parent = k_no_node;
     NodeId alias_of = k_no_node;  // aliases: the anchored node they refer to
     std::uint32_t document = 0;
-    bool shared = false;          // anchored nodes: some alias refers to this node
+    bool shared = false;  // anchored nodes: some alias refers to this node
 };
 
 struct DocumentInfo {

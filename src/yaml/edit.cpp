@@ -106,8 +106,8 @@ Result<std::string> nested_block(const Path& p, std::size_t from, std::size_t in
     for (std::size_t i = from; i < p.segments.size(); ++i) {
         const Segment& seg = p.segments[i];
         if (seg.type != Segment::Type::key) {
-            return usage_error(fmt::format("cannot create '{}': kanon creates mapping keys, not list items",
-                                           p.prefix(i + 1)));
+            return usage_error(
+                fmt::format("cannot create '{}': kanon creates mapping keys, not list items", p.prefix(i + 1)));
         }
         if (i > from) {
             out += eol;
@@ -127,8 +127,8 @@ Result<std::string> nested_flow(const Path& p, std::size_t from, const std::stri
     std::size_t open = 0;
     for (std::size_t i = from; i < p.segments.size(); ++i) {
         if (p.segments[i].type != Segment::Type::key) {
-            return usage_error(fmt::format("cannot create '{}': kanon creates mapping keys, not list items",
-                                           p.prefix(i + 1)));
+            return usage_error(
+                fmt::format("cannot create '{}': kanon creates mapping keys, not list items", p.prefix(i + 1)));
         }
         if (i > from) {
             out += '{';
@@ -292,8 +292,7 @@ std::string empty_value_prefix(const Stream& s, NodeId id)
             }
         }
     }
-    if (at > 0 && at <= t.size() && t[at - 1] != ' ' && t[at - 1] != '\t' && t[at - 1] != '\n' &&
-        t[at - 1] != '\r') {
+    if (at > 0 && at <= t.size() && t[at - 1] != ' ' && t[at - 1] != '\t' && t[at - 1] != '\n' && t[at - 1] != '\r') {
         return " ";
     }
     return "";
@@ -446,9 +445,10 @@ Result<NodeId> verify(const Stream& s, const Stream& again, const Path& path, st
     auto back = find(again, path);
     if (!back || again.node(*back).kind != Kind::scalar || again.node(*back).value != value ||
         (!opts.raw && resolve_node(again.node(*back)) != PlainType::string)) {
-        return Error{fmt::format("internal error: the edit of '{}' does not read back as the new value; nothing was "
-                                 "written, please report this",
-                                 path.text)};
+        return Error{
+            fmt::format("internal error: the edit of '{}' does not read back as the new value; nothing was "
+                        "written, please report this",
+                        path.text)};
     }
     if (again.documents().size() != std::max<std::size_t>(1, s.documents().size()) ||
         !only_inserted(tokens(s, replaced), tokens(again, k_no_node))) {
@@ -468,7 +468,8 @@ Result<SetResult> set_scalar(const Stream& s, const Path& path, std::string_view
         return usage_error("cannot set the document root; name a key");
     }
     if (path.has_wildcard()) {
-        return usage_error(fmt::format("key path '{}': [] (every item) cannot be set; name one item as [N]", path.text));
+        return usage_error(
+            fmt::format("key path '{}': [] (every item) cannot be set; name one item as [N]", path.text));
     }
     if (auto st = check_value(value, opts); !st) {
         return st.take_error();
@@ -512,9 +513,10 @@ Result<SetResult> set_scalar(const Stream& s, const Path& path, std::string_view
     out.changed = out.text != s.text();
     auto again = Stream::parse(out.text, s.name(), s.limits());
     if (!again) {
-        return Error{fmt::format("internal error: the edit of '{}' would make the file invalid ({}); nothing was "
-                                 "written, please report this",
-                                 path.text, again.error().message)};
+        return Error{
+            fmt::format("internal error: the edit of '{}' would make the file invalid ({}); nothing was "
+                        "written, please report this",
+                        path.text, again.error().message)};
     }
     // The node the edit replaces: the old value, or the empty value (or
     // empty document) that becomes a mapping.
@@ -586,9 +588,10 @@ Result<SetResult> delete_key(const Stream& s, const Path& path)
     out.changed = true;
     auto again = Stream::parse(out.text, s.name(), s.limits());
     if (!again || find(*again, path) || !only_inserted(tokens(*again, k_no_node), tokens(s, k_no_node))) {
-        return Error{fmt::format("internal error: deleting '{}' would change more than that key; nothing was "
-                                 "written, please report this",
-                                 path.text)};
+        return Error{
+            fmt::format("internal error: deleting '{}' would change more than that key; nothing was "
+                        "written, please report this",
+                        path.text)};
     }
     return out;
 }

@@ -37,9 +37,9 @@ struct SetOptions {
 };
 
 struct SetResult {
-    std::string text;     // the whole new file
+    std::string text;  // the whole new file
     bool changed = false;
-    Location where;       // where the value is (or was inserted)
+    Location where;  // where the value is (or was inserted)
     std::string old_value;
     bool created = false;
 };

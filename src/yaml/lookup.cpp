@@ -15,10 +15,14 @@ namespace detail {
 const char* kind_name(const Node& n)
 {
     switch (n.kind) {
-    case Kind::mapping: return "a mapping";
-    case Kind::sequence: return "a list";
-    case Kind::alias: return "an alias";
-    case Kind::scalar: return n.value.empty() && n.style == Style::plain ? "empty" : "a scalar";
+        case Kind::mapping:
+            return "a mapping";
+        case Kind::sequence:
+            return "a list";
+        case Kind::alias:
+            return "an alias";
+        case Kind::scalar:
+            return n.value.empty() && n.style == Style::plain ? "empty" : "a scalar";
     }
     return "a node";
 }
@@ -27,7 +31,6 @@ bool is_empty_plain(const Node& n)
 {
     return n.kind == Kind::scalar && n.style == Style::plain && n.value.empty() && n.tag.empty() && n.anchor.empty();
 }
-
 
 namespace {
 
@@ -69,9 +72,9 @@ public:
                     return mismatch(cur, i, fmt::format("{} is {}, not a list", at(i), kind_name(n)));
                 }
                 if (seg.index >= n.children.size()) {
-                    return mismatch(cur, i,
-                                    fmt::format("{} has {} items, so there is no item [{}]", at(i),
-                                                n.children.size(), seg.index));
+                    return mismatch(
+                        cur, i,
+                        fmt::format("{} has {} items, so there is no item [{}]", at(i), n.children.size(), seg.index));
                 }
                 cur = n.children[seg.index];
             }
@@ -187,7 +190,6 @@ private:
     std::size_t m_merge_budget = 0;
 };
 
-
 }  // namespace
 
 Result<Located> locate_path(const Stream& s, const Path& p, Mode mode)
@@ -206,13 +208,17 @@ Result<Located> locate_path(const Stream& s, const Path& p, Mode mode)
             return r.take_error();
         }
         switch (r->outcome) {
-        case Walk::Outcome::found: found.push_back({*r, d}); break;
-        case Walk::Outcome::missing: missing.push_back({*r, d}); break;
-        case Walk::Outcome::mismatch:
-            if (!mismatch) {
-                mismatch = r->reason;
-            }
-            break;
+            case Walk::Outcome::found:
+                found.push_back({*r, d});
+                break;
+            case Walk::Outcome::missing:
+                missing.push_back({*r, d});
+                break;
+            case Walk::Outcome::mismatch:
+                if (!mismatch) {
+                    mismatch = r->reason;
+                }
+                break;
         }
     }
     if (found.size() > 1) {
@@ -241,7 +247,6 @@ Result<Located> locate_path(const Stream& s, const Path& p, Mode mode)
     }
     return file_error({s.name()}, fmt::format("no key '{}'", p.text));
 }
-
 
 }  // namespace detail
 

@@ -18,8 +18,8 @@ namespace kanon::yaml {
 Value helm_merge(const Value& chart, const std::vector<Value>& layers);
 
 struct Leaf {
-    std::string path;      // a.b[0].c
-    Value value;  // a copy: leaves are scalars, nulls or empty collections
+    std::string path;  // a.b[0].c
+    Value value;       // a copy: leaves are scalars, nulls or empty collections
 };
 
 // Every leaf (scalar, null, empty collection) in document order.

@@ -38,25 +38,29 @@ std::string format_path(const std::vector<Segment>& segments)
     std::string out;
     for (const auto& s : segments) {
         switch (s.type) {
-        case Segment::Type::key:
-            if (key_needs_brackets(s.key)) {
-                std::string esc;
-                for (char c : s.key) {
-                    if (c == '"' || c == '\\') {
-                        esc += '\\';
+            case Segment::Type::key:
+                if (key_needs_brackets(s.key)) {
+                    std::string esc;
+                    for (char c : s.key) {
+                        if (c == '"' || c == '\\') {
+                            esc += '\\';
+                        }
+                        esc += c;
                     }
-                    esc += c;
+                    out += fmt::format("[\"{}\"]", esc);
+                } else {
+                    if (!out.empty()) {
+                        out += '.';
+                    }
+                    out += s.key;
                 }
-                out += fmt::format("[\"{}\"]", esc);
-            } else {
-                if (!out.empty()) {
-                    out += '.';
-                }
-                out += s.key;
-            }
-            break;
-        case Segment::Type::index: out += fmt::format("[{}]", s.index); break;
-        case Segment::Type::every: out += "[]"; break;
+                break;
+            case Segment::Type::index:
+                out += fmt::format("[{}]", s.index);
+                break;
+            case Segment::Type::every:
+                out += "[]";
+                break;
         }
     }
     return out.empty() ? "." : out;

@@ -9,15 +9,21 @@
 namespace kanon::yaml {
 namespace {
 
-bool matches(const std::regex& re, std::string_view s) { return std::regex_match(s.begin(), s.end(), re); }
+bool matches(const std::regex& re, std::string_view s)
+{
+    return std::regex_match(s.begin(), s.end(), re);
+}
 
-bool is_null(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+bool is_null(std::string_view s)
+{
+    return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
+}
 
 bool is_bool(std::string_view s)
 {
     static constexpr std::array<std::string_view, 22> k_words = {
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True",
-        "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"};
+        "y",    "Y",    "yes",   "Yes",   "YES",   "n",  "N",  "no", "No",  "NO",  "true",
+        "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"};
     for (auto w : k_words) {
         if (s == w) {
             return true;
@@ -37,10 +43,10 @@ bool is_int(std::string_view s)
 bool is_float(std::string_view s)
 {
     static const std::regex k_float(
-        "[-+]?(([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?"   // 1.10, .5, 1., 1.5e3
-        "|[0-9][0-9_]*[eE][-+]?[0-9]+"                        // 1e10 (go-yaml's ParseFloat)
-        "|[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*"              // 190:20:30.15
-        "|\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"                  // .inf, .nan
+        "[-+]?(([0-9][0-9_]*)?\\.[0-9_]*([eE][-+]?[0-9]+)?"     // 1.10, .5, 1., 1.5e3
+        "|[0-9][0-9_]*[eE][-+]?[0-9]+"                          // 1e10 (go-yaml's ParseFloat)
+        "|[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*"                // 190:20:30.15
+        "|\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)"                    // .inf, .nan
         "|0[xX][0-9a-fA-F_]*\\.?[0-9a-fA-F_]*[pP][-+]?[0-9]+)"  // hex floats (ParseFloat)
         "|[-+]?([iI][nN][fF]([iI][nN][iI][tT][yY])?|[nN][aA][nN])");
     if (s == "." || s == "-." || s == "+.") {
@@ -144,13 +150,20 @@ PlainType resolve_plain(std::string_view s)
 const char* type_name(PlainType t)
 {
     switch (t) {
-    case PlainType::string: return "string";
-    case PlainType::null: return "null";
-    case PlainType::boolean: return "boolean";
-    case PlainType::integer: return "integer";
-    case PlainType::floating: return "float";
-    case PlainType::timestamp: return "timestamp";
-    case PlainType::merge: return "merge key";
+        case PlainType::string:
+            return "string";
+        case PlainType::null:
+            return "null";
+        case PlainType::boolean:
+            return "boolean";
+        case PlainType::integer:
+            return "integer";
+        case PlainType::floating:
+            return "float";
+        case PlainType::timestamp:
+            return "timestamp";
+        case PlainType::merge:
+            return "merge key";
     }
     return "string";
 }
@@ -205,7 +218,10 @@ bool plain_is_safe(std::string_view s, bool in_flow)
     return true;
 }
 
-bool single_quote_is_safe(std::string_view s) { return is_printable_line(s); }
+bool single_quote_is_safe(std::string_view s)
+{
+    return is_printable_line(s);
+}
 
 std::string single_quoted(std::string_view s)
 {
@@ -226,13 +242,26 @@ std::string double_quoted(std::string_view s)
     for (std::size_t i = 0; i < s.size(); ++i) {
         auto c = static_cast<unsigned char>(s[i]);
         switch (c) {
-        case '\\': out += "\\\\"; continue;
-        case '"': out += "\\\""; continue;
-        case '\n': out += "\\n"; continue;
-        case '\t': out += "\\t"; continue;
-        case '\r': out += "\\r"; continue;
-        case '\0': out += "\\0"; continue;
-        default: break;
+            case '\\':
+                out += "\\\\";
+                continue;
+            case '"':
+                out += "\\\"";
+                continue;
+            case '\n':
+                out += "\\n";
+                continue;
+            case '\t':
+                out += "\\t";
+                continue;
+            case '\r':
+                out += "\\r";
+                continue;
+            case '\0':
+                out += "\\0";
+                continue;
+            default:
+                break;
         }
         if (c < 0x20 || c == 0x7F) {
             out += fmt::format("\\x{:02X}", c);

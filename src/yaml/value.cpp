@@ -19,8 +19,9 @@ public:
     Result<Value> convert(NodeId id, std::size_t depth)
     {
         if (depth > m_s.limits().max_depth) {
-            return file_error(m_s.locate(id), fmt::format("nesting deeper than the limit of {} levels (through aliases)",
-                                                          m_s.limits().max_depth));
+            return file_error(
+                m_s.locate(id),
+                fmt::format("nesting deeper than the limit of {} levels (through aliases)", m_s.limits().max_depth));
         }
         const Node& n = m_s.node(id);
         if (n.kind == Kind::alias) {
@@ -123,61 +124,63 @@ std::string strip_underscores(std::string_view s)
 nlohmann::ordered_json scalar_json(const Value& v)
 {
     switch (v.scalar_type) {
-    case PlainType::boolean: {
-        // The spellings of true, listed: a first-letter test read `n`/`no`
-        // as true and `On`/`ON` as false.
-        static constexpr std::array<std::string_view, 11> k_true = {"y",    "Y",    "yes", "Yes", "YES", "true",
-                                                                    "True", "TRUE", "on",  "On",  "ON"};
-        return std::find(k_true.begin(), k_true.end(), v.text) != k_true.end();
-    }
-    case PlainType::integer: {
-        std::string t = strip_underscores(v.text);
-        if (t.find(':') != std::string::npos) {
-            return t;  // sexagesimal: rare enough to show as written
+        case PlainType::boolean: {
+            // The spellings of true, listed: a first-letter test read `n`/`no`
+            // as true and `On`/`ON` as false.
+            static constexpr std::array<std::string_view, 11> k_true = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                                                        "True", "TRUE", "on",  "On",  "ON"};
+            return std::find(k_true.begin(), k_true.end(), v.text) != k_true.end();
         }
-        bool neg = !t.empty() && t[0] == '-';
-        std::string digits = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? t.substr(1) : t;
-        if (digits.size() > 1 && digits[0] == '0') {
-            digits[1] = static_cast<char>(std::tolower(static_cast<unsigned char>(digits[1])));  // 0X1F is 0x1F
-        }
-        int base = 10;
-        if (digits.rfind("0x", 0) == 0) {
-            base = 16;
-            digits = digits.substr(2);
-        } else if (digits.rfind("0b", 0) == 0) {
-            base = 2;
-            digits = digits.substr(2);
-        } else if (digits.rfind("0o", 0) == 0) {
-            base = 8;
-            digits = digits.substr(2);
-        } else if (digits.size() > 1 && digits[0] == '0') {
-            base = 8;
-        }
-        errno = 0;
-        char* end = nullptr;
-        long long n = std::strtoll(digits.c_str(), &end, base);
-        if (errno != 0 || end == digits.c_str() || *end != '\0') {
-            // go-yaml: `09` is no octal number, but its float pattern
-            // matches it, and Helm reads 9.
-            if (base == 8 && digits[0] == '0' && digits.find_first_not_of("0123456789") == std::string::npos) {
-                double d = std::strtod(digits.c_str(), nullptr);
-                return neg ? -d : d;
+        case PlainType::integer: {
+            std::string t = strip_underscores(v.text);
+            if (t.find(':') != std::string::npos) {
+                return t;  // sexagesimal: rare enough to show as written
             }
-            return v.text;
+            bool neg = !t.empty() && t[0] == '-';
+            std::string digits = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? t.substr(1) : t;
+            if (digits.size() > 1 && digits[0] == '0') {
+                digits[1] = static_cast<char>(std::tolower(static_cast<unsigned char>(digits[1])));  // 0X1F is 0x1F
+            }
+            int base = 10;
+            if (digits.rfind("0x", 0) == 0) {
+                base = 16;
+                digits = digits.substr(2);
+            } else if (digits.rfind("0b", 0) == 0) {
+                base = 2;
+                digits = digits.substr(2);
+            } else if (digits.rfind("0o", 0) == 0) {
+                base = 8;
+                digits = digits.substr(2);
+            } else if (digits.size() > 1 && digits[0] == '0') {
+                base = 8;
+            }
+            errno = 0;
+            char* end = nullptr;
+            long long n = std::strtoll(digits.c_str(), &end, base);
+            if (errno != 0 || end == digits.c_str() || *end != '\0') {
+                // go-yaml: `09` is no octal number, but its float pattern
+                // matches it, and Helm reads 9.
+                if (base == 8 && digits[0] == '0' && digits.find_first_not_of("0123456789") == std::string::npos) {
+                    double d = std::strtod(digits.c_str(), nullptr);
+                    return neg ? -d : d;
+                }
+                return v.text;
+            }
+            return neg ? -n : n;
         }
-        return neg ? -n : n;
-    }
-    case PlainType::floating: {
-        std::string t = strip_underscores(v.text);
-        char* end = nullptr;
-        double d = std::strtod(t.c_str(), &end);
-        if (end == t.c_str() || *end != '\0' || !std::isfinite(d)) {
-            return v.text;
+        case PlainType::floating: {
+            std::string t = strip_underscores(v.text);
+            char* end = nullptr;
+            double d = std::strtod(t.c_str(), &end);
+            if (end == t.c_str() || *end != '\0' || !std::isfinite(d)) {
+                return v.text;
+            }
+            return d;
         }
-        return d;
-    }
-    case PlainType::null: return nullptr;
-    default: return v.text;
+        case PlainType::null:
+            return nullptr;
+        default:
+            return v.text;
     }
 }
 
@@ -208,22 +211,24 @@ Value* Value::get(std::string_view key)
 nlohmann::ordered_json Value::to_json() const
 {
     switch (type) {
-    case Type::null: return nullptr;
-    case Type::scalar: return scalar_json(*this);
-    case Type::sequence: {
-        auto arr = nlohmann::ordered_json::array();
-        for (const auto& i : items) {
-            arr.push_back(i.to_json());
+        case Type::null:
+            return nullptr;
+        case Type::scalar:
+            return scalar_json(*this);
+        case Type::sequence: {
+            auto arr = nlohmann::ordered_json::array();
+            for (const auto& i : items) {
+                arr.push_back(i.to_json());
+            }
+            return arr;
         }
-        return arr;
-    }
-    case Type::mapping: {
-        auto obj = nlohmann::ordered_json::object();
-        for (const auto& [k, v] : entries) {
-            obj[k] = v.to_json();
+        case Type::mapping: {
+            auto obj = nlohmann::ordered_json::object();
+            for (const auto& [k, v] : entries) {
+                obj[k] = v.to_json();
+            }
+            return obj;
         }
-        return obj;
-    }
     }
     return nullptr;
 }

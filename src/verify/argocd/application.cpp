@@ -61,7 +61,8 @@ std::string revision_of(const json* obj, std::size_t index, bool multi)
 
 std::string canonical_repo(std::string url)
 {
-    std::transform(url.begin(), url.end(), url.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(url.begin(), url.end(), url.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     while (!url.empty() && url.back() == '/') {
         url.pop_back();
     }
@@ -160,7 +161,8 @@ std::string ResourceResult::id() const
 std::string normalize_sha(const std::string& sha)
 {
     std::string out = sha;
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 

@@ -23,7 +23,8 @@ struct ResourceResult {
     std::string kind;
     std::string namespace_;
     std::string name;
-    std::string status;      // Synced | SyncFailed | Pruned | PruneSkipped (sync results); Synced | OutOfSync (status.resources)
+    std::string
+        status;  // Synced | SyncFailed | Pruned | PruneSkipped (sync results); Synced | OutOfSync (status.resources)
     std::string health;      // status.resources[].health.status
     std::string hook_phase;  // sync results only
     std::string message;
@@ -44,9 +45,9 @@ struct Application {
     std::string target_revision;   // of the web-core source
     bool automated = false;        // spec.syncPolicy.automated, not disabled
 
-    bool operation = false;                // .operation present: a sync is requested or running
-    std::string operation_revision;        // operation.sync.revision
-    std::string operation_initiated_by;    // operation.initiatedBy.username
+    bool operation = false;              // .operation present: a sync is requested or running
+    std::string operation_revision;      // operation.sync.revision
+    std::string operation_initiated_by;  // operation.initiatedBy.username
     bool operation_automated = false;
 
     std::string sync_status;    // Synced | OutOfSync | Unknown
@@ -60,12 +61,12 @@ struct Application {
     std::string op_message;
     std::optional<Time> op_started_at;
     std::optional<Time> op_finished_at;
-    std::string op_sync_revision;     // syncResult.revision, else operation.sync.revision of the state
+    std::string op_sync_revision;  // syncResult.revision, else operation.sync.revision of the state
     std::string op_initiated_by;
     std::vector<ResourceResult> op_failed_resources;  // SyncFailed, or hook phase Failed/Error
 
     std::vector<Condition> conditions;
-    std::vector<std::string> images;                 // status.summary.images
+    std::vector<std::string> images;                  // status.summary.images
     std::vector<ResourceResult> unhealthy_resources;  // status.resources not Synced or not Healthy
 };
 

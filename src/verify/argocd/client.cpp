@@ -71,15 +71,15 @@ Reply reply_from(const ::kanon::http::Response& r, bool parse_body)
 bool Reply::retryable() const
 {
     switch (failure) {
-    case ::kanon::http::Failure::connect:
-    case ::kanon::http::Failure::timeout:
-    case ::kanon::http::Failure::protocol:
-    case ::kanon::http::Failure::resolve:
-        return true;
-    case ::kanon::http::Failure::none:
-        return status >= 500 || status == 429 || status == 408;
-    default:
-        return false;
+        case ::kanon::http::Failure::connect:
+        case ::kanon::http::Failure::timeout:
+        case ::kanon::http::Failure::protocol:
+        case ::kanon::http::Failure::resolve:
+            return true;
+        case ::kanon::http::Failure::none:
+            return status >= 500 || status == 429 || status == 408;
+        default:
+            return false;
     }
 }
 
@@ -100,7 +100,8 @@ std::string server_url(const std::string& server, bool plaintext)
     return url;
 }
 
-Client::Client(ServerOptions options) : m_options(std::move(options)), m_base(server_url(m_options.server, m_options.plaintext))
+Client::Client(ServerOptions options)
+    : m_options(std::move(options)), m_base(server_url(m_options.server, m_options.plaintext))
 {
     if (!m_options.token.empty()) {
         register_secret(m_options.token);
@@ -141,7 +142,8 @@ Reply Client::get(const std::string& name, const std::string& project, const std
     if (!refresh.empty()) {
         q.emplace_back("refresh", refresh);
     }
-    auto r = request("GET", ::kanon::http::url_with_query(m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name), q));
+    auto r = request(
+        "GET", ::kanon::http::url_with_query(m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name), q));
     if (!refresh.empty()) {
         r.headers.emplace_back("Grpc-Timeout", fmt::format("{}S", refresh_timeout.count()));
         r.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(refresh_timeout) + std::chrono::seconds(5);
@@ -167,7 +169,8 @@ Reply Client::sync(const std::string& name, const std::string& project, const Sy
     body["prune"] = request_.prune;
     body["dryRun"] = false;
     body["strategy"] = {{"hook", json::object()}};
-    auto r = request("POST", ::kanon::http::url_with_query(m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name) + "/sync", {}));
+    auto r = request("POST", ::kanon::http::url_with_query(
+                                 m_base, "/api/v1/applications/" + ::kanon::http::percent_encode(name) + "/sync", {}));
     r.headers.emplace_back("Content-Type", "application/json");  // exactly this: anything else is a 415
     r.body = body.dump();
     r.should_stop = should_stop;
@@ -237,8 +240,10 @@ Error reply_error(const Reply& reply, const std::string& what, const std::string
             reply.message.find("wrong version number") != std::string::npos) {
             e.hint = "the server answered in plain HTTP, not TLS: pass --plaintext (or KANON_ARGOCD_PLAINTEXT=1)";
         } else if (reply.failure == ::kanon::http::Failure::tls) {
-            e.hint = "the server's certificate is not trusted: pass --argocd-ca FILE, or --insecure to skip verification";
-        } else if (reply.failure == ::kanon::http::Failure::connect || reply.failure == ::kanon::http::Failure::resolve) {
+            e.hint =
+                "the server's certificate is not trusted: pass --argocd-ca FILE, or --insecure to skip verification";
+        } else if (reply.failure == ::kanon::http::Failure::connect ||
+                   reply.failure == ::kanon::http::Failure::resolve) {
             e.hint = "check --argocd-server / ARGOCD_SERVER (and --plaintext for a server without TLS)";
         }
         return e;
@@ -249,26 +254,29 @@ Error reply_error(const Reply& reply, const std::string& what, const std::string
     };
     std::string detail = detail_for("");
     switch (reply.status) {
-    case 401:
-        e.message = redact(fmt::format("Argo CD: {}: not authenticated{}", what, detail));
-        e.hint = "set ARGOCD_AUTH_TOKEN (or --argocd-token) to a valid, unexpired Argo CD token";
-        break;
-    case 403:
-        e.message = redact(fmt::format("Argo CD: {}: permission denied{}", what, detail_for("permission denied")));
-        e.hint = project.empty()
-                     ? fmt::format("the token may lack 'applications, get' on {} — or the Application does not exist "
-                                   "(Argo CD answers 403 for both without a project)",
-                                   app)
-                     : fmt::format("the token needs 'applications, get' (and 'sync' to sync) on {}/{}", project, app);
-        break;
-    case 404:
-        e.message = redact(project.empty() ? fmt::format("Argo CD: {}: no Application {}{}", what, app, detail)
-                                           : fmt::format("Argo CD: {}: no Application {} in project {}", what, app, project));
-        e.hint = "check the app and stage names, and the Application's project";
-        break;
-    default:
-        e.message = redact(fmt::format("Argo CD: {}: HTTP {}{}", what, reply.status, detail));
-        break;
+        case 401:
+            e.message = redact(fmt::format("Argo CD: {}: not authenticated{}", what, detail));
+            e.hint = "set ARGOCD_AUTH_TOKEN (or --argocd-token) to a valid, unexpired Argo CD token";
+            break;
+        case 403:
+            e.message = redact(fmt::format("Argo CD: {}: permission denied{}", what, detail_for("permission denied")));
+            e.hint =
+                project.empty()
+                    ? fmt::format(
+                          "the token may lack 'applications, get' on {} — or the Application does not exist "
+                          "(Argo CD answers 403 for both without a project)",
+                          app)
+                    : fmt::format("the token needs 'applications, get' (and 'sync' to sync) on {}/{}", project, app);
+            break;
+        case 404:
+            e.message = redact(project.empty()
+                                   ? fmt::format("Argo CD: {}: no Application {}{}", what, app, detail)
+                                   : fmt::format("Argo CD: {}: no Application {} in project {}", what, app, project));
+            e.hint = "check the app and stage names, and the Application's project";
+            break;
+        default:
+            e.message = redact(fmt::format("Argo CD: {}: HTTP {}{}", what, reply.status, detail));
+            break;
     }
     return e;
 }

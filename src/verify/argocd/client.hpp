@@ -30,11 +30,11 @@ struct ServerOptions {
 
 // The outcome of one call.
 struct Reply {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
-    long status = 0;              // HTTP status; 0 when no answer
+    long status = 0;  // HTTP status; 0 when no answer
     ::kanon::http::Failure failure = ::kanon::http::Failure::none;
-    int grpc_code = 0;            // from an error body
-    std::string message;          // the server's error message, or the transport's
-    nlohmann::json body;          // the parsed body of a 2xx
+    int grpc_code = 0;    // from an error body
+    std::string message;  // the server's error message, or the transport's
+    nlohmann::json body;  // the parsed body of a 2xx
     [[nodiscard]] bool ok() const { return failure == ::kanon::http::Failure::none && status >= 200 && status < 300; }
     // 5xx, 429, timeouts, refused connections: worth another try later.
     [[nodiscard]] bool retryable() const;

@@ -6,9 +6,15 @@ namespace kanon::verify::argocd {
 
 namespace {
 
-std::string short_sha(const std::string& rev) { return rev.size() == 40 ? rev.substr(0, 7) : rev; }
+std::string short_sha(const std::string& rev)
+{
+    return rev.size() == 40 ? rev.substr(0, 7) : rev;
+}
 
-bool in_progress(const std::string& phase) { return phase == "Running" || phase == "Terminating"; }
+bool in_progress(const std::string& phase)
+{
+    return phase == "Running" || phase == "Terminating";
+}
 
 // "registry/x/app:tag@sha256:..." -> {"registry/x/app", "tag"}
 std::pair<std::string, std::string> split_image(std::string image)
@@ -54,8 +60,8 @@ std::string image_mismatch(const Application& app, const Expectation& expect)
     if (!relevant && !expect.image_repository.empty()) {
         return {};  // only other repositories' images (sidecars): nothing to check
     }
-    std::string want = expect.image_repository.empty() ? "tag " + expect.image_tag
-                                                       : expect.image_repository + ":" + expect.image_tag;
+    std::string want =
+        expect.image_repository.empty() ? "tag " + expect.image_tag : expect.image_repository + ":" + expect.image_tag;
     return fmt::format("live images are {}, waiting for {}", join_images(app.images), want);
 }
 
@@ -101,29 +107,39 @@ std::string degraded_reason(const Application& app)
 bool is_terminal(Verdict v)
 {
     switch (v) {
-    case Verdict::success:
-    case Verdict::failed:
-    case Verdict::deleting:
-    case Verdict::superseded:
-        return true;
-    default:
-        return false;  // degraded is terminal only after the grace period: the wait loop decides
+        case Verdict::success:
+        case Verdict::failed:
+        case Verdict::deleting:
+        case Verdict::superseded:
+            return true;
+        default:
+            return false;  // degraded is terminal only after the grace period: the wait loop decides
     }
 }
 
 const char* verdict_name(Verdict v)
 {
     switch (v) {
-    case Verdict::success: return "SUCCESS";
-    case Verdict::failed: return "FAILED";
-    case Verdict::degraded: return "DEGRADED";
-    case Verdict::deleting: return "DELETING";
-    case Verdict::superseded: return "SUPERSEDED";
-    case Verdict::wait_operation: return "WAIT_OPERATION";
-    case Verdict::wait_revision: return "WAIT_REVISION";
-    case Verdict::wait_stale: return "WAIT_STALE";
-    case Verdict::wait_sync: return "WAIT_SYNC";
-    case Verdict::wait_health: return "WAIT_HEALTH";
+        case Verdict::success:
+            return "SUCCESS";
+        case Verdict::failed:
+            return "FAILED";
+        case Verdict::degraded:
+            return "DEGRADED";
+        case Verdict::deleting:
+            return "DELETING";
+        case Verdict::superseded:
+            return "SUPERSEDED";
+        case Verdict::wait_operation:
+            return "WAIT_OPERATION";
+        case Verdict::wait_revision:
+            return "WAIT_REVISION";
+        case Verdict::wait_stale:
+            return "WAIT_STALE";
+        case Verdict::wait_sync:
+            return "WAIT_SYNC";
+        case Verdict::wait_health:
+            return "WAIT_HEALTH";
     }
     return "?";
 }
@@ -173,8 +189,9 @@ Decision decide(const Application& app, const Expectation& expect)
         return {Verdict::wait_stale, "the sync finished after the last assessment; waiting for Argo CD to re-assess"};
     }
     if (app.sync_status != "Synced") {
-        return {Verdict::wait_sync, fmt::format("{} at {}{}", app.sync_status.empty() ? "no sync status" : app.sync_status,
-                                                short_sha(app.sync_revision), condition_text(app))};
+        return {Verdict::wait_sync,
+                fmt::format("{} at {}{}", app.sync_status.empty() ? "no sync status" : app.sync_status,
+                            short_sha(app.sync_revision), condition_text(app))};
     }
     if (app.health_status == "Healthy") {
         if (std::string wait = image_mismatch(app, expect); !wait.empty()) {
@@ -185,8 +202,9 @@ Decision decide(const Application& app, const Expectation& expect)
     if (app.health_status == "Degraded") {
         return {Verdict::degraded, degraded_reason(app)};
     }
-    return {Verdict::wait_health, fmt::format("health is {}{}", app.health_status.empty() ? "unknown" : app.health_status,
-                                              app.health_message.empty() ? "" : ": " + app.health_message)};
+    return {Verdict::wait_health,
+            fmt::format("health is {}{}", app.health_status.empty() ? "unknown" : app.health_status,
+                        app.health_message.empty() ? "" : ": " + app.health_message)};
 }
 
 std::string summarize(const Application& app)

@@ -73,7 +73,9 @@ StreamMessage read_stream_message(std::string_view payload)
     return m;
 }
 
-StreamParser::StreamParser(Framing framing, std::size_t max_message) : m_framing(framing), m_max(max_message) {}
+StreamParser::StreamParser(Framing framing, std::size_t max_message) : m_framing(framing), m_max(max_message)
+{
+}
 
 std::vector<StreamMessage> StreamParser::feed(std::string_view bytes)
 {

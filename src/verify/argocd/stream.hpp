@@ -13,15 +13,16 @@
 
 namespace kanon::verify::argocd {
 
-struct StreamMessage {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move constructor
+struct StreamMessage {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move
+                        // constructor
     // too_large: a message passed max_message; it is skipped, and a reader
     // should end the stream (a peer that sends one is broken or hostile).
     enum Kind { event, error, keepalive, garbage, too_large } kind = event;
-    std::string type;             // ADDED | MODIFIED | DELETED, for events
-    nlohmann::json application;   // for events
-    int http_code = 0;            // for errors
+    std::string type;            // ADDED | MODIFIED | DELETED, for events
+    nlohmann::json application;  // for events
+    int http_code = 0;           // for errors
     int grpc_code = 0;
-    std::string text;             // the error's message, or what could not be parsed (cut short)
+    std::string text;  // the error's message, or what could not be parsed (cut short)
 };
 
 class StreamParser {
@@ -41,8 +42,8 @@ private:
 
     Framing m_framing;
     std::size_t m_max;
-    std::string m_buffer;  // an incomplete line
-    std::string m_data;    // SSE: data lines of the current message
+    std::string m_buffer;         // an incomplete line
+    std::string m_data;           // SSE: data lines of the current message
     bool m_skip_line = false;     // the rest of this line belongs to a message too large
     bool m_skip_message = false;  // SSE: so do its data lines, up to the blank line
 };

@@ -93,7 +93,8 @@ void nap(milliseconds d, const std::atomic<bool>& stop)
 {
     auto until = Clock::now() + d;
     while (!stop.load() && Clock::now() < until) {
-        std::this_thread::sleep_for(std::min<milliseconds>(milliseconds(50), std::chrono::duration_cast<milliseconds>(until - Clock::now())));
+        std::this_thread::sleep_for(
+            std::min<milliseconds>(milliseconds(50), std::chrono::duration_cast<milliseconds>(until - Clock::now())));
     }
 }
 
@@ -112,7 +113,8 @@ public:
 private:
     bool stopping() const { return m_stop.load() || (m_opts.interrupted && m_opts.interrupted()); }
     milliseconds since_start() const { return std::chrono::duration_cast<milliseconds>(Clock::now() - m_start); }
-    void step(const std::string& source, const std::string& state, const std::string& verdict, const std::string& reason);
+    void step(const std::string& source, const std::string& state, const std::string& verdict,
+              const std::string& reason);
     void note(const std::string& text) { step("note", "", "", text); }
 
     std::optional<WaitResult> observe(const nlohmann::json& body, const std::string& source);
@@ -223,49 +225,52 @@ std::optional<WaitResult> Waiter::act(const Application& app, const Decision& d)
         m_settle_due.reset();
     }
     switch (d.verdict) {
-    case Verdict::success:
-        if (m_opts.settle.count() == 0) {
-            return finish(WaitOutcome::success, d.reason);
-        }
-        if (!m_settle_due) {
-            m_settle_due = Clock::now() + m_opts.settle;
-            m_settle_started_at = app.op_started_at;
-        } else if (Clock::now() >= *m_settle_due) {
-            if (m_settle_started_at == app.op_started_at) {
-                return finish(WaitOutcome::success, d.reason + fmt::format(", still after {} s", m_opts.settle.count() / 1000));
+        case Verdict::success:
+            if (m_opts.settle.count() == 0) {
+                return finish(WaitOutcome::success, d.reason);
             }
-            m_settle_due = Clock::now() + m_opts.settle;  // another operation ran: settle again
-            m_settle_started_at = app.op_started_at;
-        }
-        return std::nullopt;
-    case Verdict::failed:
-        return finish(WaitOutcome::failed, d.reason);
-    case Verdict::superseded:
-        return finish(WaitOutcome::superseded, d.reason);
-    case Verdict::deleting:
-        return finish(WaitOutcome::deleting, d.reason);
-    case Verdict::degraded:
-        if (!m_degraded_since) {
-            m_degraded_since = Clock::now();
-        }
-        if (Clock::now() - *m_degraded_since >= m_opts.degraded_grace) {
-            return finish(WaitOutcome::degraded,
-                          fmt::format("{} (for {} s, past the grace period)", d.reason,
-                                      std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *m_degraded_since).count()));
-        }
-        return std::nullopt;
-    case Verdict::wait_revision:
-        if (m_opts.refresh && Clock::now() >= m_next_refresh) {
-            start_refresh();
-        }
-        return std::nullopt;
-    case Verdict::wait_sync:
-        if (m_opts.sync && !app.operation && app.sync_revision != m_synced_for) {
-            return trigger_sync(app);
-        }
-        return std::nullopt;
-    default:
-        return std::nullopt;
+            if (!m_settle_due) {
+                m_settle_due = Clock::now() + m_opts.settle;
+                m_settle_started_at = app.op_started_at;
+            } else if (Clock::now() >= *m_settle_due) {
+                if (m_settle_started_at == app.op_started_at) {
+                    return finish(WaitOutcome::success,
+                                  d.reason + fmt::format(", still after {} s", m_opts.settle.count() / 1000));
+                }
+                m_settle_due = Clock::now() + m_opts.settle;  // another operation ran: settle again
+                m_settle_started_at = app.op_started_at;
+            }
+            return std::nullopt;
+        case Verdict::failed:
+            return finish(WaitOutcome::failed, d.reason);
+        case Verdict::superseded:
+            return finish(WaitOutcome::superseded, d.reason);
+        case Verdict::deleting:
+            return finish(WaitOutcome::deleting, d.reason);
+        case Verdict::degraded:
+            if (!m_degraded_since) {
+                m_degraded_since = Clock::now();
+            }
+            if (Clock::now() - *m_degraded_since >= m_opts.degraded_grace) {
+                return finish(
+                    WaitOutcome::degraded,
+                    fmt::format(
+                        "{} (for {} s, past the grace period)", d.reason,
+                        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *m_degraded_since).count()));
+            }
+            return std::nullopt;
+        case Verdict::wait_revision:
+            if (m_opts.refresh && Clock::now() >= m_next_refresh) {
+                start_refresh();
+            }
+            return std::nullopt;
+        case Verdict::wait_sync:
+            if (m_opts.sync && !app.operation && app.sync_revision != m_synced_for) {
+                return trigger_sync(app);
+            }
+            return std::nullopt;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -292,7 +297,8 @@ std::optional<WaitResult> Waiter::trigger_sync(const Application& app)
         return finish(WaitOutcome::failed, "Argo CD refuses to sync: " + r.message);
     }
     if (r.retryable()) {
-        note("sync request failed, will try again: " + (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
+        note("sync request failed, will try again: " +
+             (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
         return std::nullopt;
     }
     return fatal(r, "sync " + m_opts.app);
@@ -300,7 +306,8 @@ std::optional<WaitResult> Waiter::trigger_sync(const Application& app)
 
 std::optional<WaitResult> Waiter::get_and_observe(const std::string& source)
 {
-    Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping() || Clock::now() >= m_deadline; });
+    Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30),
+                           [this] { return stopping() || Clock::now() >= m_deadline; });
     if (r.ok()) {
         return observe(r.body, source);
     }
@@ -327,12 +334,14 @@ void Waiter::start_refresh()
     m_refresh_busy.store(true);
     step("refresh", "", "", "asked Argo CD to compare with git now (refresh=normal)");
     m_refresh = std::thread([this] {
-        Reply r = m_client.get(m_opts.app, m_opts.project, "normal", std::chrono::seconds(30), [this] { return m_stop.load(); });
+        Reply r = m_client.get(m_opts.app, m_opts.project, "normal", std::chrono::seconds(30),
+                               [this] { return m_stop.load(); });
         if (r.ok()) {
             m_inbox.push(Item{Item::state, "refresh", std::move(r.body), {}});
         } else if (r.failure != ::kanon::http::Failure::stopped) {
             // Not fatal: the annotation is in place and will still be processed.
-            m_inbox.push(Item{Item::refresh_failed, "refresh", {}, r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message});
+            m_inbox.push(Item{
+                Item::refresh_failed, "refresh", {}, r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message});
         }
         m_refresh_busy.store(false);
     });
@@ -378,11 +387,15 @@ void Waiter::watch_loop()
         }
         if (error.empty()) {
             error = r.failure != ::kanon::http::Failure::none ? r.message
-                    : r.status >= 300              ? fmt::format("HTTP {}{}", r.status, r.message.empty() ? "" : ": " + r.message)
-                                                   : "the server closed it";
+                    : r.status >= 300 ? fmt::format("HTTP {}{}", r.status, r.message.empty() ? "" : ": " + r.message)
+                                      : "the server closed it";
         }
         backoff = got_event ? milliseconds(1000) : std::min(backoff * 2, milliseconds(10000));
-        m_inbox.push(Item{Item::stream_ended, "watch", {}, fmt::format("watch ended ({}); reconnecting in {} s", error, static_cast<double>(backoff.count()) / 1000.0)});
+        m_inbox.push(Item{Item::stream_ended,
+                          "watch",
+                          {},
+                          fmt::format("watch ended ({}); reconnecting in {} s", error,
+                                      static_cast<double>(backoff.count()) / 1000.0)});
         nap(backoff, m_stop);
     }
 }
@@ -395,7 +408,8 @@ WaitResult Waiter::run()
     // silent) and the state to decide on before any event.
     milliseconds backoff(1000);
     while (true) {
-        Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30), [this] { return stopping() || Clock::now() >= m_deadline; });
+        Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30),
+                               [this] { return stopping() || Clock::now() >= m_deadline; });
         if (r.ok()) {
             if (auto done = observe(r.body, "get")) {
                 return std::move(*done);
@@ -473,8 +487,8 @@ WaitResult Waiter::run()
     }
     return finish(WaitOutcome::timed_out,
                   fmt::format("timed out after {} s, still waiting: {} ({})",
-                              std::chrono::duration_cast<std::chrono::seconds>(m_opts.timeout).count(), m_decision.reason,
-                              verdict_name(m_decision.verdict)));
+                              std::chrono::duration_cast<std::chrono::seconds>(m_opts.timeout).count(),
+                              m_decision.reason, verdict_name(m_decision.verdict)));
 }
 
 }  // namespace
@@ -482,14 +496,19 @@ WaitResult Waiter::run()
 ExitCode exit_code_of(WaitOutcome outcome)
 {
     switch (outcome) {
-    case WaitOutcome::success: return ExitCode::ok;
-    case WaitOutcome::failed:
-    case WaitOutcome::degraded:
-    case WaitOutcome::superseded:
-    case WaitOutcome::deleting: return ExitCode::verify_failed;
-    case WaitOutcome::timed_out: return ExitCode::timed_out;
-    case WaitOutcome::interrupted: return ExitCode::interrupted;
-    case WaitOutcome::error: return ExitCode::failed;
+        case WaitOutcome::success:
+            return ExitCode::ok;
+        case WaitOutcome::failed:
+        case WaitOutcome::degraded:
+        case WaitOutcome::superseded:
+        case WaitOutcome::deleting:
+            return ExitCode::verify_failed;
+        case WaitOutcome::timed_out:
+            return ExitCode::timed_out;
+        case WaitOutcome::interrupted:
+            return ExitCode::interrupted;
+        case WaitOutcome::error:
+            return ExitCode::failed;
     }
     return ExitCode::failed;
 }
@@ -497,14 +516,22 @@ ExitCode exit_code_of(WaitOutcome outcome)
 const char* outcome_name(WaitOutcome outcome)
 {
     switch (outcome) {
-    case WaitOutcome::success: return "deployed";
-    case WaitOutcome::failed: return "sync failed";
-    case WaitOutcome::degraded: return "degraded";
-    case WaitOutcome::superseded: return "superseded";
-    case WaitOutcome::deleting: return "deleted";
-    case WaitOutcome::timed_out: return "timed out";
-    case WaitOutcome::interrupted: return "interrupted";
-    case WaitOutcome::error: return "error";
+        case WaitOutcome::success:
+            return "deployed";
+        case WaitOutcome::failed:
+            return "sync failed";
+        case WaitOutcome::degraded:
+            return "degraded";
+        case WaitOutcome::superseded:
+            return "superseded";
+        case WaitOutcome::deleting:
+            return "deleted";
+        case WaitOutcome::timed_out:
+            return "timed out";
+        case WaitOutcome::interrupted:
+            return "interrupted";
+        case WaitOutcome::error:
+            return "error";
     }
     return "?";
 }

@@ -27,9 +27,9 @@ struct WaitStep {
 };
 
 struct WaitOptions {
-    std::string app;      // the Application's name
-    std::string project;  // sent with every GET, so a missing app is a 404, not a 403
-    std::string repo_url; // picks web-core among the sources of a multi-source app
+    std::string app;       // the Application's name
+    std::string project;   // sent with every GET, so a missing app is a 404, not a 403
+    std::string repo_url;  // picks web-core among the sources of a multi-source app
     Expectation expect;
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};
     std::chrono::milliseconds degraded_grace{std::chrono::seconds(60)};

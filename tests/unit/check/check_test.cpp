@@ -38,7 +38,9 @@ std::string application(const std::string& stage, const std::string& heal)
     return "apiVersion: argoproj.io/v1alpha1\n"
            "kind: Application\n"
            "metadata:\n"
-           "  name: web-shop-" + stage + "\n"
+           "  name: web-shop-" +
+           stage +
+           "\n"
            "  namespace: argocd\n"
            "spec:\n"
            "  project: default\n"
@@ -48,15 +50,22 @@ std::string application(const std::string& stage, const std::string& heal)
            "    path: deploy/charts/web\n"
            "    helm:\n"
            "      valueFiles:\n"
-           "        - ../../env/release-" + stage + "/shop.yaml\n"
-           "        - ../../env/" + stage + "/shop.yaml\n"
+           "        - ../../env/release-" +
+           stage +
+           "/shop.yaml\n"
+           "        - ../../env/" +
+           stage +
+           "/shop.yaml\n"
            "  destination:\n"
            "    server: https://kubernetes.default.svc\n"
-           "    namespace: web-shop-" + stage + "\n"
+           "    namespace: web-shop-" +
+           stage +
+           "\n"
            "  syncPolicy:\n"
            "    automated:\n"
            "      prune: true\n"
-           "      selfHeal: " + heal + "\n";
+           "      selfHeal: " +
+           heal + "\n";
 }
 
 std::string secret(const std::string& ns, const std::string& name, const std::string& body = "")
@@ -110,7 +119,7 @@ protected:
     }
     void remove(const std::string& rel) const { fs::remove(at(rel)); }
 
-        Report check(bool platform = false, std::vector<std::string> apps = {}) const
+    Report check(bool platform = false, std::vector<std::string> apps = {}) const
     {
         CheckOptions o;
         o.dir = m_root + "/web";
@@ -139,9 +148,9 @@ protected:
         for (const auto& f : r.findings) {
             if (f.rule == rule) {
                 ++n;
-                bool same = f.file == file || (f.file.size() > file.size() &&
-                                               f.file.compare(f.file.size() - file.size() - 1, std::string::npos,
-                                                              "/" + file) == 0);
+                bool same = f.file == file ||
+                            (f.file.size() > file.size() &&
+                             f.file.compare(f.file.size() - file.size() - 1, std::string::npos, "/" + file) == 0);
                 EXPECT_TRUE(same) << f.file << " is not " << file << "\n" << dump(r);
                 EXPECT_EQ(f.line, line) << dump(r);
                 EXPECT_FALSE(f.message.empty());
@@ -180,8 +189,8 @@ TEST_F(CheckTest, LayoutMissingFileNamesThePathThatShouldExist)
 
 TEST_F(CheckTest, LayoutNearMissOtherFilesAreNotApps)
 {
-    write("deploy/env/staging/shop.yaml", "a: 1\n");         // not a configured stage
-    write("deploy/env/dev/Not_An_App.yaml", "a: 1\n");       // not a DNS label
+    write("deploy/env/staging/shop.yaml", "a: 1\n");          // not a configured stage
+    write("deploy/env/dev/Not_An_App.yaml", "a: 1\n");        // not a DNS label
     write("deploy/env/release-dev/notes.txt", "anything\n");  // not YAML
     auto r = check();
     expect_clean(r);
@@ -200,8 +209,9 @@ TEST_F(CheckTest, ReleaseExtraKey)
 
 TEST_F(CheckTest, ReleaseExtraKeyNearMissCommentsAndDocumentStart)
 {
-    write(k_release_dev, "---\n# promoted by kanon\nimage:\n  repository: registry.example.com/web/shop  # same\n"
-                         "  tag: \"c3e8b0f4\"\n");
+    write(k_release_dev,
+          "---\n# promoted by kanon\nimage:\n  repository: registry.example.com/web/shop  # same\n"
+          "  tag: \"c3e8b0f4\"\n");
     expect_clean(check());
 }
 
@@ -257,8 +267,8 @@ TEST_F(CheckTest, ReleaseTagNotString)
 
 TEST_F(CheckTest, ReleaseTagNearMissStringsStayStrings)
 {
-    for (const char* tag : {"\"1.10\"", "'0123'", "!!str 1e10", "v1.2.3_rc-1", "c3e8b0f",
-                            "3f2a9c1e0b7d4e6f8a1b2c3d4e5f6a7b8c9d0e1f"}) {
+    for (const char* tag :
+         {"\"1.10\"", "'0123'", "!!str 1e10", "v1.2.3_rc-1", "c3e8b0f", "3f2a9c1e0b7d4e6f8a1b2c3d4e5f6a7b8c9d0e1f"}) {
         write(k_release_dev, release(tag));
         expect_clean(check());
     }
@@ -298,18 +308,21 @@ TEST_F(CheckTest, EnvDomainNearMissConfiguredDomain)
 
 TEST_F(CheckTest, EnvStageVar)
 {
-    write(k_env_prod, "ingress:\n  host: shop.example\nenv:\n  SYNESTRA_ENV: dev\nenvFrom:\n  - secretRef:\n"
-                      "      name: web-shop-prod-env\n");
+    write(k_env_prod,
+          "ingress:\n  host: shop.example\nenv:\n  SYNESTRA_ENV: dev\nenvFrom:\n  - secretRef:\n"
+          "      name: web-shop-prod-env\n");
     expect_one(check(), "env/stage-var", k_env_prod, 4);
-    write(k_env_prod, "ingress:\n  host: shop.example\nenv:\n  OTHER: x\nenvFrom:\n  - secretRef:\n"
-                      "      name: web-shop-prod-env\n");
+    write(k_env_prod,
+          "ingress:\n  host: shop.example\nenv:\n  OTHER: x\nenvFrom:\n  - secretRef:\n"
+          "      name: web-shop-prod-env\n");
     expect_one(check(), "env/stage-var", k_env_prod, 3);  // at `env:`
 }
 
 TEST_F(CheckTest, EnvStageVarNearMissQuoted)
 {
-    write(k_env_prod, "ingress:\n  host: shop.example\nenv:\n  SYNESTRA_ENV: \"prod\"\nenvFrom:\n  - secretRef:\n"
-                      "      name: web-shop-prod-env\n");
+    write(k_env_prod,
+          "ingress:\n  host: shop.example\nenv:\n  SYNESTRA_ENV: \"prod\"\nenvFrom:\n  - secretRef:\n"
+          "      name: web-shop-prod-env\n");
     expect_clean(check());
 }
 
@@ -325,8 +338,9 @@ TEST_F(CheckTest, EnvSecretRef)
 
 TEST_F(CheckTest, EnvSecretRefNearMissSecondItem)
 {
-    write(k_env_dev, "ingress:\n  host: dev.shop.example\nenv:\n  SYNESTRA_ENV: dev\nenvFrom:\n  - configMapRef:\n"
-                     "      name: shared\n  - secretRef:\n      name: web-shop-dev-env\n");
+    write(k_env_dev,
+          "ingress:\n  host: dev.shop.example\nenv:\n  SYNESTRA_ENV: dev\nenvFrom:\n  - configMapRef:\n"
+          "      name: shared\n  - secretRef:\n      name: web-shop-dev-env\n");
     expect_clean(check());
 }
 
@@ -414,7 +428,8 @@ TEST_F(CheckTest, YamlSyntaxIsAFindingAndTheRestIsStillChecked)
 
 TEST_F(CheckTest, YamlSyntaxNearMissChartTemplatesAreNotParsed)
 {
-    write("deploy/charts/web/templates/deployment.yaml", "spec:\n  replicas: {{ .Values.replicaCount }}\n{{- if x }}\n");
+    write("deploy/charts/web/templates/deployment.yaml",
+          "spec:\n  replicas: {{ .Values.replicaCount }}\n{{- if x }}\n");
     expect_clean(check());
     write("deploy/other/broken.yaml", "a: [\n");
     expect_one(check(), "yaml/syntax", "deploy/other/broken.yaml", 2);
@@ -452,8 +467,9 @@ TEST_F(CheckTest, ConfiguredLayoutAndKeys)
 TEST_F(CheckTest, SecretsPlaintextInALayoutFileAndElsewhere)
 {
     write(k_env_dev, env_layer("dev", "dev.shop.example") + "extraEnv:\n  DB_PASSWORD: Zq8#vL2!pR9@xK4m\n");
-    write("deploy/secrets/shop.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-shop-dev-env\n"
-                                      "stringData:\n  KEY: value\n");
+    write("deploy/secrets/shop.yaml",
+          "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-shop-dev-env\n"
+          "stringData:\n  KEY: value\n");
     // A token in a file that is not YAML at all is still found.
     write("deploy/notes.yaml", "# deploy with glpat-AbCdEfGhIjKlMnOpQrSt12\nkey: [\n");
     auto r = check();

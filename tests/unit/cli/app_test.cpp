@@ -54,9 +54,11 @@ TEST(Cli, HelpListsEveryCommandWithExitCodes)
 
 TEST(Cli, EveryCommandHasHelp)
 {
-    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-             {"status", "--help"}, {"explain", "--help"}, {"yaml", "--help"}, {"yaml", "set", "--help"},
-             {"yaml", "get", "--help"}}) {
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{{"status", "--help"},
+                                                                               {"explain", "--help"},
+                                                                               {"yaml", "--help"},
+                                                                               {"yaml", "set", "--help"},
+                                                                               {"yaml", "get", "--help"}}) {
         auto r = invoke(args);
         EXPECT_EQ(r.code, 0) << args[0];
         EXPECT_NE(r.out.find("Usage"), std::string::npos) << args[0];

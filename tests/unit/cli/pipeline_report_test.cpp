@@ -82,9 +82,9 @@ TEST(PipelineReport, PlanHasBuildContractThenThreeStepsPerStage)
         names.push_back(s.stage.empty() ? s.name : s.stage + ":" + s.name);
         EXPECT_EQ(s.status, StepStatus::not_run);
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"build-contract", "dev:release", "dev:wait", "dev:smoke",
-                                               "staging:promote", "staging:wait", "staging:smoke", "prod:promote",
-                                               "prod:wait", "prod:smoke"}));
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"build-contract", "dev:release", "dev:wait", "dev:smoke", "staging:promote",
+                                        "staging:wait", "staging:smoke", "prod:promote", "prod:wait", "prod:smoke"}));
 }
 
 TEST(PipelineReport, ElapsedFormats)
@@ -104,23 +104,29 @@ TEST(PipelineReport, TextSaysWhatFailedWhereAndWhatToRunNext)
 {
     EXPECT_EQ(render_pipeline_text(smoke_failed_in_dev(), Paint{}),
               "STAGE  STEP            STATUS   TIME  DETAIL\n"
-              "-      build-contract  passed   0.3s  " + k_ref + " is in web-core (fetched by SHA)\n"
-              "dev    release         passed   0.4s  1a2b3c4d5e6f tag 1.4.0, was 1.0.0 (1 attempt)\n"
-              "dev    wait            passed   3.1s  http://127.0.0.1:8080: answers with 1.4.0\n"
-              "dev    smoke           FAILED   0.1s  1 of 2 paths failed: /admin (answered 500)\n"
-              "prod   promote         not run  -     an earlier step failed\n"
-              "prod   wait            not run  -     an earlier step failed\n"
-              "prod   smoke           not run  -     an earlier step failed\n"
-              "dev: smoke:\n"
-              "  PATH    RESULT\n"
-              "  /admin  FAIL <b>&\"quoted\"</b>\n"
-              "FAILED (exit 4): smoke in dev failed at 1a2b3c4d5e6f (tag 1.4.0): 1 of 2 paths failed: /admin "
-              "(answered 500)\n"
-              "commits: dev " + k_dev_commit + ", prod -\n"
-              "note: dev: 1.4.0 committed as " + k_dev_commit + "; deployed, but its smoke check failed\n"
-              "note: prod: not touched\n"
-              "next: kanon reset synestra-io --repo /srv/web-core.git\n"
-              "      (brings dev back to prod's release)\n");
+              "-      build-contract  passed   0.3s  " +
+                  k_ref +
+                  " is in web-core (fetched by SHA)\n"
+                  "dev    release         passed   0.4s  1a2b3c4d5e6f tag 1.4.0, was 1.0.0 (1 attempt)\n"
+                  "dev    wait            passed   3.1s  http://127.0.0.1:8080: answers with 1.4.0\n"
+                  "dev    smoke           FAILED   0.1s  1 of 2 paths failed: /admin (answered 500)\n"
+                  "prod   promote         not run  -     an earlier step failed\n"
+                  "prod   wait            not run  -     an earlier step failed\n"
+                  "prod   smoke           not run  -     an earlier step failed\n"
+                  "dev: smoke:\n"
+                  "  PATH    RESULT\n"
+                  "  /admin  FAIL <b>&\"quoted\"</b>\n"
+                  "FAILED (exit 4): smoke in dev failed at 1a2b3c4d5e6f (tag 1.4.0): 1 of 2 paths failed: /admin "
+                  "(answered 500)\n"
+                  "commits: dev " +
+                  k_dev_commit +
+                  ", prod -\n"
+                  "note: dev: 1.4.0 committed as " +
+                  k_dev_commit +
+                  "; deployed, but its smoke check failed\n"
+                  "note: prod: not touched\n"
+                  "next: kanon reset synestra-io --repo /srv/web-core.git\n"
+                  "      (brings dev back to prod's release)\n");
 }
 
 TEST(PipelineReport, TextOfAPassedAndOfAGatedRun)
@@ -197,7 +203,9 @@ TEST(PipelineReport, XmlEscapesEntitiesLineBreaksAndControlCharacters)
 {
     EXPECT_EQ(xml_escape(R"(<a href="x">Tom & 'Jerry'</a>)"),
               "&lt;a href=&quot;x&quot;&gt;Tom &amp; &apos;Jerry&apos;&lt;/a&gt;");
-    EXPECT_EQ(xml_escape("a\nb\tc\rd\x01" "e\x7f"), "a&#10;b&#9;c&#13;d?e?");
+    EXPECT_EQ(xml_escape("a\nb\tc\rd\x01"
+                         "e\x7f"),
+              "a&#10;b&#9;c&#13;d?e?");
     EXPECT_EQ(xml_escape("ü ✓"), "ü ✓");
     EXPECT_EQ(xml_text("a <b>\n\tc\r\x02"), "a &lt;b&gt;\n\tc&#13;?");
 }
@@ -236,15 +244,20 @@ TEST(PipelineReport, DotenvNamesCommitsAfterTheStages)
     r.urls["prod"] = "https://synestra.io/?q=a b";  // GitLab's dotenv could not keep it: left empty
     auto env = render_dotenv(r);
     ASSERT_TRUE(env.ok()) << env.error().message;
-    EXPECT_EQ(*env, "KANON_APP=synestra-io\n"
-                    "KANON_TAG=1.4.0\n"
-                    "KANON_REF=" + k_ref + "\n"
-                    "KANON_DEV_COMMIT=" + k_dev_commit + "\n"
-                    "KANON_DEV_URL=https://dev.synestra.io\n"
-                    "KANON_PROD_COMMIT=\n"
-                    "KANON_PROD_URL=\n"
-                    "KANON_RESULT=failed\n"
-                    "KANON_EXIT_CODE=4\n");
+    EXPECT_EQ(*env,
+              "KANON_APP=synestra-io\n"
+              "KANON_TAG=1.4.0\n"
+              "KANON_REF=" +
+                  k_ref +
+                  "\n"
+                  "KANON_DEV_COMMIT=" +
+                  k_dev_commit +
+                  "\n"
+                  "KANON_DEV_URL=https://dev.synestra.io\n"
+                  "KANON_PROD_COMMIT=\n"
+                  "KANON_PROD_URL=\n"
+                  "KANON_RESULT=failed\n"
+                  "KANON_EXIT_CODE=4\n");
     EXPECT_EQ(dotenv_commit_name("qa-eu.1"), "KANON_QA_EU_1_COMMIT");
     EXPECT_EQ(dotenv_url_name("qa-eu.1"), "KANON_QA_EU_1_URL");
 }

@@ -13,8 +13,10 @@ ops::StatusReport two_apps()
     r.branch = "main";
     r.commit = std::string(40, 'a');
     r.stage_names = {"dev", "prod"};
-    ops::AppStatus a{"synestra-io", {{"dev", "d", true, "reg/web", "1.2.4", ""}, {"prod", "p", true, "reg/web", "1.2.3", ""}}, true};
-    ops::AppStatus b{"blog", {{"dev", "d", true, "reg/blog", "7", ""}, {"prod", "p", false, "", "", "no release file"}}, false};
+    ops::AppStatus a{
+        "synestra-io", {{"dev", "d", true, "reg/web", "1.2.4", ""}, {"prod", "p", true, "reg/web", "1.2.3", ""}}, true};
+    ops::AppStatus b{
+        "blog", {{"dev", "d", true, "reg/blog", "7", ""}, {"prod", "p", false, "", "", "no release file"}}, false};
     r.apps = {a, b};
     return r;
 }

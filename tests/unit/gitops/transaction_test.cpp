@@ -24,14 +24,16 @@ TEST(ClassifyPush, BranchMovedIsStale)
               PushVerdict::stale);
     EXPECT_EQ(classify_push(1, "!\tabc:refs/heads/main\t[rejected] (non-fast-forward)\n", "").verdict,
               PushVerdict::stale);
-    EXPECT_EQ(classify_push(1, "!\tabc:refs/heads/main\t[remote rejected] (cannot lock ref 'refs/heads/main': is at "
-                               "1 but expected 2)\n",
+    EXPECT_EQ(classify_push(1,
+                            "!\tabc:refs/heads/main\t[remote rejected] (cannot lock ref 'refs/heads/main': is at "
+                            "1 but expected 2)\n",
                             "")
                   .verdict,
               PushVerdict::stale);
     // GitLab, when two pushes race on its side.
-    EXPECT_EQ(classify_push(1, "!\tabc:refs/heads/main\t[remote rejected] (incorrect old value provided)\n", "").verdict,
-              PushVerdict::stale);
+    EXPECT_EQ(
+        classify_push(1, "!\tabc:refs/heads/main\t[remote rejected] (incorrect old value provided)\n", "").verdict,
+        PushVerdict::stale);
     EXPECT_EQ(classify_push(1, "", "error: failed to push some refs\nremote: error: failed to lock\n").verdict,
               PushVerdict::stale);
 }
@@ -46,8 +48,9 @@ TEST(ClassifyPush, HookDeclineIsFinalWithTheServersWords)
 
 TEST(ClassifyPush, NoPermissionIsFinal)
 {
-    auto o = classify_push(128, "", "remote: You are not allowed to push code to this project.\nfatal: unable to "
-                                    "access 'https://***@gitlab.example.com/a.git/': The requested URL returned error: 403\n");
+    auto o = classify_push(128, "",
+                           "remote: You are not allowed to push code to this project.\nfatal: unable to "
+                           "access 'https://***@gitlab.example.com/a.git/': The requested URL returned error: 403\n");
     EXPECT_EQ(o.verdict, PushVerdict::rejected);
     EXPECT_NE(o.message.find("not allowed to push"), std::string::npos) << o.message;
 }
@@ -63,13 +66,15 @@ TEST(ClassifyPush, ConnectionLostMidPushMayHaveLanded)
 {
     // What git 2.39 prints when the connection is reset or stalls after the
     // pack was sent: no verdict on the ref, so the push may have landed.
-    auto reset = classify_push(128, "", "error: RPC failed; curl 56 Recv failure: Connection reset by peer\n"
-                                        "send-pack: unexpected disconnect while reading sideband packet\n"
-                                        "fatal: the remote end hung up unexpectedly\n");
+    auto reset = classify_push(128, "",
+                               "error: RPC failed; curl 56 Recv failure: Connection reset by peer\n"
+                               "send-pack: unexpected disconnect while reading sideband packet\n"
+                               "fatal: the remote end hung up unexpectedly\n");
     EXPECT_EQ(reset.verdict, PushVerdict::lost);
     EXPECT_EQ(reset.message, "RPC failed; curl 56 Recv failure: Connection reset by peer");
-    auto slow = classify_push(1, "", "error: RPC failed; curl 28 Operation too slow. Less than 1000 bytes/sec "
-                                     "transferred the last 3 seconds\nEverything up-to-date\n");
+    auto slow = classify_push(1, "",
+                              "error: RPC failed; curl 28 Operation too slow. Less than 1000 bytes/sec "
+                              "transferred the last 3 seconds\nEverything up-to-date\n");
     EXPECT_EQ(slow.verdict, PushVerdict::lost);
     // A verdict on the ref wins over a disconnect that follows it.
     auto declined = classify_push(1, "!\tabc:refs/heads/main\t[remote rejected] (pre-receive hook declined)\n",

@@ -105,8 +105,8 @@ protected:
             EXPECT_TRUE(run({"read-tree", base}, "", true, index));
         }
         for (const auto& f : files) {
-            EXPECT_TRUE(run({"update-index", "--add", "--cacheinfo", f.mode + "," + blob(f.content) + "," + f.path},
-                            "", true, index));
+            EXPECT_TRUE(run({"update-index", "--add", "--cacheinfo", f.mode + "," + blob(f.content) + "," + f.path}, "",
+                            true, index));
         }
         auto tree = run({"write-tree"}, "", true, index);
         EXPECT_TRUE(tree);

@@ -27,7 +27,8 @@ TEST(BuildRef, AShortShaIsAUsageErrorSayingWhy)
 
 TEST(BuildRef, NamesAndOtherLengthsAreUsageErrors)
 {
-    for (const std::string& bad : std::vector<std::string>{"", "main", "v1.4.0", "HEAD~1", std::string(64, 'a'), std::string(41, 'b'),
+    for (const std::string& bad :
+         std::vector<std::string>{"", "main", "v1.4.0", "HEAD~1", std::string(64, 'a'), std::string(41, 'b'),
                                   "0123456789abcdef0123456789abcdef0123456g"}) {
         auto st = validate_build_ref(bad);
         ASSERT_FALSE(st.ok()) << bad;
@@ -37,16 +38,21 @@ TEST(BuildRef, NamesAndOtherLengthsAreUsageErrors)
     EXPECT_EQ(st.error().message, "WEB_CORE_REF 'a?b' is not a full 40-hex commit SHA");
 }
 
-TEST(ShaFetch, SuccessIsFound) { EXPECT_EQ(classify_sha_fetch(0, ""), ShaFetch::found); }
+TEST(ShaFetch, SuccessIsFound)
+{
+    EXPECT_EQ(classify_sha_fetch(0, ""), ShaFetch::found);
+}
 
 TEST(ShaFetch, NotOurRefIsAbsent)
 {
     // file:// (both lines) and smart HTTP (the remote error only), protocol v2.
-    EXPECT_EQ(classify_sha_fetch(128, "fatal: remote error: upload-pack: not our ref 0123\n"
-                                      "fatal: git upload-pack: not our ref 0123\n"),
+    EXPECT_EQ(classify_sha_fetch(128,
+                                 "fatal: remote error: upload-pack: not our ref 0123\n"
+                                 "fatal: git upload-pack: not our ref 0123\n"),
               ShaFetch::absent);
-    EXPECT_EQ(classify_sha_fetch(128, "warning: filtering not recognized by server, ignoring\n"
-                                      "fatal: remote error: upload-pack: not our ref 0123\n"),
+    EXPECT_EQ(classify_sha_fetch(128,
+                                 "warning: filtering not recognized by server, ignoring\n"
+                                 "fatal: remote error: upload-pack: not our ref 0123\n"),
               ShaFetch::absent);
 }
 
@@ -58,8 +64,9 @@ TEST(ShaFetch, AV0ServerCannotTell)
 
 TEST(ShaFetch, NetworkAndAccessProblemsAreFailuresNotVerdicts)
 {
-    EXPECT_EQ(classify_sha_fetch(128, "fatal: unable to access 'http://127.0.0.1:9/web.git/': Failed to connect to "
-                                      "127.0.0.1 port 9: Connection refused\n"),
+    EXPECT_EQ(classify_sha_fetch(128,
+                                 "fatal: unable to access 'http://127.0.0.1:9/web.git/': Failed to connect to "
+                                 "127.0.0.1 port 9: Connection refused\n"),
               ShaFetch::failed);
     EXPECT_EQ(classify_sha_fetch(128, "fatal: '/srv/nope.git' does not appear to be a git repository\n"),
               ShaFetch::failed);

@@ -84,8 +84,7 @@ TEST(Explain, EnvLayerOverridingTheReleaseIsAWarning)
     EXPECT_EQ(r->leaves[0].value.text, "hotfix");
     EXPECT_EQ(r->leaves[0].value.origin.file, "deploy/env/dev/a.yaml");
     ASSERT_EQ(r->warnings.size(), 1U);
-    EXPECT_NE(r->warnings[0].find("image.tag comes from deploy/env/dev/a.yaml:4"), std::string::npos)
-        << r->warnings[0];
+    EXPECT_NE(r->warnings[0].find("image.tag comes from deploy/env/dev/a.yaml:4"), std::string::npos) << r->warnings[0];
 }
 
 TEST(Explain, ValueFilesComeFromTheApplicationInItsOrder)

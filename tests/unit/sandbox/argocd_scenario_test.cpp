@@ -82,8 +82,9 @@ TEST_F(ArgoSimScenario, AStatusAloneGetsItsGrpcCodeAndStatusText)
 
 TEST_F(ArgoSimScenario, MistakesNameTheirPlace)
 {
-    EXPECT_EQ(error_of(R"({"apps":[{"timeline":[{"fixture":"app-outofsync.json"},{"fixture":"app-outofsync.json"}]}]})"),
-              "apps[0].timeline[1]: give after_ms or on (when to move to this state)");
+    EXPECT_EQ(
+        error_of(R"({"apps":[{"timeline":[{"fixture":"app-outofsync.json"},{"fixture":"app-outofsync.json"}]}]})"),
+        "apps[0].timeline[1]: give after_ms or on (when to move to this state)");
     EXPECT_EQ(error_of(R"({"apps":[{"timeline":[{"fixture":"app-outofsync.json","after_ms":1}]}]})"),
               "apps[0].timeline[0]: the first state is published at start and takes no on/after_ms");
     EXPECT_EQ(error_of(R"({"apps":[{"timeline":[{"fixture":"app-outofsync.json"},

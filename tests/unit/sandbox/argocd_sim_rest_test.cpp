@@ -85,9 +85,8 @@ TEST_F(ArgoSimRest, MissingAppIs403WithoutProjectAnd404WithIt)
     EXPECT_EQ(with.body, error_body("get_missing_app_with_project"));
     auto other_project = http(url(k_dev_path + "?project=payments"));
     EXPECT_EQ(other_project.status, 404);
-    EXPECT_EQ(other_project.body,
-              R"({"error":"applications.argoproj.io \"web-synestra-io-dev\" not found","code":5,)"
-              R"("message":"applications.argoproj.io \"web-synestra-io-dev\" not found"})");
+    EXPECT_EQ(other_project.body, R"({"error":"applications.argoproj.io \"web-synestra-io-dev\" not found","code":5,)"
+                                  R"("message":"applications.argoproj.io \"web-synestra-io-dev\" not found"})");
     EXPECT_EQ(http(url(k_dev_path + "?appNamespace=team-a")).status, 403);
     EXPECT_EQ(http(url(k_dev_path + "?project=a&project=b")).status, 400);
 }
@@ -144,8 +143,8 @@ TEST_F(ArgoSimRest, RefreshBlocksUntilTheNextStateAndReturnsIt)
     EXPECT_EQ(marked["type"], "MODIFIED");
     EXPECT_EQ(marked["application"]["metadata"]["annotations"]["argocd.argoproj.io/refresh"], "normal");
     EXPECT_EQ(marked["application"]["metadata"]["resourceVersion"], "48213378");
-    EXPECT_EQ(events[2], R"({"result":{"type":"MODIFIED","application":)" + compact_fixture("app-synced-healthy.json") +
-                             "}}");
+    EXPECT_EQ(events[2],
+              R"({"result":{"type":"MODIFIED","application":)" + compact_fixture("app-synced-healthy.json") + "}}");
     EXPECT_EQ(count_of(sim().requests(), "GET " + k_dev_path + "?refresh=normal&project=synestra 200"), 1U);
 }
 

@@ -81,8 +81,9 @@ TEST_F(ArgoSimWatch, SseKeepalivesTickAtTheScenarioInterval)
     start(R"({"sse_keepalive_ms":100,"apps":[{"timeline":[{"fixture":"app-synced-healthy.json"}]}]})");
     HttpStream watch(url(k_watch_dev), k_sse);
     watch.read_for(milliseconds(370));
-    std::string first = "data: {\"result\":{\"type\":\"ADDED\",\"application\":" +
-                        compact_fixture("app-synced-healthy.json") + "}} \n\n\n";
+    std::string first =
+        "data: {\"result\":{\"type\":\"ADDED\",\"application\":" + compact_fixture("app-synced-healthy.json") +
+        "}} \n\n\n";
     ASSERT_TRUE(watch.body().starts_with(first));
     std::string rest = watch.body().substr(first.size());
     EXPECT_TRUE(rest == ":\n:\n:\n" || rest == ":\n:\n") << rest;

@@ -28,12 +28,13 @@ protected:
     void SetUp() override
     {
         m_dir = fs::temp_directory_path() / fs::path("kanon-cluster-" + std::to_string(::getpid()) + "-" +
-                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(m_dir);
         fs::create_directories(m_dir);
         m_git = m_dir / "web-core.git";
         auto made = create_webcore(m_git, "http://git.test/web-core.git", sandbox_apps(2),
-                                   {{"synestra-io/dev", "http://127.0.0.1:1"}, {"synestra-io/prod", "http://127.0.0.1:2"},
+                                   {{"synestra-io/dev", "http://127.0.0.1:1"},
+                                    {"synestra-io/prod", "http://127.0.0.1:2"},
                                     {"nordwind-shop/dev", "http://127.0.0.1:3"},
                                     {"nordwind-shop/prod", "http://127.0.0.1:4"}});
         ASSERT_TRUE(made.ok()) << made.error().describe();
@@ -182,7 +183,8 @@ TEST_F(ClusterTest, StartsSyncedAndHealthyAtTheTip)
     auto app = get("web-synestra-io-dev");
     EXPECT_EQ(app["status"]["sync"]["status"], "Synced");
     EXPECT_EQ(app["status"]["health"]["status"], "Healthy");
-    EXPECT_EQ(app["status"]["summary"]["images"], Json::array({"registry.sandbox.kanon.test/web/synestra-io:2026.11.0"}));
+    EXPECT_EQ(app["status"]["summary"]["images"],
+              Json::array({"registry.sandbox.kanon.test/web/synestra-io:2026.11.0"}));
     EXPECT_EQ(m_cluster->serving("web-synestra-io-dev").tag, "2026.11.0");
 }
 
@@ -232,8 +234,7 @@ TEST_F(ClusterTest, NoComparisonAfterTheSyncShowsTheOldHealth)
                            st.contains("operationState") && st["operationState"]["phase"] == "Succeeded" &&
                            st["operationState"]["syncResult"]["revision"] == sha && !a.contains("operation");
         if (synced_ours && st["health"]["status"] == "Healthy") {
-            EXPECT_EQ(st["summary"]["images"],
-                      Json::array({"registry.sandbox.kanon.test/web/synestra-io:2026.11.2"}))
+            EXPECT_EQ(st["summary"]["images"], Json::array({"registry.sandbox.kanon.test/web/synestra-io:2026.11.2"}))
                 << "Healthy while the old pods still run: " << a.dump();
             EXPECT_EQ(m_cluster->serving("web-synestra-io-dev").tag, "2026.11.2");
             done = true;
@@ -247,9 +248,8 @@ TEST_F(ClusterTest, ABrokenTagTurnsDegradedAndTheOldPodsKeepServing)
     start();
     commit({{"deploy/env/release-dev/synestra-io.yaml", release("synestra-io", "broken-7")}});
     get("web-synestra-io-dev", true);
-    auto degraded = until("web-synestra-io-dev", [](const Json& a) {
-        return a["status"]["health"]["status"] == "Degraded";
-    });
+    auto degraded =
+        until("web-synestra-io-dev", [](const Json& a) { return a["status"]["health"]["status"] == "Degraded"; });
     EXPECT_EQ(degraded["status"]["sync"]["status"], "Synced");
     EXPECT_EQ(degraded["status"]["summary"]["images"].size(), 2U);  // old and new pods
     EXPECT_EQ(m_cluster->serving("web-synestra-io-dev").tag, "2026.11.0");

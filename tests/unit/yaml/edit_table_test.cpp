@@ -23,10 +23,10 @@ struct SetCase {
     std::string input;
     std::string key;
     std::string value;
-    std::string expected;       // the whole file afterwards (ignored when `error` is set)
-    std::string error = {};     // a substring of the refusal
-    std::size_t line = 0;       // errors: where the refusal points (0: no line, the whole file or usage);
-    std::size_t col = 0;        // successes: where the value is (0: not checked)
+    std::string expected;    // the whole file afterwards (ignored when `error` is set)
+    std::string error = {};  // a substring of the refusal
+    std::size_t line = 0;    // errors: where the refusal points (0: no line, the whole file or usage);
+    std::size_t col = 0;     // successes: where the value is (0: not checked)
     bool created = false;
     bool raw = false;
     bool create = true;
@@ -418,7 +418,10 @@ const std::vector<SetCase> k_set_cases = {
 // clang-format on
 
 // Test names, not byte dumps, in failure messages.
-void PrintTo(const SetCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const SetCase& c, std::ostream* os)
+{
+    *os << c.name;
+}
 
 class SetTable : public ::testing::TestWithParam<SetCase> {};
 
@@ -466,7 +469,10 @@ TEST_P(SetTable, ExactBytesOrRefusal)
     EXPECT_EQ(twice->text, r->text);
 }
 
-std::string case_name(const ::testing::TestParamInfo<SetCase>& info) { return info.param.name; }
+std::string case_name(const ::testing::TestParamInfo<SetCase>& info)
+{
+    return info.param.name;
+}
 
 INSTANTIATE_TEST_SUITE_P(Yaml, SetTable, ::testing::ValuesIn(k_set_cases), case_name);
 
@@ -513,7 +519,10 @@ const std::vector<GetCase> k_get_cases = {
 };
 // clang-format on
 
-void PrintTo(const GetCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const GetCase& c, std::ostream* os)
+{
+    *os << c.name;
+}
 
 class GetTable : public ::testing::TestWithParam<GetCase> {};
 
@@ -538,7 +547,10 @@ TEST_P(GetTable, ValueOrError)
     EXPECT_EQ(*r, c.expected);
 }
 
-std::string get_case_name(const ::testing::TestParamInfo<GetCase>& info) { return info.param.name; }
+std::string get_case_name(const ::testing::TestParamInfo<GetCase>& info)
+{
+    return info.param.name;
+}
 
 INSTANTIATE_TEST_SUITE_P(Yaml, GetTable, ::testing::ValuesIn(k_get_cases), get_case_name);
 
@@ -546,7 +558,8 @@ INSTANTIATE_TEST_SUITE_P(Yaml, GetTable, ::testing::ValuesIn(k_get_cases), get_c
 
 TEST(YamlFindAll, WildcardVisitsEveryItemAndSkipsMissingKeys)
 {
-    auto s = Stream::parse("envFrom:\n- secretRef: {name: a}\n- configMapRef: {name: b}\n- secretRef: {name: c}\n", k_file);
+    auto s =
+        Stream::parse("envFrom:\n- secretRef: {name: a}\n- configMapRef: {name: b}\n- secretRef: {name: c}\n", k_file);
     ASSERT_TRUE(s.ok());
     auto p = parse_path("envFrom[].secretRef.name");
     ASSERT_TRUE(p.ok());
@@ -600,7 +613,10 @@ TEST(YamlInFlow, TrueOnlyInsideFlowCollections)
 
 TEST(YamlLocate, CountsCharactersNotBytesAndSkipsTheBom)
 {
-    auto s = Stream::parse("\xEF\xBB\xBF" "a: ü\nb: ü日x\n", k_file);
+    auto s = Stream::parse(
+        "\xEF\xBB\xBF"
+        "a: ü\nb: ü日x\n",
+        k_file);
     ASSERT_TRUE(s.ok());
     auto x = s->text().find('x');
     Location l = s->locate(x);

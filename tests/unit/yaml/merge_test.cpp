@@ -18,10 +18,14 @@ Value load(const std::string& name, const std::string& text)
     return v.ok() ? *v : Value{};
 }
 
-std::string where(const Location& l) { return l.file + ":" + std::to_string(l.line); }
+std::string where(const Location& l)
+{
+    return l.file + ":" + std::to_string(l.line);
+}
 
-const std::string k_chart = "image:\n  repository: chart/web\n  tag: latest\n  pullPolicy: IfNotPresent\n"
-                            "replicas: 1\nlist: [a, b]\nresources:\n  limits: {cpu: 1}\n";
+const std::string k_chart =
+    "image:\n  repository: chart/web\n  tag: latest\n  pullPolicy: IfNotPresent\n"
+    "replicas: 1\nlist: [a, b]\nresources:\n  limits: {cpu: 1}\n";
 const std::string k_release = "image:\n  repository: registry/web\n  tag: v1\n";
 const std::string k_env = "image:\n  tag: v2\nlist: [c]\nreplicas: null\nresources: {limits: {memory: 1Gi}}\n";
 
@@ -36,8 +40,7 @@ TEST(YamlMerge, MapsMergeListsAndScalarsAreReplacedNullDeletes)
 
 TEST(YamlMerge, ProvenanceNamesTheWinnerAndWhatItShadowed)
 {
-    Value merged = helm_merge(load("values.yaml", k_chart),
-                              {load("release.yaml", k_release), load("env.yaml", k_env)});
+    Value merged = helm_merge(load("values.yaml", k_chart), {load("release.yaml", k_release), load("env.yaml", k_env)});
     const Value* tag = merged.get("image")->get("tag");
     ASSERT_NE(tag, nullptr);
     EXPECT_EQ(where(tag->origin), "env.yaml:2");
@@ -85,8 +88,9 @@ TEST(YamlMerge, ScalarReplacesMapAndMapReplacesScalar)
 
 TEST(YamlMerge, LeavesInDocumentOrderWithPaths)
 {
-    Value merged = helm_merge(load("values.yaml", "image:\n  tag: v1\nlist: [a, {b: 1}]\nempty: {}\nnone: []\n"
-                                                  "annotations:\n  app.kubernetes.io/name: web\n"),
+    Value merged = helm_merge(load("values.yaml",
+                                   "image:\n  tag: v1\nlist: [a, {b: 1}]\nempty: {}\nnone: []\n"
+                                   "annotations:\n  app.kubernetes.io/name: web\n"),
                               {load("env.yaml", "image:\n  tag: v2\n")});
     std::vector<std::string> got;
     for (const auto& l : leaves(merged)) {

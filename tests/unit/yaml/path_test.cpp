@@ -17,9 +17,15 @@ std::vector<std::string> shape(const Path& p)
     std::vector<std::string> out;
     for (const auto& s : p.segments) {
         switch (s.type) {
-        case Type::key: out.push_back("k:" + s.key); break;
-        case Type::index: out.push_back("i:" + std::to_string(s.index)); break;
-        case Type::every: out.push_back("*"); break;
+            case Type::key:
+                out.push_back("k:" + s.key);
+                break;
+            case Type::index:
+                out.push_back("i:" + std::to_string(s.index));
+                break;
+            case Type::every:
+                out.push_back("*");
+                break;
         }
     }
     return out;
@@ -110,9 +116,8 @@ TEST(YamlPath, PrefixWritesTheFirstSegmentsBack)
 
 TEST(YamlPath, FormatRoundTrips)
 {
-    const std::vector<std::string> texts = {
-        "image.tag", "a[0].b", "a[].b", "a[\"x.y\"].z", "[\"a.b\"]", "a[\"q\\\"u\"]", "a[\"\"]",
-        "a[\"[x]\"]", "a[\"it's\"]", "[0]"};
+    const std::vector<std::string> texts = {"image.tag",     "a[0].b",  "a[].b",      "a[\"x.y\"].z", "[\"a.b\"]",
+                                            "a[\"q\\\"u\"]", "a[\"\"]", "a[\"[x]\"]", "a[\"it's\"]",  "[0]"};
     for (const auto& t : texts) {
         SCOPED_TRACE(t);
         auto p = parse_path(t);

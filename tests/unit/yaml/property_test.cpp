@@ -24,17 +24,67 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> k_traps = {
-    "1e10", "0123", "1.10", "0x1F", "1_000", "1:20", "true", "on",  "yes", "no",  "off",  "null", "~",
-    "",     "Y",    "n",    ".inf", "-.5",  "2024-01-31", "<<", "=", "0o17", "0b101", "+1", "09", "1.", "NULL"};
+    "1e10", "0123", "1.10", "0x1F", "1_000",      "1:20", "true", "on",   "yes",   "no", "off", "null", "~",   "",
+    "Y",    "n",    ".inf", "-.5",  "2024-01-31", "<<",   "=",    "0o17", "0b101", "+1", "09",  "1.",   "NULL"};
 
 // Pieces the random values are made of: the characters that change how a
 // scalar is read (digits, dots, e, x, :, _, spaces, quotes, #, indicators,
 // escapes, line breaks, non-ASCII) and a few letters.
-const std::vector<std::string> k_alphabet = {
-    "0", "1", "2", "7", "9", ".", "e", "E", "x", ":", "_", " ", " ", "\"", "'", "#", "-", "+", ",", "[", "]",
-    "{", "}", "\\", "!", "&", "*", "|", ">", "%", "@", "`", "?", "~", "a", "v", "b", "é", "日", "ü", "\t", "\n",
-    "\x01", "\x7F", "\xC2\x85", "\xC2\x80", "\xC2\x9F", "\xC2\xA0", "\xE2\x80\xA8", "\xEF\xBB\xBF", "\xEF\xBF\xBE",
-    "\xF0\x9F\x9A\x80", std::string("\0", 1), "---", "..."};
+const std::vector<std::string> k_alphabet = {"0",
+                                             "1",
+                                             "2",
+                                             "7",
+                                             "9",
+                                             ".",
+                                             "e",
+                                             "E",
+                                             "x",
+                                             ":",
+                                             "_",
+                                             " ",
+                                             " ",
+                                             "\"",
+                                             "'",
+                                             "#",
+                                             "-",
+                                             "+",
+                                             ",",
+                                             "[",
+                                             "]",
+                                             "{",
+                                             "}",
+                                             "\\",
+                                             "!",
+                                             "&",
+                                             "*",
+                                             "|",
+                                             ">",
+                                             "%",
+                                             "@",
+                                             "`",
+                                             "?",
+                                             "~",
+                                             "a",
+                                             "v",
+                                             "b",
+                                             "é",
+                                             "日",
+                                             "ü",
+                                             "\t",
+                                             "\n",
+                                             "\x01",
+                                             "\x7F",
+                                             "\xC2\x85",
+                                             "\xC2\x80",
+                                             "\xC2\x9F",
+                                             "\xC2\xA0",
+                                             "\xE2\x80\xA8",
+                                             "\xEF\xBB\xBF",
+                                             "\xEF\xBF\xBE",
+                                             "\xF0\x9F\x9A\x80",
+                                             std::string("\0", 1),
+                                             "---",
+                                             "..."};
 
 class ValueGenerator {
 public:
@@ -163,8 +213,7 @@ std::string check_set(const Stream& s, const Path& p, const std::string& value)
     // The old quote style stays where it is safe.
     bool flow = in_flow(*again, *id);
     bool keep = (old.style == Style::plain && plain_is_safe(value, flow)) ||
-                (old.style == Style::single_quoted && single_quote_is_safe(value)) ||
-                old.style == Style::double_quoted;
+                (old.style == Style::single_quoted && single_quote_is_safe(value)) || old.style == Style::double_quoted;
     Style expected = keep ? old.style : Style::double_quoted;
     if (now.style != expected) {
         return fmt::format("style {} instead of {}:\n{}", static_cast<int>(now.style), static_cast<int>(expected),
@@ -322,7 +371,8 @@ TEST(YamlProperty, RealValuesFilesFromTheCorpus)
         for (const std::string& value : {gen.next(), k_traps[keys % k_traps.size()]}) {
             std::string failure = check_set(*loaded, *p, value);
             if (!failure.empty()) {
-                failures.push_back(fmt::format("{} {} = '{}': {}", file, key, printable(value), failure.substr(0, 300)));
+                failures.push_back(
+                    fmt::format("{} {} = '{}': {}", file, key, printable(value), failure.substr(0, 300)));
                 all = false;
             }
         }
@@ -338,7 +388,8 @@ TEST(YamlProperty, RealValuesFilesFromTheCorpus)
         }
         ok_keys += all ? 1 : 0;
     }
-    std::string summary = fmt::format("corpus: {} of {} keys in {} files set and read back", ok_keys, keys, files.size());
+    std::string summary =
+        fmt::format("corpus: {} of {} keys in {} files set and read back", ok_keys, keys, files.size());
     std::cout << "[ corpus   ] " << summary << "\n";
     RecordProperty("corpus_keys", static_cast<int>(ok_keys));
     EXPECT_GT(keys, 0U);

@@ -66,8 +66,8 @@ const std::vector<TypeCase> k_types = {
 TEST(YamlScalar, ResolvePlainFollowsYaml11AndGoYaml)
 {
     for (const auto& c : k_types) {
-        EXPECT_EQ(resolve_plain(c.text), c.type) << "'" << c.text << "' is " << type_name(resolve_plain(c.text))
-                                                 << ", expected " << type_name(c.type);
+        EXPECT_EQ(resolve_plain(c.text), c.type)
+            << "'" << c.text << "' is " << type_name(resolve_plain(c.text)) << ", expected " << type_name(c.type);
     }
 }
 
@@ -114,11 +114,21 @@ Node value_node(const std::string& text)
 TEST(YamlScalar, ResolveNodeHonoursQuotesAndTags)
 {
     const std::vector<std::pair<std::string, PlainType>> cases = {
-        {"1.10", PlainType::floating},       {"\"1.10\"", PlainType::string},   {"'1.10'", PlainType::string},
-        {"!!str 1.10", PlainType::string},   {"! 1.10", PlainType::string},     {"!!int \"3\"", PlainType::integer},
-        {"!!float '1'", PlainType::floating}, {"!!bool 'yes'", PlainType::boolean}, {"!!null ''", PlainType::null},
-        {"|\n  1.10\n", PlainType::string},  {">\n  true\n", PlainType::string}, {"~", PlainType::null},
-        {"", PlainType::null},               {"v1", PlainType::string},         {"&a 3", PlainType::integer},
+        {"1.10", PlainType::floating},
+        {"\"1.10\"", PlainType::string},
+        {"'1.10'", PlainType::string},
+        {"!!str 1.10", PlainType::string},
+        {"! 1.10", PlainType::string},
+        {"!!int \"3\"", PlainType::integer},
+        {"!!float '1'", PlainType::floating},
+        {"!!bool 'yes'", PlainType::boolean},
+        {"!!null ''", PlainType::null},
+        {"|\n  1.10\n", PlainType::string},
+        {">\n  true\n", PlainType::string},
+        {"~", PlainType::null},
+        {"", PlainType::null},
+        {"v1", PlainType::string},
+        {"&a 3", PlainType::integer},
     };
     for (const auto& [text, type] : cases) {
         EXPECT_EQ(resolve_node(value_node(text)), type) << text;
@@ -168,7 +178,9 @@ TEST(YamlScalar, QuotingFunctions)
     EXPECT_EQ(double_quoted("a\nb\tc\rd"), "\"a\\nb\\tc\\rd\"");
     EXPECT_EQ(double_quoted(std::string("a\0b", 3)), "\"a\\0b\"");
     EXPECT_EQ(double_quoted("\x01\x1B\x7F"), "\"\\x01\\x1B\\x7F\"");
-    EXPECT_EQ(double_quoted("a\xC2\x85" "b"), "\"a\\Nb\"");
+    EXPECT_EQ(double_quoted("a\xC2\x85"
+                            "b"),
+              "\"a\\Nb\"");
     EXPECT_EQ(double_quoted("\xE2\x80\xA8\xE2\x80\xA9"), "\"\\L\\P\"");
     EXPECT_EQ(double_quoted("\xEF\xBB\xBFx"), "\"\\uFEFFx\"");
     EXPECT_EQ(double_quoted("é日"), "\"é日\"");
@@ -273,15 +285,31 @@ TEST(YamlScalar, RenderedStringsReadBackExhaustively)
             }
         }
     }
-    const std::vector<std::string> extra = {"\xC2\x85", "\xE2\x80\xA8", "\xEF\xBB\xBF", "é", "日本", "\xC2\x80",
-                                            "\xC2\x9F", "\xC2\xA0", "\xEF\xBF\xBE", "\xEF\xBF\xBF", "\xF0\x9F\x9A\x80",
-                                            "a\xC2\x85" "b", "---", "...", "- a", "? a", "a #b"};
+    const std::vector<std::string> extra = {"\xC2\x85",
+                                            "\xE2\x80\xA8",
+                                            "\xEF\xBB\xBF",
+                                            "é",
+                                            "日本",
+                                            "\xC2\x80",
+                                            "\xC2\x9F",
+                                            "\xC2\xA0",
+                                            "\xEF\xBF\xBE",
+                                            "\xEF\xBF\xBF",
+                                            "\xF0\x9F\x9A\x80",
+                                            "a\xC2\x85"
+                                            "b",
+                                            "---",
+                                            "...",
+                                            "- a",
+                                            "? a",
+                                            "a #b"};
     texts.insert(texts.end(), extra.begin(), extra.end());
     std::size_t checked = 0;
     constexpr std::size_t k_batch = 2000;
     for (std::size_t from = 0; from < texts.size(); from += k_batch) {
-        std::vector<std::string> batch(texts.begin() + static_cast<std::ptrdiff_t>(from),
-                                       texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), from + k_batch)));
+        std::vector<std::string> batch(
+            texts.begin() + static_cast<std::ptrdiff_t>(from),
+            texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), from + k_batch)));
         for (Style old : {Style::plain, Style::single_quoted, Style::double_quoted}) {
             for (bool flow : {false, true}) {
                 std::vector<std::string> rendered;

@@ -36,10 +36,12 @@ std::string alias_bomb()
 
 TEST(YamlValue, TypedJsonLikeHelm)
 {
-    auto v = value_of("int: 1\noctal: 0123\nhex: 0x1F\nhex_upper: 0X1f\nbin_upper: 0B11\nbin: 0b101\noct2: 0o17\nunderscore: 1_000\nneg: -42\n"
-                      "float: 1.5\nexp: 1e3\ntrailing_zero: 1.10\nb_yes: yes\nb_no: no\nb_n: n\nb_on: on\nb_off: off\n"
-                      "b_True: True\nnothing: ~\nempty:\nquoted: \"1.10\"\nsingle: '0123'\nstr_tag: !!str 3\n"
-                      "date: 2024-01-31\nsexagesimal: 1:20\ntag: v1.2.3\nnine: 09\n");
+    auto v = value_of(
+        "int: 1\noctal: 0123\nhex: 0x1F\nhex_upper: 0X1f\nbin_upper: 0B11\nbin: 0b101\noct2: 0o17\nunderscore: "
+        "1_000\nneg: -42\n"
+        "float: 1.5\nexp: 1e3\ntrailing_zero: 1.10\nb_yes: yes\nb_no: no\nb_n: n\nb_on: on\nb_off: off\n"
+        "b_True: True\nnothing: ~\nempty:\nquoted: \"1.10\"\nsingle: '0123'\nstr_tag: !!str 3\n"
+        "date: 2024-01-31\nsexagesimal: 1:20\ntag: v1.2.3\nnine: 09\n");
     ASSERT_TRUE(v.ok()) << v.error().describe();
     auto j = v->to_json();
     EXPECT_EQ(j["int"], 1);
@@ -102,8 +104,9 @@ TEST(YamlValue, EveryBooleanSpelling)
 
 TEST(YamlValue, MergeKeysFillInWhatTheMappingDoesNotSet)
 {
-    auto v = value_of("base: &b {a: 1, b: 2}\nother: &o {b: 3, c: 4}\n"
-                      "x:\n  <<: [*b, *o]\n  a: own\n");
+    auto v = value_of(
+        "base: &b {a: 1, b: 2}\nother: &o {b: 3, c: 4}\n"
+        "x:\n  <<: [*b, *o]\n  a: own\n");
     ASSERT_TRUE(v.ok()) << v.error().describe();
     const Value* x = v->get("x");
     ASSERT_NE(x, nullptr);

@@ -21,7 +21,10 @@ const std::string R2 = "96081487e974057da401ac93c2bccca6f78b0892";  // dev targe
 const std::string R3 = "ad3c59132fecb1bfafc858b683a57824a477c334";  // prod target
 const std::string IMAGE = "registry.gitlab.example.com/synestra/web-synestra-io";
 
-fs::path fixtures() { return fs::path(KANON_SHARED_DIR) / "argocd"; }
+fs::path fixtures()
+{
+    return fs::path(KANON_SHARED_DIR) / "argocd";
+}
 
 std::string slurp(const fs::path& p)
 {
@@ -31,9 +34,9 @@ std::string slurp(const fs::path& p)
     return ss.str();
 }
 
-#define REQUIRE_FIXTURES()                                                                        \
-    if (!fs::exists(fixtures() / "app-synced-healthy.json")) {                                    \
-        GTEST_SKIP() << "../shared/argocd is not beside this checkout; fixture tests skipped";    \
+#define REQUIRE_FIXTURES()                                                                     \
+    if (!fs::exists(fixtures() / "app-synced-healthy.json")) {                                 \
+        GTEST_SKIP() << "../shared/argocd is not beside this checkout; fixture tests skipped"; \
     }
 
 Application fixture(const std::string& name)
@@ -160,10 +163,11 @@ TEST(ArgoDecide, SupersededWhenTheStageMovedPastOurTag)
 {
     REQUIRE_FIXTURES();
     auto healthy = fixture("app-synced-healthy.json");
-    Expectation e{[](const std::string&) {
-                      return Acceptance{Acceptance::superseded, "deploy/env/release-dev/synestra-io.yaml holds 9999 at 96081487"};
-                  },
-                  "", ""};
+    Expectation e{
+        [](const std::string&) {
+            return Acceptance{Acceptance::superseded, "deploy/env/release-dev/synestra-io.yaml holds 9999 at 96081487"};
+        },
+        "", ""};
     auto d = decide(healthy, e);
     EXPECT_EQ(d.verdict, Verdict::superseded);
     EXPECT_NE(d.reason.find("holds 9999"), std::string::npos) << d.reason;

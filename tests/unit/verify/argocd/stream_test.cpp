@@ -93,8 +93,9 @@ TEST(ArgoStream, ErrorEnvelopeWithoutNewlineEndsTheStream)
 TEST(ArgoStream, SseErrorAndKeepalive)
 {
     StreamParser p(StreamParser::Framing::sse);
-    auto msgs = p.feed(":\n\ndata: {\"error\":{\"grpc_code\":16,\"http_code\":401,\"message\":\"no session information\","
-                       "\"http_status\":\"Unauthorized\"}} \n\n");
+    auto msgs = p.feed(
+        ":\n\ndata: {\"error\":{\"grpc_code\":16,\"http_code\":401,\"message\":\"no session information\","
+        "\"http_status\":\"Unauthorized\"}} \n\n");
     ASSERT_EQ(msgs.size(), 2U);
     EXPECT_EQ(msgs[0].kind, StreamMessage::keepalive);
     EXPECT_EQ(msgs[1].kind, StreamMessage::error);

@@ -20,8 +20,14 @@ const std::string R3 = "ad3c59132fecb1bfafc858b683a57824a477c334";  // prod targ
 const std::string IMAGE = "registry.gitlab.example.com/synestra/web-synestra-io";
 const std::string TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9qOnN5bmVzdHJhOmNpIn0.c2lnbmF0dXJl";
 
-fs::path fixtures() { return fs::path(KANON_SHARED_DIR) / "argocd"; }
-fs::path scenarios() { return fs::path(KANON_SOURCE_DIR) / "tests" / "support" / "argocd"; }
+fs::path fixtures()
+{
+    return fs::path(KANON_SHARED_DIR) / "argocd";
+}
+fs::path scenarios()
+{
+    return fs::path(KANON_SOURCE_DIR) / "tests" / "support" / "argocd";
+}
 
 // A simulator running one scenario, and a client for it.
 class WaitTest : public ::testing::Test {
@@ -33,10 +39,7 @@ protected:
         }
     }
     void serve_file(const std::string& name) { serve(sandbox::load_scenario(scenarios() / name, fixtures())); }
-    void serve_json(const std::string& text)
-    {
-        serve(sandbox::parse_scenario(sandbox::Json::parse(text), fixtures()));
-    }
+    void serve_json(const std::string& text) { serve(sandbox::parse_scenario(sandbox::Json::parse(text), fixtures())); }
     void serve(Result<sandbox::Scenario> scenario)
     {
         ASSERT_TRUE(scenario.ok()) << scenario.error().message;
