@@ -41,6 +41,8 @@
 #   start_sandbox DIR FLAGS...              `kanon sandbox up` (down on exit), its env
 #                                           exported, $REPO and $BARE set
 #   release_tag APP STAGE                   the tag in APP's release file on $BARE's main
+# Parts:
+#   part NAME...                            true when E2E_PART is unset or one of NAME
 #
 # Everything here uses bash, git and python3 only.
 
@@ -92,6 +94,11 @@ if [[ -x /usr/bin/python3 ]]; then
     ln -s /usr/bin/python3 "$E2E_TMP/bin/python3"
     export PATH="$E2E_TMP/bin:$PATH"
 fi
+
+# A test split into parts (KANON_E2E_PARTS in tests/CMakeLists.txt, so that
+# its halves run at once) is run one part at a time with E2E_PART set;
+# `part NAME...` is true when E2E_PART is one of them, or unset (all parts).
+part() { [[ -z "${E2E_PART:-}" || " $* " == *" $E2E_PART "* ]]; }
 
 # --- a clean environment --------------------------------------------------
 mkdir -p "$E2E_TMP/home" "$E2E_TMP/tmp"

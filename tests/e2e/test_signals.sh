@@ -23,7 +23,8 @@
 #     (exit 0) with exactly the commits still missing — none empty, none twice.
 # Each step is detected, never guessed with a fixed sleep: a progress line on
 # stderr, a file the hook or the proxy touches when the request arrives.
-# SIGNALS_CASES="wait-dev smoke-prod ..." runs only those steps (both signals).
+# SIGNALS_CASES="wait-dev smoke-prod ..." runs only those steps (both signals);
+# E2E_PART=dev or prod runs the cases of that stage.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -411,20 +412,29 @@ interrupt_case() {
     echo "    ${SUMMARY[-1]}" >&2
 }
 
-for what in ${SIGNALS_CASES:-release-dev push-dev wait-dev smoke-dev promote-prod push-prod wait-prod smoke-prod}; do
+# SIGNALS_CASES, or the part (E2E_PART dev or prod: the cases of that stage),
+# or every case.
+case "${E2E_PART:-}" in
+dev) cases="release-dev push-dev wait-dev smoke-dev push-dev-group retry-dev" ;;
+prod) cases="promote-prod push-prod wait-prod smoke-prod retry-prod" ;;
+*) cases="release-dev push-dev wait-dev smoke-dev promote-prod push-prod wait-prod smoke-prod push-dev-group retry-dev retry-prod" ;;
+esac
+cases=" ${SIGNALS_CASES:-$cases} "
+for what in release-dev push-dev wait-dev smoke-dev promote-prod push-prod wait-prod smoke-prod; do
+    [[ "$cases" == *" $what "* ]] || continue
     for sig in INT TERM; do
         interrupt_case "$what" "$sig"
     done
 done
 # A signal to the whole group reaches kanon's children too, unless they have
 # a group of their own: a git push in flight must still land and be reported.
-[[ -n "${SIGNALS_CASES:-}" ]] || interrupt_case push-dev INT group
+[[ "$cases" != *" push-dev-group "* ]] || interrupt_case push-dev INT group
 # The branch moves under every push of the release (someone else's commits
 # keep landing), so kanon retries; a signal then must stop the retries at
 # once: nothing of ours committed in that stage, exit 130, "interrupted" —
 # not more attempts until --push-timeout and then a "failed" exit 1.
 for what_sig in retry-dev:INT retry-prod:TERM; do
-    [[ " ${SIGNALS_CASES:-retry-dev retry-prod} " == *" ${what_sig%:*} "* ]] || continue
+    [[ "$cases" == *" ${what_sig%:*} "* ]] || continue
     interrupt_case "${what_sig%:*}" "${what_sig#*:}"
 done
 

@@ -26,13 +26,13 @@ std::string where(const Location& l)
 const std::string k_chart =
     "image:\n  repository: chart/web\n  tag: latest\n  pullPolicy: IfNotPresent\n"
     "replicas: 1\nlist: [a, b]\nresources:\n  limits: {cpu: 1}\n";
-const std::string k_release = "image:\n  repository: registry/web\n  tag: v1\n";
+const std::string k_release_layer = "image:\n  repository: registry/web\n  tag: v1\n";
 const std::string k_env = "image:\n  tag: v2\nlist: [c]\nreplicas: null\nresources: {limits: {memory: 1Gi}}\n";
 
 TEST(YamlMerge, MapsMergeListsAndScalarsAreReplacedNullDeletes)
 {
     Value chart = load("values.yaml", k_chart);
-    Value merged = helm_merge(chart, {load("release.yaml", k_release), load("env.yaml", k_env)});
+    Value merged = helm_merge(chart, {load("release.yaml", k_release_layer), load("env.yaml", k_env)});
     EXPECT_EQ(merged.to_json().dump(),
               R"({"image":{"repository":"registry/web","tag":"v2","pullPolicy":"IfNotPresent"},"list":["c"],)"
               R"("resources":{"limits":{"cpu":1,"memory":"1Gi"}}})");
@@ -40,7 +40,7 @@ TEST(YamlMerge, MapsMergeListsAndScalarsAreReplacedNullDeletes)
 
 TEST(YamlMerge, ProvenanceNamesTheWinnerAndWhatItShadowed)
 {
-    Value merged = helm_merge(load("values.yaml", k_chart), {load("release.yaml", k_release), load("env.yaml", k_env)});
+    Value merged = helm_merge(load("values.yaml", k_chart), {load("release.yaml", k_release_layer), load("env.yaml", k_env)});
     const Value* tag = merged.get("image")->get("tag");
     ASSERT_NE(tag, nullptr);
     EXPECT_EQ(where(tag->origin), "env.yaml:2");

@@ -9,30 +9,23 @@
 #include <nlohmann/json.hpp>
 
 #include "verify/argocd/decide.hpp"
+#include "fixtures.hpp"
 
 namespace kanon::verify::argocd {
 namespace {
+
+using test::fixtures;
+using test::IMAGE;
+using test::R2;
+using test::R3;
+using test::slurp;
 
 namespace fs = std::filesystem;
 
 const std::string R0 = "1563496f7ab4cb28b91a02b91e78220908d3ed5a";
 const std::string R1 = "e0a4e513c79257ce30f0dcd2dad0c589fe3531c9";
-const std::string R2 = "96081487e974057da401ac93c2bccca6f78b0892";  // dev target
-const std::string R3 = "ad3c59132fecb1bfafc858b683a57824a477c334";  // prod target
-const std::string IMAGE = "registry.gitlab.example.com/synestra/web-synestra-io";
 
-fs::path fixtures()
-{
-    return fs::path(KANON_SHARED_DIR) / "argocd";
-}
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 #define REQUIRE_FIXTURES()                                                                     \
     if (!fs::exists(fixtures() / "app-synced-healthy.json")) {                                 \

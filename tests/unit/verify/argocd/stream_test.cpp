@@ -5,19 +5,15 @@
 #include <sstream>
 
 #include "verify/argocd/stream.hpp"
+#include "fixtures.hpp"
 
 namespace kanon::verify::argocd {
 namespace {
 
+using test::slurp;
+
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::vector<StreamMessage> feed_in_pieces(StreamParser& p, const std::string& bytes, std::size_t piece)
 {

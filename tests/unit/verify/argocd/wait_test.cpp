@@ -8,22 +8,21 @@
 
 #include "sandbox/argocd_sim.hpp"
 #include "verify/argocd/wait.hpp"
+#include "fixtures.hpp"
 
 namespace kanon::verify::argocd {
 namespace {
 
+using test::fixtures;
+using test::IMAGE;
+using test::R2;
+using test::R3;
+
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-const std::string R2 = "96081487e974057da401ac93c2bccca6f78b0892";  // dev target of the fixtures
-const std::string R3 = "ad3c59132fecb1bfafc858b683a57824a477c334";  // prod target
-const std::string IMAGE = "registry.gitlab.example.com/synestra/web-synestra-io";
 const std::string TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9qOnN5bmVzdHJhOmNpIn0.c2lnbmF0dXJl";
 
-fs::path fixtures()
-{
-    return fs::path(KANON_SHARED_DIR) / "argocd";
-}
 fs::path scenarios()
 {
     return fs::path(KANON_SOURCE_DIR) / "tests" / "support" / "argocd";
