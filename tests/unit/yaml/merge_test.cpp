@@ -40,7 +40,8 @@ TEST(YamlMerge, MapsMergeListsAndScalarsAreReplacedNullDeletes)
 
 TEST(YamlMerge, ProvenanceNamesTheWinnerAndWhatItShadowed)
 {
-    Value merged = helm_merge(load("values.yaml", k_chart), {load("release.yaml", k_release_layer), load("env.yaml", k_env)});
+    Value merged =
+        helm_merge(load("values.yaml", k_chart), {load("release.yaml", k_release_layer), load("env.yaml", k_env)});
     const Value* tag = merged.get("image")->get("tag");
     ASSERT_NE(tag, nullptr);
     EXPECT_EQ(where(tag->origin), "env.yaml:2");

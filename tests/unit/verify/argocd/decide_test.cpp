@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "verify/argocd/decide.hpp"
 #include "fixtures.hpp"
+#include "verify/argocd/decide.hpp"
 
 namespace kanon::verify::argocd {
 namespace {
@@ -24,8 +24,6 @@ namespace fs = std::filesystem;
 
 const std::string R0 = "1563496f7ab4cb28b91a02b91e78220908d3ed5a";
 const std::string R1 = "e0a4e513c79257ce30f0dcd2dad0c589fe3531c9";
-
-
 
 #define REQUIRE_FIXTURES()                                                                     \
     if (!fs::exists(fixtures() / "app-synced-healthy.json")) {                                 \

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "verify/argocd/stream.hpp"
 #include "fixtures.hpp"
+#include "verify/argocd/stream.hpp"
 
 namespace kanon::verify::argocd {
 namespace {
@@ -13,7 +13,6 @@ namespace {
 using test::slurp;
 
 namespace fs = std::filesystem;
-
 
 std::vector<StreamMessage> feed_in_pieces(StreamParser& p, const std::string& bytes, std::size_t piece)
 {

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "fixtures.hpp"
 #include "sandbox/argocd_sim.hpp"
 #include "verify/argocd/wait.hpp"
-#include "fixtures.hpp"
 
 namespace kanon::verify::argocd {
 namespace {
