@@ -10,7 +10,7 @@ namespace kanon::sandbox {
 namespace {
 
 // How often a quiet watch looks at its client's connection.
-constexpr Millis k_poll{100};
+constexpr Millis k_watch_poll{100};
 
 }  // namespace
 
@@ -44,7 +44,7 @@ Watch::Chunk Watch::next()
             m_next_keepalive = now + m_store.scenario().sse_keepalive;
             return {std::string(wire::k_sse_keepalive), End::open};
         }
-        auto until = sse ? std::min(now + k_poll, m_next_keepalive) : now + k_poll;
+        auto until = sse ? std::min(now + k_watch_poll, m_next_keepalive) : now + k_watch_poll;
         Chunk chunk = render(m_store.events_after(m_cursor, until));
         if (!chunk.bytes.empty() || chunk.end != End::open) {
             return chunk;
