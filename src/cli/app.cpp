@@ -11,6 +11,7 @@
 #include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/suggest.hpp"
+#include "util/text.hpp"
 #include "version.hpp"
 
 namespace kanon::cli {
@@ -59,9 +60,11 @@ Paint paint_for(bool tty, const GlobalOptions& g)
 
 void print_error(const Context& ctx, const Error& e, ExitCode code)
 {
-    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << redact(e.describe()) << '\n';
+    // Arguments and servers' words reach this line: no control character
+    // gets to the terminal or the CI log.
+    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << terminal_safe(redact(e.describe())) << '\n';
     if (!e.hint.empty()) {
-        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << redact(e.hint) << '\n';
+        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << terminal_safe(redact(e.hint)) << '\n';
     }
     if (ctx.json()) {
         nlohmann::ordered_json j;
@@ -143,15 +146,6 @@ bool asks_for_json(const std::vector<std::string>& args)
     return false;
 }
 
-std::string command_table()
-{
-    std::string s = "Commands:\n";
-    for (const auto& c : commands()) {
-        s += fmt::format("  {:<10} {}\n", c.name, c.summary);
-    }
-    return s;
-}
-
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_tty, bool err_is_tty)
@@ -162,10 +156,6 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     app.set_version_flag("--version", std::string("kanon ") + k_version);
     app.require_subcommand(1);
     app.fallthrough();
-    app.footer(command_table() +
-               "\nExit codes: 0 done, 1 operation failed, 2 usage, 3 check found problems,\n"
-               "4 verification failed, 5 timed out, 130 interrupted.\n"
-               "Run 'kanon COMMAND --help' for a command's flags.");
     std::string output = "text";
     app.add_option("-o,--output", output, "output format: text or json")
         ->check(CLI::IsMember({"text", "json"}))
@@ -178,6 +168,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         CLI::App* sub = app.add_subcommand(c.name, c.summary);
         c.define(*sub, runner);
     }
+    // Set after the commands, which would inherit it: a command's --help
+    // shows its own flags, and CLI11 lists the commands once.
+    app.footer(
+        "Exit codes: 0 done, 1 operation failed, 2 usage, 3 check found problems,\n"
+        "4 verification failed, 5 timed out, 130 interrupted.\n"
+        "Run 'kanon COMMAND --help' for a command's flags.");
 
     // An unknown command gets its own message (CLI11 would only say that a
     // subcommand is required).

@@ -330,6 +330,8 @@ Result<ExitCode> run_env(const SandboxCommand& c, const Context& ctx)
     }
     // The token is read by the shell from its file, so it is never printed.
     ctx.out << fmt::format("export KANON_SANDBOX_REPO={}\n", shell_quote((*info)["repo"].get<std::string>()))
+            << fmt::format("export KANON_REPO={}  # every command's --repo\n",
+                           shell_quote((*info)["repo"].get<std::string>()))
             << fmt::format("export ARGOCD_SERVER={}\n", shell_quote((*info)["argocd"]["server"].get<std::string>()))
             << fmt::format("export ARGOCD_AUTH_TOKEN=\"$(cat {})\"\n", shell_quote((dir / "argocd.token").string()))
             << "export KANON_ARGOCD_PLAINTEXT=1  # the sandbox's Argo CD speaks plain HTTP on 127.0.0.1\n";

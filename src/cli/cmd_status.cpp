@@ -14,7 +14,9 @@ void define_status(CLI::App& sub, Runner& run)
     auto opts = std::make_shared<ops::StatusOptions>();
     sub.add_option("APP", opts->apps, "apps to show (default: every app with a release file)");
     sub.add_option("--repo", opts->target.repo,
-                   "web-core to read: URL or path (default: the origin of the checkout in the current directory)");
+                   "web-core to read: URL or path (default: $KANON_REPO, else the origin of the checkout in the "
+                   "current directory)")
+        ->envname("KANON_REPO");
     sub.add_option("--branch", opts->target.branch, "branch to read (default: the remote's default branch)");
     sub.callback([&run, opts] {
         run = [opts](const Context& ctx) -> Result<ExitCode> {

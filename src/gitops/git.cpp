@@ -9,6 +9,7 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/redact.hpp"
+#include "util/signals.hpp"
 #include "util/text.hpp"
 
 namespace kanon::gitops {
@@ -39,6 +40,9 @@ ProcessSpec spec_for(const GitCall& call)
     spec.input = call.input;
     spec.cwd = call.cwd;
     spec.timeout = call.timeout;
+    if (call.stop_on_signal) {
+        spec.stop = [] { return interrupted(); };
+    }
     // Never prompt, never translate messages we match on, never page.
     spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"LC_ALL", "C"}, {"GIT_PAGER", "cat"}};
     spec.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"};
@@ -102,6 +106,9 @@ Result<GitOutput> git_try(const GitCall& call)
     auto r = run_process(spec_for(call));
     if (!r) {
         return Error{redact(r.error().message)};
+    }
+    if (r->stopped) {
+        return Error{fmt::format("interrupted during {}", command_text(call)), ExitCode::interrupted};
     }
     if (r->timed_out) {
         return Error{fmt::format("{} timed out after {}s", command_text(call),

@@ -22,6 +22,9 @@ struct GitCall {
     // (GIT_CONFIG_COUNT/KEY/VALUE): never in the argv, never in a file.
     std::map<std::string, std::string> config;
     std::chrono::milliseconds timeout{std::chrono::seconds(120)};
+    // A signal (SIGINT, SIGTERM) kills it at once: for reads (clone, fetch),
+    // never for a push, whose outcome must always be known.
+    bool stop_on_signal = false;
 };
 
 struct GitOutput {

@@ -213,6 +213,7 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     args.insert(args.end(), {"--", without_userinfo(s.m_url), s.m_dir});
     GitCall clone = local_call(args);
     clone.config = s.url_config();
+    clone.stop_on_signal = true;  // nothing is written yet: a signal need not wait for the network
     auto cloned = git_try(clone);
     if (!cloned) {
         return cloned.take_error();
@@ -441,9 +442,12 @@ Status Snapshot::prefetch(const std::vector<std::string>& oids) const
     for (const auto& o : oids) {
         missing += o + "\n";
     }
-    auto r = git(call({"-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
-                       "--no-auto-maintenance", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"},
-                      missing));
+    GitCall blobs =
+        call({"-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags", "--no-write-fetch-head",
+              "--no-auto-maintenance", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"},
+             missing);
+    blobs.stop_on_signal = true;  // reads only
+    auto r = git(blobs);
     if (!r) {
         return r.take_error();
     }

@@ -290,7 +290,7 @@ Result<Identity> parse_identity(const std::string& text)
     auto lt = text.find('<');
     auto gt = text.find('>', lt == std::string::npos ? 0 : lt);
     if (lt == std::string::npos || gt == std::string::npos || gt != text.size() - 1 || lt == 0) {
-        return usage_error(fmt::format("--author '{}' is not of the form 'Name <email>'", text));
+        return usage_error(fmt::format("--author '{}' is not of the form 'Name <email>'", printable(text)));
     }
     Identity id{trim_right(text.substr(0, lt)), text.substr(lt + 1, gt - lt - 1)};
     bool control = std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });

@@ -165,6 +165,15 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
     std::string tag_at_r = scalar(*text, t.release_file, d.m_config.tag_key);
     t.tag = o.tag.empty() ? tag_at_r : o.tag;
     if (!o.tag.empty() && tag_at_r != o.tag) {
+        if (o.revision.empty()) {  // the stage's last release is another tag: T was superseded, or never released
+            return Error{fmt::format("{} {} no longer runs {}: its release file holds {} since {}, which superseded "
+                                     "it (or {} was never released there)",
+                                     o.app, o.stage, o.tag, tag_at_r.empty() ? "no tag" : tag_at_r,
+                                     short_sha(t.revision), o.tag),
+                         ExitCode::verify_failed,
+                         {},
+                         fmt::format("wait for what {} runs now: leave out --tag", o.stage)};
+        }
         return Error{fmt::format("at {} {} holds tag {}, not {}", short_sha(t.revision), t.release_file,
                                  tag_at_r.empty() ? "(none)" : tag_at_r, o.tag),
                      ExitCode::verify_failed,

@@ -1,11 +1,13 @@
 #include "ops/freeze.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
 #include <fmt/format.h>
 
 #include "canon/config.hpp"
+#include "util/text.hpp"
 #include "yaml/document.hpp"
 #include "yaml/edit.hpp"
 
@@ -35,6 +37,10 @@ Result<WriteReport> hold(const FreezeOptions& o, bool on)
 {
     if (auto st = canon::validate_app_name(o.app); !st) {
         return st.take_error();
+    }
+    if (on && std::any_of(o.reason.begin(), o.reason.end(),
+                          [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        return usage_error(fmt::format("--reason '{}' must be one line of printable text", printable(o.reason)));
     }
     if (on && o.reason.empty()) {
         return usage_error("a freeze needs --reason: the next person to see it must know why");

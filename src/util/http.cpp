@@ -1,5 +1,8 @@
 #include "util/http.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -48,6 +51,7 @@ struct Transfer {
     std::size_t received = 0;
     bool too_large = false;
     bool stopped = false;
+    bool link_local = false;
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user)
@@ -102,10 +106,24 @@ int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_o
     return 0;
 }
 
+// Once connected, before the request is sent: is the peer link-local?
+int on_connected(void* user, char* primary_ip, char* /*local_ip*/, int /*primary_port*/, int /*local_port*/)
+{
+    auto* t = static_cast<Transfer*>(user);
+    if (is_link_local(primary_ip)) {
+        t->link_local = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+}
+
 Failure classify(CURLcode code, const Transfer& t)
 {
     if (t.too_large) {
         return Failure::too_large;
+    }
+    if (t.link_local) {
+        return Failure::forbidden;
     }
     if (t.stopped) {
         return Failure::stopped;
@@ -203,6 +221,28 @@ std::string Response::header(std::string_view name) const
     return {};
 }
 
+bool is_link_local(std::string_view address)
+{
+    std::string a(address);
+    if (a.size() > 2 && a.front() == '[' && a.back() == ']') {
+        a = a.substr(1, a.size() - 2);
+    }
+    in_addr v4{};
+    if (a.find(':') == std::string::npos && ::inet_aton(a.c_str(), &v4) != 0) {
+        return (ntohl(v4.s_addr) >> 16) == 0xa9fe;  // 169.254/16
+    }
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, a.c_str(), &v6) != 1) {
+        return false;
+    }
+    const auto* b = v6.s6_addr;
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) {  // fe80::/10
+        return true;
+    }
+    bool mapped = std::all_of(b, b + 10, [](unsigned char x) { return x == 0; }) && b[10] == 0xff && b[11] == 0xff;
+    return mapped && b[12] == 169 && b[13] == 254;
+}
+
 std::string_view failure_name(Failure f)
 {
     switch (f) {
@@ -220,6 +260,8 @@ std::string_view failure_name(Failure f)
             return "response too large";
         case Failure::stopped:
             return "stopped";
+        case Failure::forbidden:
+            return "link-local address refused";
         case Failure::protocol:
             return "broken response";
     }
@@ -264,6 +306,10 @@ Response perform(const Request& request)
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+    if (request.refuse_link_local) {
+        curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+        curl_easy_setopt(c, CURLOPT_PREREQDATA, &t);
+    }
 
     std::unique_ptr<curl_slist, ListDeleter> list;
     for (const auto& [name, value] : request.headers) {

@@ -39,6 +39,10 @@ struct Request {
     std::function<bool(std::string_view, const struct Response&)> on_data;
     // Polled while the transfer runs; true ends it (failure `stopped`).
     std::function<bool()> should_stop;
+    // Refuse to send the request to a link-local address (169.254.0.0/16,
+    // fe80::/10: where clouds serve instance metadata and credentials),
+    // whatever name resolved to it (failure `forbidden`).
+    bool refuse_link_local = false;
 };
 
 enum class Failure {
@@ -49,8 +53,13 @@ enum class Failure {
     tls,        // certificate or handshake
     too_large,  // the body passed max_body
     stopped,    // on_data or should_stop asked to stop
+    forbidden,  // refuse_link_local: the connection went to a link-local address
     protocol,   // a malformed answer, a connection cut mid-body, anything else
 };
+
+// An IP address (any form inet_aton takes, or IPv6 in brackets or not) in
+// 169.254.0.0/16 or fe80::/10, IPv4-mapped included.
+[[nodiscard]] bool is_link_local(std::string_view address);
 
 struct Response {
     Failure failure = Failure::none;

@@ -255,7 +255,12 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
             ::kill(-pid, SIGKILL);
             break;
         }
-        int pr = ::poll(fds.data(), n, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        if (spec.stop && spec.stop()) {
+            res.stopped = true;
+            ::kill(-pid, SIGKILL);
+            break;
+        }
+        int pr = ::poll(fds.data(), n, static_cast<int>(std::min<long long>(left.count(), spec.stop ? 100 : 1000)));
         if (pr < 0) {
             if (errno == EINTR) {
                 continue;

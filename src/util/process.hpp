@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,12 +20,16 @@ struct ProcessSpec {
     std::map<std::string, std::string> env;  // set or override
     std::vector<std::string> unset_env;      // remove
     std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+    // Asked every 100 ms while the child runs; true kills its process group
+    // (for what may be cut short safely: a fetch, never a push).
+    std::function<bool()> stop;
 };
 
 struct ProcessResult {
     int exit_code = -1;  // -1 when killed by a signal
     int signal = 0;
     bool timed_out = false;
+    bool stopped = false;  // ProcessSpec::stop asked for it
     std::string out;
     std::string err;
     [[nodiscard]] bool ok() const { return exit_code == 0 && !timed_out; }

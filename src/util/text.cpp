@@ -40,4 +40,21 @@ std::string printable(std::string_view s, std::size_t max)
     return out;
 }
 
+std::string terminal_safe(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        out += (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f ? '?' : c;
+    }
+    return out;
+}
+
+std::string counted(std::size_t n, std::string_view one, std::string_view many)
+{
+    std::string noun(n == 1 ? one : many.empty() ? std::string(one) + "s" : std::string(many));
+    return std::to_string(n) + " " + noun;
+}
+
 }  // namespace kanon

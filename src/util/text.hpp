@@ -13,10 +13,16 @@ std::string trim_right(std::string s);
 // `text` line by line, each without trailing whitespace (a last line without
 // its newline too; none for an empty text).
 std::vector<std::string> lines(std::string_view text);
+// "1 step", "2 steps": a count with its noun, in the right number.
+std::string counted(std::size_t n, std::string_view one, std::string_view many = {});
 // The environment variable's value, or "" when it is unset.
 std::string env_or_empty(const char* name);
 // At most `max` bytes of `s`, control characters shown as '?': text from a
 // file or a remote, safe to put in a one-line message.
 std::string printable(std::string_view s, std::size_t max = std::string_view::npos);
+// As printable, but line breaks and tabs stay: for messages that reach a
+// terminal or a CI log, where an escape sequence from an argument or a
+// server could rewrite what people see.
+std::string terminal_safe(std::string_view s);
 
 }  // namespace kanon

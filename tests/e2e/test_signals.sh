@@ -438,6 +438,26 @@ for what_sig in retry-dev:INT retry-prod:TERM; do
     interrupt_case "${what_sig%:*}" "${what_sig#*:}"
 done
 
+# A plain `kanon release` stopped while its push is in flight: the push is
+# seen through and reported (its JSON says interrupted), then exit 130.
+if [[ "$cases" == *" push-dev "* ]]; then
+    step "SIGINT while a plain release's push is in flight: the commit lands, is reported, exit 130"
+    rm -f "$STATE"/push.*
+    echo dev >"$STATE/push.hold"
+    "$KANON" -o json release "$APP" --tag 2026.12.99 --repo "$REPO" >"$E2E_TMP/plain.out" 2>"$E2E_TMP/plain.err" &
+    plain=$!
+    for _ in $(seq 1 300); do [[ -f "$STATE/push.hit" ]] && break; sleep 0.05; done
+    [[ -f "$STATE/push.hit" ]] || fail "the plain release never pushed: $(cat "$E2E_TMP/plain.err")"
+    kill -INT "$plain"
+    touch "$STATE/push.go"
+    rc=0
+    wait "$plain" || rc=$?
+    rm -f "$STATE"/push.*
+    expect_eq "$rc" 130 "exit code of a release interrupted mid-push"
+    expect_json "$E2E_TMP/plain.out" 'd["changed"] is True and d["interrupted"] is True'
+    expect_eq "$(json_get "$E2E_TMP/plain.out" 'd["commit"]')" "$(branch_tip "$BARE" main)" "the reported commit"
+fi
+
 expect_clean_state "the last re-run"
 printf '%s\n' "${SUMMARY[@]}" >&2
 echo "ok: signals" >&2

@@ -47,13 +47,15 @@ struct Answer {
 };
 
 // One GET; the body is kept up to the cap and the transfer stopped there.
-Answer get_once(const std::string& url, const FetchOptions& o)
+// `redirected`: a hop a redirect chose, so never to a link-local address.
+Answer get_once(const std::string& url, const FetchOptions& o, bool redirected)
 {
     Answer a;
     std::string body;
     bool capped = false;
     transport::Request req;
     req.url = url;
+    req.refuse_link_local = redirected;
     req.timeout = o.timeout;
     req.connect_timeout = o.timeout;
     req.tls = o.tls;
@@ -76,6 +78,25 @@ Answer get_once(const std::string& url, const FetchOptions& o)
     }
     a.response.body = std::move(body);
     return a;
+}
+
+// The host of an absolute http(s) URL ("" when there is none), brackets kept
+// off an IPv6 literal.
+std::string host_of(const std::string& url)
+{
+    auto scheme = url.find("://");
+    if (scheme == std::string::npos) {
+        return {};
+    }
+    std::string rest = url.substr(scheme + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = rest.rfind('@'); at != std::string::npos) {
+        rest = rest.substr(at + 1);
+    }
+    if (!rest.empty() && rest.front() == '[') {
+        return rest.substr(1, rest.find(']') - 1);
+    }
+    return rest.substr(0, rest.find(':'));
 }
 
 std::string describe_failure(const transport::Response& r, const FetchOptions& o, int tries)
@@ -128,7 +149,7 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
                 f.error = "interrupted";
                 return f;
             }
-            a = get_once(url, o);
+            a = get_once(url, o, redirects > 0);
             if (!transient(a.response) || hop.tries >= o.tries) {
                 break;
             }
@@ -151,6 +172,14 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
             hop.location = redact(a.response.redirect_url);
         }
         f.hops.push_back(hop);
+        if (a.response.failure == transport::Failure::forbidden) {
+            f.problem = FetchProblem::forbidden_redirect;
+            f.error = fmt::format(
+                "a redirect led to {}, whose address is link-local (169.254.0.0/16, fe80::/10: "
+                "where clouds serve instance metadata): not followed",
+                redact(url));
+            return f;
+        }
         if (a.response.failure != transport::Failure::none) {
             f.problem =
                 a.response.failure == transport::Failure::stopped ? FetchProblem::interrupted : FetchProblem::transport;
@@ -173,6 +202,14 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
             for (std::size_t i = 1; i < chain.size(); ++i) {
                 f.error += " -> " + chain[i];
             }
+            return f;
+        }
+        if (transport::is_link_local(host_of(next))) {
+            f.problem = FetchProblem::forbidden_redirect;
+            f.error = fmt::format(
+                "redirect to {} refused: a link-local address (169.254.0.0/16, fe80::/10: where "
+                "clouds serve instance metadata)",
+                redact(next));
             return f;
         }
         if (redirects >= o.max_redirects) {

@@ -43,6 +43,7 @@ enum class FetchProblem {
     transport,      // no answer: see `failure`
     redirect_loop,  // a redirect pointed to a URL already requested
     too_many_redirects,
+    forbidden_redirect,  // a redirect to a link-local address (where clouds serve instance metadata)
     interrupted,
 };
 

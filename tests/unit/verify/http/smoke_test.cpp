@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "test_site.hpp"
+#include "util/http.hpp"
 #include "verify/http/smoke.hpp"
 
 namespace kanon::verify::http {
@@ -91,6 +92,33 @@ TEST(Smoke, RedirectToAnotherHostIsFollowed)
     ASSERT_TRUE(r.ok()) << r.reason;
     EXPECT_EQ(r.checks[0].final_url, sso);
     EXPECT_EQ(login.requests(), (std::vector<std::string>{"/sso"}));
+}
+
+// A site that sends kanon to the cloud's metadata service would have a CI
+// job's smoke check fetch (and print) the instance's credentials.
+TEST(Smoke, RedirectToALinkLocalAddressFailsWithoutARequest)
+{
+    for (std::string target : {"http://169.254.169.254/latest/meta-data/", "http://2852039166/", "http://[fe80::1]/",
+                               "http://user@169.254.1.2:8080/x", "http://[::ffff:169.254.169.254]/"}) {
+        TestSite site([&](const std::string&) { return redirect(302, target); });
+        auto r = run(site.url(), {"/"});
+        ASSERT_FALSE(r.ok()) << target;
+        EXPECT_EQ(exit_code_of(r.outcome), ExitCode::verify_failed);
+        EXPECT_NE(r.checks[0].reason.find("link-local address"), std::string::npos) << r.checks[0].reason;
+        EXPECT_EQ(r.checks[0].hops.size(), 1U) << "no request was sent to " << target;
+    }
+}
+
+TEST(Smoke, LinkLocalAddressesAreKnownInEveryForm)
+{
+    for (const char* a : {"169.254.169.254", "169.254.0.1", "2852039166", "0251.0376.0251.0376", "fe80::1",
+                          "[fe80::abcd]", "febf::1", "::ffff:169.254.169.254"}) {
+        EXPECT_TRUE(::kanon::http::is_link_local(a)) << a;
+    }
+    for (const char* a : {"127.0.0.1", "10.0.0.1", "169.253.255.255", "169.255.0.1", "::1", "fec0::1", "example.com",
+                          "", "localhost"}) {
+        EXPECT_FALSE(::kanon::http::is_link_local(a)) << a;
+    }
 }
 
 TEST(Smoke, RedirectLoopFailsTheSecondTimeAUrlComesUp)
