@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "util/text.hpp"
+
 namespace kanon::cli {
 namespace {
 
@@ -214,15 +216,49 @@ nlohmann::ordered_json write_json(const ops::WriteReport& r)
     return j;
 }
 
+namespace {
+
+// What a history row should say beyond its columns: a release made around
+// the flow, a promotion nobody verified, an edit made without kanon.
+std::string history_note(const ops::HistoryEntry& e)
+{
+    std::vector<std::string> notes;
+    if (!e.by_kanon) {
+        notes.emplace_back("not by kanon");
+    }
+    if (!e.hotfix.empty()) {
+        notes.push_back("hotfix: " + e.hotfix);
+    }
+    if (!e.unverified.empty()) {
+        notes.push_back("unverified: " + e.unverified);
+    }
+    std::string s;
+    for (const auto& n : notes) {
+        s += (s.empty() ? "" : "; ") + n;
+    }
+    return s;
+}
+
+}  // namespace
+
 std::string render_history_text(const ops::HistoryReport& r, const Paint& paint)
 {
     if (r.entries.empty()) {
-        return "no releases by kanon in the history of " + r.branch + "\n";
+        return "no releases in the history of " + r.branch + "\n";
     }
+    bool noted = std::any_of(r.entries.begin(), r.entries.end(),
+                             [](const ops::HistoryEntry& e) { return !history_note(e).empty(); });
     std::vector<std::vector<std::string>> rows = {{"WHEN", "STAGE", "ACTION", "TAG", "FROM", "BY", "COMMIT"}};
+    if (noted) {
+        rows[0].emplace_back("NOTE");
+    }
     for (const auto& e : r.entries) {
-        rows.push_back(
-            {e.time, e.stage, e.action, e.tag, e.from.empty() ? "-" : e.from, e.author, e.commit.substr(0, 12)});
+        rows.push_back({e.time, e.stage, e.action, e.tag.empty() ? "-" : e.tag, e.from.empty() ? "-" : e.from, e.author,
+                        e.commit.substr(0, 12)});
+        if (noted) {
+            std::string note = history_note(e);
+            rows.back().push_back(note.empty() ? "-" : terminal_safe(note));
+        }
     }
     return render_table(rows, paint);
 }
@@ -242,7 +278,10 @@ nlohmann::ordered_json history_json(const ops::HistoryReport& r)
                                 {"tag", e.tag},
                                 {"repository", e.repository},
                                 {"from", e.from},
-                                {"source_ref", e.source_ref}});
+                                {"source_ref", e.source_ref},
+                                {"by_kanon", e.by_kanon},
+                                {"hotfix", e.hotfix},
+                                {"unverified", e.unverified}});
     }
     return j;
 }

@@ -1,7 +1,11 @@
 #include "ops/history.hpp"
 
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -9,6 +13,10 @@
 #include "canon/release.hpp"
 #include "gitops/git.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
+#include "yaml/document.hpp"
+#include "yaml/edit.hpp"
+#include "yaml/path.hpp"
 
 namespace kanon::ops {
 namespace {
@@ -24,6 +32,75 @@ std::string trim_blank_lines(std::string s)
     return s;
 }
 
+// One commit of `git log --format=%x1d%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e
+// --name-only`: its fields, message and the paths it changed.
+struct Change {
+    std::string path;
+    std::string blob;  // the file after the commit; "" when it was deleted
+};
+
+struct LoggedCommit {
+    std::string commit;
+    std::string author;
+    std::string time;
+    std::string message;
+    std::vector<Change> changes;
+};
+
+// `:100644 100644 OLD NEW M\tPATH` (--raw --no-abbrev --no-renames).
+std::optional<Change> parse_raw_line(const std::string& line)
+{
+    auto tab = line.find('\t');
+    if (line.empty() || line.front() != ':' || tab == std::string::npos) {
+        return std::nullopt;
+    }
+    std::vector<std::string> f;
+    for (std::size_t p = 1; p < tab;) {
+        auto sp = line.find(' ', p);
+        sp = sp == std::string::npos || sp > tab ? tab : sp;
+        f.push_back(line.substr(p, sp - p));
+        p = sp + 1;
+    }
+    if (f.size() != 5) {
+        return std::nullopt;
+    }
+    bool deleted = f[4] == "D" || f[3].find_first_not_of('0') == std::string::npos;
+    return Change{line.substr(tab + 1), deleted ? std::string() : f[3]};
+}
+
+std::vector<LoggedCommit> parse_raw_log(const std::string& log)
+{
+    std::vector<LoggedCommit> out;
+    std::size_t pos = log.find('\x1d');
+    while (pos != std::string::npos) {
+        auto next = log.find('\x1d', pos + 1);
+        std::string rec = log.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+        pos = next;
+        auto end = rec.find('\x1e');
+        std::vector<std::string> f;
+        std::size_t p = 0;
+        for (int i = 0; i < 3 && end != std::string::npos; ++i) {
+            auto us = rec.find('\x1f', p);
+            if (us == std::string::npos || us > end) {
+                break;
+            }
+            f.push_back(rec.substr(p, us - p));
+            p = us + 1;
+        }
+        if (f.size() != 3) {
+            continue;
+        }
+        LoggedCommit c{f[0], f[1], f[2], rec.substr(p, end - p), {}};
+        for (const auto& line : lines(rec.substr(end + 1))) {
+            if (auto change = parse_raw_line(line)) {
+                c.changes.push_back(std::move(*change));
+            }
+        }
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 struct TempDir {
     std::string path;
     ~TempDir()
@@ -34,6 +111,40 @@ struct TempDir {
         }
     }
 };
+
+}  // namespace
+
+namespace {
+
+// A commit's entry when kanon made it for `app` (every app when empty) in
+// `stage` (every stage when empty) with `tag` (any when empty).
+std::optional<HistoryEntry> kanon_entry(const LoggedCommit& c, const std::string& app, const std::string& stage,
+                                        const std::string& tag)
+{
+    auto t = canon::parse_trailers(c.message);
+    auto get = [&](std::string_view k) {
+        auto it = t.find(std::string(k));
+        return it == t.end() ? std::string() : it->second;
+    };
+    HistoryEntry e;
+    e.app = get(canon::k_trailer_app);
+    e.stage = get(canon::k_trailer_stage);
+    e.tag = get(canon::k_trailer_tag);
+    if (e.app.empty() || e.tag.empty() || (!app.empty() && e.app != app) || (!stage.empty() && e.stage != stage) ||
+        (!tag.empty() && e.tag != tag)) {
+        return std::nullopt;
+    }
+    e.commit = c.commit;
+    e.author = c.author;
+    e.time = c.time;
+    e.action = get(canon::k_trailer_action);
+    e.repository = get(canon::k_trailer_repository);
+    e.from = get(canon::k_trailer_from);
+    e.source_ref = get(canon::k_trailer_source_ref);
+    e.hotfix = get(canon::k_trailer_hotfix);
+    e.unverified = get(canon::k_trailer_unverified);
+    return e;
+}
 
 }  // namespace
 
@@ -59,33 +170,180 @@ std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& a
         if (f.size() != 3) {
             continue;
         }
-        auto t = canon::parse_trailers(rec.substr(p));
-        auto get = [&](std::string_view k) {
-            auto it = t.find(std::string(k));
-            return it == t.end() ? std::string() : it->second;
-        };
-        HistoryEntry e;
-        e.app = get(canon::k_trailer_app);
-        e.stage = get(canon::k_trailer_stage);
-        e.tag = get(canon::k_trailer_tag);
-        if (e.app.empty() || (!app.empty() && e.app != app) || (!stage.empty() && e.stage != stage) ||
-            (!tag.empty() && e.tag != tag)) {
-            continue;
+        if (auto e = kanon_entry(LoggedCommit{f[0], f[1], f[2], rec.substr(p), {}}, app, stage, tag)) {
+            out.push_back(std::move(*e));
         }
-        e.commit = f[0];
-        e.author = f[1];
-        e.time = f[2];
-        e.action = get(canon::k_trailer_action);
-        e.repository = get(canon::k_trailer_repository);
-        e.from = get(canon::k_trailer_from);
-        e.source_ref = get(canon::k_trailer_source_ref);
-        if (e.tag.empty()) {
-            continue;
-        }
-        out.push_back(std::move(e));
     }
     return out;
 }
+
+namespace {
+
+// kanon.yaml at HEAD of a clone, or the canon's defaults without one.
+Result<canon::Config> config_at_head(const std::string& repo_dir)
+{
+    gitops::GitCall read_config;
+    read_config.args = {"cat-file", "blob", "HEAD:kanon.yaml"};
+    read_config.git_dir = repo_dir;
+    auto text = gitops::git_try(read_config);
+    if (!text || text->exit_code != 0) {
+        return canon::Config{};
+    }
+    return canon::parse_config(text->out, "kanon.yaml");
+}
+
+// Kanon's commits, found by their trailers (grep runs in git, the exact
+// match in parse_log).
+Result<std::vector<HistoryEntry>> trailer_history(const std::string& repo_dir, const HistoryOptions& o)
+{
+    gitops::GitCall log_call;
+    log_call.args = {"log", "--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "-F", "--all-match"};
+    for (const auto& [trailer, value] : {std::pair{canon::k_trailer_app, &o.app}, {canon::k_trailer_tag, &o.tag}}) {
+        if (!value->empty()) {
+            log_call.args.push_back(fmt::format("--grep={}: {}", trailer, *value));
+        }
+    }
+    log_call.args.emplace_back("HEAD");
+    log_call.git_dir = repo_dir;
+    auto log = gitops::git(log_call);
+    if (!log) {
+        return log.take_error();
+    }
+    return parse_log(*log, o.app, o.stage, o.tag);
+}
+
+// The blobs named, read in one fetch (the clone has none) and one cat-file.
+Result<std::map<std::string, std::string>> read_blobs(const std::string& repo_dir, const std::set<std::string>& oids)
+{
+    std::map<std::string, std::string> out;
+    if (oids.empty()) {
+        return out;
+    }
+    std::string input;
+    for (const auto& oid : oids) {
+        input += oid + "\n";
+    }
+    gitops::GitCall fetch;
+    fetch.args = {"-c",
+                  "fetch.negotiationAlgorithm=noop",
+                  "fetch",
+                  "-q",
+                  "--no-tags",
+                  "--no-write-fetch-head",
+                  "--no-auto-maintenance",
+                  "--recurse-submodules=no",
+                  "--filter=blob:none",
+                  "--stdin",
+                  "origin"};
+    fetch.input = input;
+    fetch.git_dir = repo_dir;
+    if (auto f = gitops::git(fetch); !f) {
+        return f.take_error();
+    }
+    gitops::GitCall cat;
+    cat.args = {"cat-file", "--batch"};
+    cat.input = input;
+    cat.git_dir = repo_dir;
+    auto text = gitops::git(cat);
+    if (!text) {
+        return text.take_error();
+    }
+    std::string_view rest = *text;
+    for (const auto& oid : oids) {  // "<oid> blob <size>\n<content>\n", in order
+        auto nl = rest.find('\n');
+        std::string_view header = rest.substr(0, nl);
+        auto sp = header.rfind(' ');
+        if (nl == std::string_view::npos || header.substr(0, oid.size()) != oid || sp == std::string_view::npos) {
+            return Error{fmt::format("git cat-file: no blob {} in its answer", oid)};
+        }
+        std::size_t size = 0;
+        auto digits = header.substr(sp + 1);
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), size).ec != std::errc{} ||
+            nl + 1 + size > rest.size()) {
+            return Error{fmt::format("git cat-file: a bad header for blob {}", oid)};
+        }
+        out[oid] = std::string(rest.substr(nl + 1, size));
+        rest.remove_prefix(std::min(rest.size(), nl + 1 + size + 1));
+    }
+    return out;
+}
+
+// A release file's image, as history shows it ("" when it cannot be read).
+std::pair<std::string, std::string> image_of(const canon::Config& config, const std::string& path,
+                                             const std::string& text)
+{
+    auto stream = yaml::Stream::parse(text, path);
+    auto repository = yaml::parse_path(config.repository_key);
+    auto tag = yaml::parse_path(config.tag_key);
+    if (!stream || !repository || !tag) {
+        return {};
+    }
+    auto r = yaml::get_scalar(*stream, *repository);
+    auto t = yaml::get_scalar(*stream, *tag);
+    return {r ? *r : std::string(), t ? *t : std::string()};
+}
+
+// Every commit that changed the app's release files (of `o.stage`, or of
+// every stage), newest first: kanon's by their trailers, the others by the
+// image the file held after them, marked as not by kanon.
+Result<std::vector<HistoryEntry>> file_history(const std::string& repo_dir, const canon::Config& config,
+                                               const HistoryOptions& o)
+{
+    std::map<std::string, std::string> stage_of;  // release file -> stage
+    gitops::GitCall log_call;
+    log_call.args = {
+        "log", "--format=%x1d%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "--raw", "--no-abbrev", "--no-renames", "HEAD", "--"};
+    for (const auto& stage : config.stage_names()) {
+        if (o.stage.empty() || stage == o.stage) {
+            stage_of[config.release_file(o.app, stage)] = stage;
+            log_call.args.push_back(":(literal)" + config.release_file(o.app, stage));
+        }
+    }
+    log_call.git_dir = repo_dir;
+    auto log = gitops::git(log_call);
+    if (!log) {
+        return log.take_error();
+    }
+    std::vector<HistoryEntry> entries;
+    std::vector<std::pair<std::size_t, std::string>> edits;  // entry -> the blob it set
+    std::set<std::string> blobs;
+    for (const auto& c : parse_raw_log(*log)) {
+        if (auto e = kanon_entry(c, o.app, o.stage, {})) {
+            entries.push_back(std::move(*e));
+            continue;
+        }
+        for (const auto& change : c.changes) {
+            auto stage = stage_of.find(change.path);
+            if (stage == stage_of.end() || change.blob.empty()) {
+                continue;  // another file, or the release file deleted
+            }
+            HistoryEntry e;
+            e.commit = c.commit;
+            e.author = c.author;
+            e.time = c.time;
+            e.action = "edit";
+            e.app = o.app;
+            e.stage = stage->second;
+            e.by_kanon = false;
+            edits.emplace_back(entries.size(), change.blob);
+            blobs.insert(change.blob);
+            entries.push_back(std::move(e));
+        }
+    }
+    auto texts = read_blobs(repo_dir, blobs);
+    if (!texts) {
+        return texts.take_error();
+    }
+    for (const auto& [at, blob] : edits) {
+        auto [repository, tag] = image_of(config, stage_of.begin()->first, (*texts)[blob]);
+        entries[at].repository = repository;
+        entries[at].tag = tag;
+    }
+    std::erase_if(entries, [](const HistoryEntry& e) { return e.tag.empty(); });  // a file that says no tag
+    return entries;
+}
+
+}  // namespace
 
 Result<HistoryReport> history(const HistoryOptions& o)
 {
@@ -111,8 +369,13 @@ Result<HistoryReport> history(const HistoryOptions& o)
     std::string repo_dir = dir.path + "/web-core.git";
     // Commits only: a server without filters sends everything, which is
     // slower but as correct.
+    // An app's history needs the trees (which commits changed its files),
+    // a lookup by tag only the commits.
     std::vector<std::string> args = {
-        "clone", "-q", "--bare", "--template=", "--origin=origin", "--no-tags", "--single-branch", "--filter=tree:0"};
+        "clone",           "-q",
+        "--bare",          "--template=",
+        "--origin=origin", "--no-tags",
+        "--single-branch", !o.app.empty() && o.tag.empty() ? "--filter=blob:none" : "--filter=tree:0"};
     if (!o.target.branch.empty()) {
         args.push_back("--branch=" + o.target.branch);
     }
@@ -161,41 +424,29 @@ Result<HistoryReport> history(const HistoryOptions& o)
                         rep.repo)};
     }
     rep.branch = trim_blank_lines(head->out);
+    // An app's history is its release files' (any commit); a lookup of a tag
+    // across apps, kanon's trailers only.
+    bool by_file = !o.app.empty() && o.tag.empty();
     // A stage the canon does not have must be one that kanon.yaml at the tip
     // names; anything else is a typo, not a stage that never had a release.
-    if (!o.stage.empty() && !canon::validate_stage(canon::Config{}, o.stage)) {
-        canon::Config config;
-        gitops::GitCall read_config;
-        read_config.args = {"cat-file", "blob", "HEAD:kanon.yaml"};
-        read_config.git_dir = repo_dir;
-        auto text = gitops::git_try(read_config);
-        if (text && text->exit_code == 0) {
-            auto parsed = canon::parse_config(text->out, "kanon.yaml");
-            if (!parsed) {
-                return parsed.take_error();
-            }
-            config = std::move(*parsed);
+    canon::Config config;
+    if (by_file || (!o.stage.empty() && !canon::validate_stage(canon::Config{}, o.stage))) {
+        auto read = config_at_head(repo_dir);
+        if (!read) {
+            return read.take_error();
         }
+        config = std::move(*read);
+    }
+    if (!o.stage.empty()) {
         if (auto st = canon::validate_stage(config, o.stage); !st) {
             return st.take_error();
         }
     }
-    // Only commits whose message names the app: grep runs in git, the exact
-    // trailer match in parse_log.
-    gitops::GitCall log_call;
-    log_call.args = {"log", "--format=%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "-F", "--all-match"};
-    for (const auto& [trailer, value] : {std::pair{canon::k_trailer_app, &o.app}, {canon::k_trailer_tag, &o.tag}}) {
-        if (!value->empty()) {
-            log_call.args.push_back(fmt::format("--grep={}: {}", trailer, *value));
-        }
+    auto entries = by_file ? file_history(repo_dir, config, o) : trailer_history(repo_dir, o);
+    if (!entries) {
+        return entries.take_error();
     }
-    log_call.args.emplace_back("HEAD");
-    log_call.git_dir = repo_dir;
-    auto log = gitops::git(log_call);
-    if (!log) {
-        return log.take_error();
-    }
-    rep.entries = parse_log(*log, o.app, o.stage, o.tag);
+    rep.entries = std::move(*entries);
     if (o.limit > 0 && rep.entries.size() > static_cast<std::size_t>(o.limit)) {
         rep.entries.resize(static_cast<std::size_t>(o.limit));
     }
@@ -244,10 +495,17 @@ Result<HistoryEntry> pick_rollback(const std::vector<HistoryEntry>& entries, con
             earlier.push_back(&e);
         }
     }
-    if (steps > static_cast<int>(earlier.size())) {
-        return Error{fmt::format("the stage ran only {} other tag(s) before {}; cannot go {} steps back",
-                                 earlier.size(), current_tag, steps),
+    if (earlier.empty()) {
+        return Error{fmt::format("{} is the oldest release in the stage's history (rollbacks undo what they went "
+                                 "back over): there is nothing earlier to roll back to",
+                                 current_tag),
                      ExitCode::verify_failed};
+    }
+    if (steps > static_cast<int>(earlier.size())) {
+        return Error{
+            fmt::format("the stage ran only {} before {}; cannot go {} back", counted(earlier.size(), "other tag"),
+                        current_tag, counted(static_cast<std::size_t>(steps), "step")),
+            ExitCode::verify_failed};
     }
     return *earlier[static_cast<std::size_t>(steps - 1)];
 }

@@ -1,8 +1,11 @@
-// `kanon history`: a stage's promotions, newest first, from the trailers of
-// kanon's own commits (Kanon-App, Kanon-Stage, Kanon-Tag, ...). It fetches
-// commits only (`--filter=tree:0`), no trees and no blobs, so it stays cheap
-// on long histories. Commits made without kanon carry no trailers and are not
-// listed; the tip's release file is still the truth of what runs now.
+// `kanon history`: an app's releases, newest first, from its release files'
+// own git history: kanon's commits by their trailers (Kanon-App, Kanon-Stage,
+// Kanon-Tag, ...), any other commit that changed a release file by the tag
+// the file held after it (marked: not by kanon), so that what ran before
+// kanon is there too. It fetches commits and trees, no blobs
+// (`--filter=blob:none`), then in one batch the blobs of the commits made
+// without kanon. A lookup by tag across apps (verify-build) reads kanon's
+// trailers only and fetches commits only (`--filter=tree:0`).
 #pragma once
 
 #include <string>
@@ -22,7 +25,10 @@ struct HistoryEntry {
     std::string repository;
     std::string from;
     std::string source_ref;
-    std::string app;  // Kanon-App (last: the fields above are often listed in order)
+    std::string hotfix;      // Kanon-Hotfix: why a stage with an upstream got its own release
+    std::string unverified;  // Kanon-Unverified: what was promoted without verification upstream
+    bool by_kanon = true;    // false: a commit made without kanon (action "edit")
+    std::string app;         // Kanon-App (last: the fields above are often listed in order)
 };
 
 struct HistoryOptions {

@@ -15,7 +15,8 @@ std::string record(const std::string& sha, const std::string& msg)
 std::string kanon_commit(const std::string& action, const std::string& app, const std::string& stage,
                          const std::string& tag, const std::string& from = "")
 {
-    return canon::format_message({action, app, stage, tag, "reg/" + app, from, "", "", true});
+    canon::ReleaseMessage m{action, app, stage, tag, "reg/" + app, from};
+    return canon::format_message(m);
 }
 
 TEST(History, ParsesOnlyTheAppAndStageFromTrailers)
@@ -61,6 +62,27 @@ TEST(Rollback, StepsCountDistinctEarlierTags)
     auto too_far = pick_rollback(h, "3", "", 3);
     ASSERT_FALSE(too_far);
     EXPECT_EQ(too_far.error().code, ExitCode::verify_failed);
+    EXPECT_EQ(too_far.error().message, "the stage ran only 2 other tags before 3; cannot go 3 steps back");
+}
+
+// The release file's history holds what ran before kanon's first promotion:
+// one step back from it is the tag it replaced, set by hand.
+TEST(Rollback, OneStepAfterTheFirstPromotionIsTheEditItReplaced)
+{
+    HistoryEntry first{"c2", "", "", "promote", "prod", "2", "r", "dev", ""};
+    HistoryEntry edit{"c1", "", "", "edit", "prod", "1", "r", "", ""};
+    edit.by_kanon = false;
+    auto back = pick_rollback({first, edit}, "2", "", 1);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->commit, "c1");
+    auto oldest = pick_rollback({edit}, "1", "", 1);
+    ASSERT_FALSE(oldest);
+    EXPECT_EQ(oldest.error().message,
+              "1 is the oldest release in the stage's history (rollbacks undo what they went back over): there is "
+              "nothing earlier to roll back to");
+    auto grammar = pick_rollback({first, edit}, "2", "", 2);
+    ASSERT_FALSE(grammar);
+    EXPECT_EQ(grammar.error().message, "the stage ran only 1 other tag before 2; cannot go 2 steps back");
 }
 
 }  // namespace
