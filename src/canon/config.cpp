@@ -265,6 +265,22 @@ Result<SmokeExpect> read_expect(const Value& v, const std::string& key)
     return e;
 }
 
+// mutable_tags: a list of tag names (it replaces the default, [latest]).
+Status read_mutable_tags(Config& c, const Value& v)
+{
+    if (v.type != Value::Type::sequence) {
+        return config_error(v, "'mutable_tags' must be a list of tags, e.g. [latest, stable]");
+    }
+    c.mutable_tags.clear();
+    for (const auto& item : v.items) {
+        if (item.type != Value::Type::scalar || item.text.empty()) {
+            return config_error(item, "'mutable_tags' must list tags (strings)");
+        }
+        c.mutable_tags.push_back(item.text);
+    }
+    return ok_status();
+}
+
 Status read_smoke(Config& c, const Value& v)
 {
     if (!v.is_map()) {
@@ -653,6 +669,18 @@ Status validate_stage(const Config& c, std::string_view stage)
     return usage_error(fmt::format("unknown stage '{}' (stages: {})", stage, list));
 }
 
+Status check_immutable_tag(const Config& c, std::string_view tag)
+{
+    if (std::find(c.mutable_tags.begin(), c.mutable_tags.end(), tag) == c.mutable_tags.end()) {
+        return ok_status();
+    }
+    return usage_error(
+        fmt::format("'{}' is a mutable tag: it names another image from one build to the next, so what was "
+                    "verified in one stage would not be what the next one runs",
+                    tag),
+        "release an immutable tag (the commit's SHA, a version); kanon.yaml's mutable_tags lists the refused ones");
+}
+
 Result<Config> parse_config(const std::string& text, const std::string& name)
 {
     auto stream = yaml::Stream::parse(text, name);
@@ -686,6 +714,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
             }
         } else if (key == "smoke") {
             st = read_smoke(c, val);
+        } else if (key == "mutable_tags") {
+            st = read_mutable_tags(c, val);
         } else if (key == "site_version") {
             auto sv = read_site_version(val, "site_version");
             if (sv) {
@@ -698,7 +728,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
         } else {
             st = unknown_key(val, "kanon.yaml", key,
                              {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
-                              "site_version", "apps", "freeze"});
+                              "site_version", "apps", "freeze", "mutable_tags"});
         }
         if (!st) {
             return st.take_error();

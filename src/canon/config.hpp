@@ -86,6 +86,11 @@ struct Config {
 
     std::map<std::string, AppConfig, std::less<>> apps;
 
+    // Tags that name another image from one build to the next: what was
+    // verified in one stage would not be what the next one runs, so no
+    // write and no build contract takes them.
+    std::vector<std::string> mutable_tags = {"latest"};
+
     // Holds: "APP/STAGE" -> why. A frozen stage refuses release, promote and
     // rollback (exit 4) until `kanon unfreeze`.
     std::map<std::string, std::string, std::less<>> freezes;
@@ -125,5 +130,7 @@ Result<Config> load_config(const std::string& root, const std::string& explicit_
 // a usage error, so no name can reach outside the layout.
 Status validate_app_name(std::string_view name);
 Status validate_stage(const Config& c, std::string_view stage);
+// A usage error when `tag` is one of kanon.yaml's mutable_tags.
+Status check_immutable_tag(const Config& c, std::string_view tag);
 
 }  // namespace kanon::canon

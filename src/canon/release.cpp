@@ -67,6 +67,12 @@ std::string format_message(const ReleaseMessage& m)
     if (!m.source_ref.empty()) {
         out += fmt::format("{}: {}\n", k_trailer_source_ref, m.source_ref);
     }
+    if (!m.hotfix.empty()) {
+        out += fmt::format("{}: {}\n", k_trailer_hotfix, m.hotfix);
+    }
+    if (!m.unverified.empty()) {
+        out += fmt::format("{}: {}\n", k_trailer_unverified, m.unverified);
+    }
     return out;
 }
 

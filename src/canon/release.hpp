@@ -25,6 +25,10 @@ inline constexpr std::string_view k_trailer_repository = "Kanon-Repository";
 inline constexpr std::string_view k_trailer_from = "Kanon-From";
 inline constexpr std::string_view k_trailer_source_ref = "Kanon-Source-Ref";
 inline constexpr std::string_view k_trailer_action = "Kanon-Action";
+// A release into a stage that takes its releases from another, and why.
+inline constexpr std::string_view k_trailer_hotfix = "Kanon-Hotfix";
+// A promotion of what a stage ran without kanon having verified it there.
+inline constexpr std::string_view k_trailer_unverified = "Kanon-Unverified";
 
 struct ReleaseMessage {
     std::string action;  // release, promote, reset, rollback
@@ -35,6 +39,8 @@ struct ReleaseMessage {
     std::string from;        // promote/reset: the stage the tag came from
     std::string source_ref;  // the web-core commit the image was built from, when known
     std::string note;        // an extra line of body text, optional
+    std::string hotfix;      // why a stage with an upstream got a release of its own (one line)
+    std::string unverified;  // what was promoted without being verified upstream (one line)
     bool skip_ci = true;
 };
 

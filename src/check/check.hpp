@@ -16,6 +16,7 @@
 #include "canon/config.hpp"
 #include "check/finding.hpp"
 #include "util/error.hpp"
+#include "yaml/document.hpp"
 
 namespace kanon::check {
 
@@ -37,5 +38,10 @@ struct Report {
 // Errors only for what stops the check itself (no such directory, a bad
 // kanon.yaml, an APP that no file names): exit 1 or 2.
 Result<Report> run_check(const CheckOptions& opts);
+
+// The env/overrides-image rule on one parsed env layer (`path` as it should
+// be reported): what a pipeline checks before it commits anything, since an
+// env layer that pins the image makes every release of the stage a no-op.
+std::vector<Finding> env_overrides_image(const canon::Config& c, const std::string& path, const yaml::Stream& s);
 
 }  // namespace kanon::check

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "canon/release.hpp"
+#include "check/check.hpp"
 #include "check/rules.hpp"
 #include "check/secrets.hpp"
 #include "util/files.hpp"
@@ -794,3 +795,15 @@ AppFacts check_app(const canon::Config& c, const std::string& dir, const std::st
 }
 
 }  // namespace kanon::check::detail
+
+namespace kanon::check {
+
+std::vector<Finding> env_overrides_image(const canon::Config& c, const std::string& path, const yaml::Stream& s)
+{
+    detail::File f{path, true, s};
+    std::vector<Finding> out;
+    detail::rule_env_overrides_image(c, f, out);
+    return out;
+}
+
+}  // namespace kanon::check

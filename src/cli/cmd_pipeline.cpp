@@ -26,12 +26,16 @@
 #include "cli/write.hpp"
 #include "gitops/git.hpp"
 #include "ops/build_contract.hpp"
+#include "ops/preflight.hpp"
 #include "ops/promotion.hpp"
 #include "ops/smoke.hpp"
 #include "ops/status.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
+#include "util/text.hpp"
+#include "verify/argocd/client.hpp"
+#include "verify/http/follow.hpp"
 
 namespace kanon::cli {
 namespace {
@@ -109,6 +113,7 @@ private:
     void say(const std::string& line) const;
     PipelineStep& begin(const std::string& name, const std::string& stage, const std::string& what);
     void pass(PipelineStep& s, const std::string& reason);
+    void pass_unverified(PipelineStep& s, const std::string& reason);
     void fail(PipelineStep& s, ExitCode code, std::string outcome, const std::string& reason,
               const std::string& details = {});
     void fail(PipelineStep& s, const Error& e);
@@ -118,6 +123,8 @@ private:
 
     bool open_web_core();
     bool build_contract();
+    bool preflight(const gitops::Snapshot& snap, const canon::Config& config);
+    bool stop_before_writing(const Error& e, const std::string& what);
     bool write(std::size_t i);
     bool wait(const std::string& stage);
     bool smoke(const std::string& stage);
@@ -132,6 +139,7 @@ private:
     Clock::time_point m_start;
     PipelineReport m_r;
     bool m_http = false;
+    std::string m_unverified;  // what an accepted --unverified wait could not prove, for the next promotion
 };
 
 void PipelineRun::say(const std::string& line) const
@@ -158,6 +166,17 @@ void PipelineRun::pass(PipelineStep& s, const std::string& reason)
         s.outcome = "passed";
     }
     say(fmt::format("{}{} passed ({}): {}", s.name, s.stage.empty() ? "" : " " + s.stage, format_elapsed(s.elapsed),
+                    s.reason));
+}
+
+// A wait that saw the site answer but could not tell the new release from
+// the old one, accepted by --unverified: the flow goes on, never as "passed".
+void PipelineRun::pass_unverified(PipelineStep& s, const std::string& reason)
+{
+    s.status = StepStatus::unverified;
+    s.elapsed = now() - s.started;
+    s.reason = redact(reason);
+    say(fmt::format("{} {} UNVERIFIED ({}), accepted with --unverified: {}", s.name, s.stage, format_elapsed(s.elapsed),
                     s.reason));
 }
 
@@ -248,6 +267,80 @@ bool PipelineRun::open_web_core()
     }
     m_r.branch = snap->branch();
     m_w.target.branch = snap->branch();
+    return preflight(*snap, *config);
+}
+
+// Nothing is written yet: the run ends here, every step not run.
+bool PipelineRun::stop_before_writing(const Error& e, const std::string& what)
+{
+    m_r.exit_code = e.code;
+    m_r.reason = redact(fmt::format("{}: {}", what, e.describe()));
+    m_r.hint = redact(e.hint);
+    say(m_r.reason);
+    close_rest(StepStatus::not_run, "stopped before anything was committed");
+    return false;
+}
+
+// What can be known in seconds is asked before anything is committed: the
+// env layers do not pin the image, and Argo CD (or in HTTP mode, each site)
+// answers, so a wrong server, token, TLS mode or URL writes nothing.
+bool PipelineRun::preflight(const gitops::Snapshot& snap, const canon::Config& config)
+{
+    std::vector<std::string> stages = m_r.stages;
+    if (!m_c.only_stage.empty()) {
+        stages = {m_c.only_stage};
+    }
+    auto plans = ops::preflight(snap, config, m_c.app, stages);
+    if (!plans) {
+        return stop_before_writing(plans.error(), "before committing");
+    }
+    if (m_http) {
+        for (const auto& p : *plans) {
+            if (p.url.empty()) {
+                continue;  // the wait says why it has no URL
+            }
+            verify::http::FetchOptions fo;
+            fo.tries = 2;
+            fo.timeout = std::chrono::seconds(10);
+            fo.tls.verify = !m_c.wait.argo.insecure;
+            fo.tls.ca_file = m_c.ca_file;
+            fo.interrupted = [] { return interrupted(); };
+            // A site that does not answer yet may be one this release
+            // creates; one that answers with the wrong TLS never will.
+            auto f = verify::http::fetch(verify::http::join_url(p.url, "/"), fo);
+            if (f.problem == verify::http::FetchProblem::transport && f.failure == ::kanon::http::Failure::tls) {
+                return stop_before_writing(
+                    Error{fmt::format("{}'s site {}: {}", p.stage, p.url, f.error),
+                          ExitCode::failed,
+                          {},
+                          "trust its certificate with --ca FILE, or give the site's real scheme in kanon.yaml"},
+                    "before committing");
+            }
+            if (f.problem == verify::http::FetchProblem::transport) {
+                say(fmt::format("{}'s site {} does not answer yet ({}); the wait will keep asking", p.stage, p.url,
+                                f.error));
+            }
+        }
+        return true;
+    }
+    auto server = argocd_server(m_c.wait.argo);
+    if (!server) {
+        return stop_before_writing(server.error(), "before committing");
+    }
+    verify::argocd::Client client(*server);
+    for (const auto& p : *plans) {
+        std::string project = m_c.wait.argo.project.empty() ? p.project : m_c.wait.argo.project;
+        auto reply = client.get(p.application, project, {}, std::chrono::seconds(10), [] { return interrupted(); });
+        if (reply.status == 404) {  // an app's first release: its Application may come with it
+            say(fmt::format("Argo CD has no Application {} yet; the wait will look for it", p.application));
+            continue;
+        }
+        if (!reply.ok()) {
+            return stop_before_writing(
+                verify::argocd::reply_error(reply, "GET application " + p.application, p.application, project),
+                "before committing: Argo CD");
+        }
+    }
     return true;
 }
 
@@ -259,14 +352,18 @@ bool PipelineRun::build_contract()
         s->reason = "no --ref: the build contract is not checked";
         return true;
     }
-    begin(s->name, "", fmt::format("is {} a commit of web-core?", m_c.ref));
-    auto ref = ops::check_build_ref(m_w.target, m_c.ref);
-    if (!ref) {
-        fail(*s, ref.error());
+    begin(s->name, "", fmt::format("is {} a commit of web-core, and {} built from it only?", m_c.ref, m_c.tag));
+    // verify-build's contract: the ref is in web-core, and the tag was never
+    // released from another ref (a tag names one build forever).
+    ops::VerifyBuildOptions o{m_w.target, m_w.config_path, m_c.ref, m_c.tag, m_c.app};
+    auto built = ops::verify_build(o);
+    if (!built) {
+        fail(*s, built.error());
         return false;
     }
-    s->commit = ref->sha;
-    pass(*s, fmt::format("{} is in web-core ({})", ref->sha, ref->how));
+    s->commit = built->ref.sha;
+    pass(*s, fmt::format("{} is in web-core ({}); {} was not built from another ref", built->ref.sha, built->ref.how,
+                         m_c.tag));
     return !stop_if_interrupted(*s);
 }
 
@@ -282,7 +379,9 @@ bool PipelineRun::write(std::size_t i)
     if (first) {
         r = ops::release(ops::ReleaseOptions{m_w, m_c.app, stage, m_c.tag, {}});
     } else {
-        r = ops::promote(ops::PromoteOptions{m_w, m_c.app, m_r.stages[i - 1], stage, m_c.tag});
+        ops::WriteOptions w = m_w;
+        w.unverified = m_unverified;  // recorded in the promotion's commit (Kanon-Unverified)
+        r = ops::promote(ops::PromoteOptions{w, m_c.app, m_r.stages[i - 1], stage, m_c.tag});
     }
     if (!r) {
         fail(s, r.error());
@@ -313,6 +412,7 @@ bool PipelineRun::wait(const std::string& stage)
     StageFlags flags{m_c.app, stage, m_w.target, commit, m_c.tag};
     s.via = m_http ? "http" : "argocd";
     bool ok = false;
+    bool unverified = false;
     ExitCode code = ExitCode::ok;
     std::string reason;
     std::string details;
@@ -325,8 +425,9 @@ bool PipelineRun::wait(const std::string& stage)
         s.wait = site_wait_json(*w);
         s.commit = w->revision;
         s.outcome = verify::http::outcome_name(w->result.outcome);
-        ok = w->result.outcome == verify::http::HttpWaitOutcome::success;
-        code = verify::http::exit_code_of(w->result.outcome);
+        ok = site_wait_accepted(*w);
+        unverified = w->result.outcome == verify::http::HttpWaitOutcome::unverified;
+        code = site_wait_code(*w);
         reason = fmt::format("{}: {}", redact(w->url), w->result.reason);
         if (!ok && w->result.status != 0) {
             details = fmt::format("last answer: {}{}", w->result.status,
@@ -357,7 +458,15 @@ bool PipelineRun::wait(const std::string& stage)
     }
     if (!ok) {
         fail(s, code, s.outcome, reason, details);
+        if (unverified) {
+            m_r.hint = unverifiable_hint();
+        }
         return false;
+    }
+    if (unverified) {
+        pass_unverified(s, reason);
+        m_unverified = fmt::format("{} was not verified: its site does not state the release it runs", stage);
+        return !stop_if_interrupted(s);
     }
     pass(s, reason);
     return !stop_if_interrupted(s);
@@ -502,7 +611,9 @@ void PipelineRun::say_what_happened()
                                                       : fmt::format("already ran {}{} (no new commit)", m_c.tag,
                                                                     commit.empty() ? "" : " at " + commit);
         std::string state;
-        if (deploy->status == StepStatus::passed) {
+        if (deploy->status == StepStatus::unverified) {
+            state = "up, but not verified (--unverified)";
+        } else if (deploy->status == StepStatus::passed) {
             state = smoke->status == StepStatus::passed   ? "deployed and smoke-checked"
                     : smoke->status == StepStatus::failed ? "deployed, but its smoke check failed"
                                                           : "deployed, not smoke-checked";
@@ -560,6 +671,12 @@ void PipelineRun::finish()
             m_r.next = promote_command(m_r.stages.front(), m_r.stages[1]);
             m_r.next_why =
                 fmt::format("promotes {} to {}, waits for the deploy and smoke-checks it", m_c.tag, m_r.stages[1]);
+        } else if (m_r.unverified()) {
+            m_r.reason = fmt::format(
+                "{} was released{} in {}, but NOT verified: a site that does not state its release cannot tell it "
+                "from the one before (accepted with --unverified)",
+                m_c.tag, m_c.no_smoke ? "" : " and smoke-checked",
+                m_c.only_stage.empty() ? fmt::format("{}", fmt::join(m_r.stages, ", ")) : m_c.only_stage);
         } else {
             m_r.reason =
                 fmt::format("{} is deployed{} in {}", m_c.tag, m_c.no_smoke ? "" : " and smoke-checked",
@@ -618,6 +735,20 @@ Result<ExitCode> run_pipeline(const PipelineCommand& c, const Context& ctx)
     }
     if (!c.wait.argo.token.empty()) {
         register_secret(c.wait.argo.token);
+    }
+    // Without an Argo CD server the waits fall back to the sites; in CI that
+    // is a configuration mistake until someone says --http.
+    if (!c.http && c.wait.argo.server.empty()) {
+        if (env_or_empty("CI") == "true") {
+            return usage_error(
+                "no Argo CD server (ARGOCD_SERVER is not set), and in CI kanon does not fall back to "
+                "waiting on the sites on its own",
+                "set ARGOCD_SERVER and ARGOCD_AUTH_TOKEN, or pass --http to wait on the sites");
+        }
+        if (!ctx.global.quiet) {
+            ctx.err << "kanon: no Argo CD server (ARGOCD_SERVER is not set): waiting on the sites instead, as --http "
+                       "would\n";
+        }
     }
     auto w = finish(c.write, ctx);
     if (!w) {
@@ -680,6 +811,7 @@ void define_pipeline(CLI::App& sub, Runner& run)
                    "run only this stage's part: the release (first stage) or the promotion from the stage before, "
                    "its wait and its smoke check (one CI job per stage)");
     sub.add_flag("--no-smoke", c->no_smoke, "skip the smoke checks (a later job runs 'kanon smoke')");
+    add_unverified_flag(sub, c->wait);
     add_write_flags(sub, c->write, false);
     add_wait_flags(sub, c->wait, false);
     // One name cannot be every stage's Application: each comes from its manifest.
@@ -687,10 +819,13 @@ void define_pipeline(CLI::App& sub, Runner& run)
     // The long story goes below the flags: the description is also the
     // one-line summary in 'kanon --help'.
     sub.footer(
-        "CANON.md §3 in one command: check the build contract (--ref), release the tag to the first stage, wait "
+        "The release flow in one command (docs/canon.md): check the build contract (--ref), release the tag to the "
+        "first stage, wait "
         "for its deploy, smoke-check it, then promote the same tag to each next stage, waited for and "
         "smoke-checked the same way. Stops at the first failure (a later stage is never touched) and says what "
-        "to run next. Waits in Argo CD with --argocd-server/ARGOCD_SERVER, else on the stage's site (--http).\n\n"
+        "to run next. Waits in Argo CD with --argocd-server/ARGOCD_SERVER, else on the stage's site (--http; in CI "
+        "only when asked). A site that does not state its release cannot verify it: the pipeline stops there "
+        "(exit 4) unless --unverified, recorded in the next promotion's commit.\n\n"
         "--timeout bounds each wait. Exit codes: 0 done (or stopped at the manual gate), 1 an operation failed, "
         "2 usage (a short --ref), 4 deploy failed, unhealthy, smoke failed or superseded, 5 timed out, "
         "130 interrupted. --junit and --dotenv are written whatever the outcome.");

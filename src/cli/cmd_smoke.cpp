@@ -187,8 +187,10 @@ void define_smoke(CLI::App& sub, Runner& run)
     sub.add_option("--timeout", f->timeout, "per request, like 10s or 500ms (default: kanon.yaml smoke.timeout, 10s)");
     sub.add_flag("--insecure", f->insecure, "do not verify the site's TLS certificate");
     sub.add_option("--ca", f->ca_file, "trust the CA certificates in FILE for the site")->check(CLI::ExistingFile);
-    sub.add_option("--repo", f->site.target.repo,
-                   "web-core: URL or path (default: the origin of the checkout in the current directory)");
+    sub.add_option(
+           "--repo", f->site.target.repo,
+           "web-core: URL or path (default: $KANON_REPO, else the origin of the checkout in the current directory)")
+        ->envname("KANON_REPO");
     sub.add_option("--branch", f->site.target.branch, "branch (default: the remote's default branch)");
     sub.callback([&run, f] { run = [f](const Context& ctx) { return run_smoke(*f, ctx); }; });
 }

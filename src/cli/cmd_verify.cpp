@@ -26,12 +26,16 @@ using ojson = nlohmann::ordered_json;
 
 void add_repo_flags(CLI::App& sub, gitops::Target& t)
 {
-    sub.add_option("--repo", t.repo,
-                   "web-core: URL or path (default: the origin of the checkout in the current directory)");
+    sub.add_option(
+           "--repo", t.repo,
+           "web-core: URL or path (default: $KANON_REPO, else the origin of the checkout in the current directory)")
+        ->envname("KANON_REPO");
     sub.add_option("--branch", t.branch, "branch (default: the remote's default branch)");
 }
 
-Result<argo::ServerOptions> server_options(const ArgoFlags& f)
+}  // namespace
+
+Result<argo::ServerOptions> argocd_server(const ArgoFlags& f)
 {
     if (f.server.empty()) {
         return usage_error("no Argo CD server: set ARGOCD_SERVER or pass --argocd-server HOST[:PORT]",
@@ -45,6 +49,13 @@ Result<argo::ServerOptions> server_options(const ArgoFlags& f)
     s.ca_file = f.ca_file;
     s.app_namespace = f.app_namespace;
     return s;
+}
+
+namespace {
+
+Result<argo::ServerOptions> server_options(const ArgoFlags& f)
+{
+    return argocd_server(f);
 }
 
 // What to wait for: from web-core when it can be read; without it, only an
@@ -454,6 +465,7 @@ Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, cons
         o.url = url;
     }
     w.url = o.url;
+    w.accept_unverified = flags.unverified;
     o.tag = w.tag;
     o.version = config.site_version_of(stage.stage);
     o.timeout = *timeout;
@@ -475,10 +487,35 @@ Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, cons
     return w;
 }
 
+bool site_wait_accepted(const SiteWait& w)
+{
+    return w.result.outcome == verify::http::HttpWaitOutcome::success ||
+           (w.accept_unverified && w.result.outcome == verify::http::HttpWaitOutcome::unverified);
+}
+
+ExitCode site_wait_code(const SiteWait& w)
+{
+    return site_wait_accepted(w) ? ExitCode::ok : verify::http::exit_code_of(w.result.outcome);
+}
+
+std::string unverifiable_hint()
+{
+    return "to verify a release kanon needs Argo CD access (ARGOCD_SERVER and ARGOCD_AUTH_TOKEN) or a site that "
+           "states the release it runs (site_version in kanon.yaml); --unverified accepts it without proof";
+}
+
+void add_unverified_flag(CLI::App& sub, WaitFlags& f)
+{
+    sub.add_flag("--unverified", f.unverified,
+                 "accept a site that answers but does not state its release (no site_version): it is then "
+                 "reported as unverified, never as deployed");
+}
+
 nlohmann::ordered_json site_wait_json(const SiteWait& w)
 {
     const auto& r = w.result;
-    ojson j{{"ok", r.outcome == verify::http::HttpWaitOutcome::success},
+    ojson j{{"ok", site_wait_accepted(w)},
+            {"verified", r.outcome == verify::http::HttpWaitOutcome::success},
             {"reason", redact(r.reason)},
             {"outcome", verify::http::outcome_name(r.outcome)},
             {"app", w.app},
@@ -500,17 +537,25 @@ nlohmann::ordered_json site_wait_json(const SiteWait& w)
                          {"reason", redact(s.reason)}});
     }
     j["steps"] = steps;
+    if (r.outcome == verify::http::HttpWaitOutcome::unverified && !w.accept_unverified) {
+        j["hint"] = unverifiable_hint();
+    }
     return j;
 }
 
 ExitCode print_site_wait_text(const Context& ctx, const SiteWait& w)
 {
     const auto& r = w.result;
-    bool ok = r.outcome == verify::http::HttpWaitOutcome::success;
-    ctx.out << (ok ? ctx.paint.green("deployed") : ctx.paint.red(verify::http::outcome_name(r.outcome))) << ": "
-            << redact(w.url) << (w.tag.empty() ? "" : ", tag " + w.tag) << ": " << redact(r.reason) << " ("
-            << seconds(r.elapsed) << ")\n";
-    return verify::http::exit_code_of(r.outcome);
+    bool unverified = r.outcome == verify::http::HttpWaitOutcome::unverified;
+    std::string verdict = r.outcome == verify::http::HttpWaitOutcome::success ? ctx.paint.green("deployed")
+                          : unverified && w.accept_unverified ? ctx.paint.yellow("UNVERIFIED (accepted)")
+                                                              : ctx.paint.red(verify::http::outcome_name(r.outcome));
+    ctx.out << verdict << ": " << redact(w.url) << (w.tag.empty() ? "" : ", tag " + w.tag) << ": " << redact(r.reason)
+            << " (" << seconds(r.elapsed) << ")\n";
+    if (unverified && !w.accept_unverified) {
+        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << unverifiable_hint() << '\n';
+    }
+    return site_wait_code(w);
 }
 
 namespace {
@@ -550,7 +595,7 @@ Result<ExitCode> run_wait_http(const WaitCommand& c, const Context& ctx)
     }
     if (ctx.json()) {
         ctx.out << site_wait_json(*w).dump(2) << '\n';
-        return verify::http::exit_code_of(w->result.outcome);
+        return site_wait_code(*w);
     }
     return print_site_wait_text(ctx, *w);
 }
@@ -630,6 +675,7 @@ void define_wait(CLI::App& sub, Runner& run)
     sub.add_option("--url", c->url, "with --http: the site's URL instead of the stage's (scheme, host and port)");
     sub.add_option("--ca", c->ca_file, "with --http: trust the CA certificates in FILE for the site")
         ->check(CLI::ExistingFile);
+    add_unverified_flag(sub, c->wait);
     add_wait_flags(sub, c->wait, true);
     add_repo_flags(sub, c->stage.target);
     sub.callback([&run, c] { run = [c](const Context& ctx) { return run_wait(*c, ctx); }; });

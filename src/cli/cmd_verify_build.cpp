@@ -95,10 +95,13 @@ void define_verify_build(CLI::App& sub, Runner& run)
         "(a short one may match several commits later, or none, and the build could not be reproduced: exit "
         "2) of a commit that exists in web-core (exit 1 when it does not); --tag is a valid OCI tag (exit 2); "
         "and the tag is immutable: when kanon's history (the Kanon-Source-Ref trailer of its release commits) "
-        "already records the tag as built from another commit, exit 4.");
+        "already records the tag as built from another commit, exit 4; a tag kanon.yaml's mutable_tags lists "
+        "(latest by default) is exit 2.");
     sub.callback([&run, cli] {
         run = [cli](const Context& ctx) -> Result<ExitCode> {
-            auto r = ops::verify_build(cli->opts);
+            ops::VerifyBuildOptions opts = cli->opts;
+            opts.config_path = ctx.global.config;
+            auto r = ops::verify_build(opts);
             if (!r) {
                 return r.take_error();
             }

@@ -22,8 +22,10 @@ namespace kanon::cli {
 
 void add_target_flags(CLI::App& sub, gitops::Target& t)
 {
-    sub.add_option("--repo", t.repo,
-                   "web-core: URL or path (default: the origin of the checkout in the current directory)");
+    sub.add_option(
+           "--repo", t.repo,
+           "web-core: URL or path (default: $KANON_REPO, else the origin of the checkout in the current directory)")
+        ->envname("KANON_REPO");
     sub.add_option("--branch", t.branch, "branch (default: the remote's default branch)");
     sub.add_option("--cache-dir", t.cache_dir, "keep the clone here between runs and fetch incrementally")
         ->envname("KANON_CACHE_DIR");
@@ -70,17 +72,32 @@ Result<ops::WriteOptions> finish(const WriteFlags& f, const Context& ctx)
 
 namespace {
 
+// A write that a signal came during: its push was seen through and is
+// reported, then the command stops with 130 (RELIABILITY.md).
+bool stopped_by_signal(const Result<ops::WriteReport>& r)
+{
+    return r.ok() && interrupted();
+}
+
 Result<ExitCode> print_write(const Result<ops::WriteReport>& r, const Context& ctx)
 {
     if (!r) {
         return r.error();
     }
+    bool stopped = stopped_by_signal(r);
     if (ctx.json()) {
-        ctx.out << write_json(*r).dump(2) << '\n';
+        auto j = write_json(*r);
+        if (stopped) {
+            j["interrupted"] = true;
+        }
+        ctx.out << j.dump(2) << '\n';
     } else {
         ctx.out << render_write_text(*r, ctx.paint);
+        if (stopped && !ctx.global.quiet) {
+            ctx.err << "kanon: interrupted: the write above is what landed; nothing more was done\n";
+        }
     }
-    return ExitCode::ok;
+    return stopped ? ExitCode::interrupted : ExitCode::ok;
 }
 
 // What a write can verify once it has landed: Argo CD (or, with --http, the
@@ -102,6 +119,7 @@ void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
         sub.add_flag("--http", a.http,
                      "no Argo CD access: wait for the stage's site to answer (with the tag, where kanon.yaml "
                      "site_version says how the site states it) instead of Argo CD (implies --wait)");
+        add_unverified_flag(sub, a.flags);
     }
     add_wait_flags(sub, a.flags, false);
 }
@@ -113,13 +131,11 @@ struct WriteWait {
 
     [[nodiscard]] bool deployed() const
     {
-        return argo ? argo->result.outcome == verify::argocd::WaitOutcome::success
-                    : site->result.outcome == verify::http::HttpWaitOutcome::success;
+        return argo ? argo->result.outcome == verify::argocd::WaitOutcome::success : site_wait_accepted(*site);
     }
     [[nodiscard]] ExitCode code() const
     {
-        return argo ? verify::argocd::exit_code_of(argo->result.outcome)
-                    : verify::http::exit_code_of(site->result.outcome);
+        return argo ? verify::argocd::exit_code_of(argo->result.outcome) : site_wait_code(*site);
     }
     [[nodiscard]] const std::optional<Error>& error() const { return argo ? argo->result.error : site->result.error; }
     [[nodiscard]] nlohmann::ordered_json json() const
@@ -160,8 +176,8 @@ Result<WriteWait> wait_after_write(const StageFlags& stage, const AfterWrite& af
 Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterWrite& after,
                                  const gitops::Target& target, const Context& ctx)
 {
-    if (!r || !(after.wait || after.smoke || after.http || after.flags.sync)) {
-        return print_write(r, ctx);
+    if (!r || !(after.wait || after.smoke || after.http || after.flags.sync) || stopped_by_signal(r)) {
+        return print_write(r, ctx);  // after a signal, no wait: the push is reported, then it stops
     }
     if (!ctx.json()) {
         ctx.out << render_write_text(*r, ctx.paint);
@@ -239,6 +255,9 @@ void define_release(CLI::App& sub, Runner& run)
     sub.add_option("--tag", o->second.tag, "the image tag to release")->required();
     sub.add_option("--stage", o->second.stage, "the stage")->capture_default_str();
     sub.add_option("--repository", o->second.repository, "also set image.repository");
+    sub.add_option("--hotfix", o->first.w.hotfix,
+                   "release straight into a stage that takes its releases from another (prod), saying why: "
+                   "recorded in the commit (Kanon-Hotfix); without it such a release is refused (exit 4)");
     add_write_flags(sub, o->first);
     auto after = std::make_shared<AfterWrite>();
     add_after_write_flags(sub, *after, false);
@@ -261,7 +280,7 @@ void define_move(CLI::App& sub, Runner& run, bool is_reset)
         sub.add_option("--tag", o->second.tag,
                        "promote exactly this tag, refusing (exit 4) unless the source stage runs it now");
     }
-    add_write_flags(sub, o->first);
+    add_write_flags(sub, o->first, !is_reset);  // --source-ref: what a release was built from, not a reset
     auto after = std::make_shared<AfterWrite>();
     add_after_write_flags(sub, *after, is_reset);
     sub.callback([&run, o, is_reset, after] { run = write_runner(o, is_reset ? ops::reset : ops::promote, after); });
@@ -287,7 +306,7 @@ void define_rollback(CLI::App& sub, Runner& run)
     auto* steps = sub.add_option("--steps", o->second.steps, "go back N distinct releases")->check(CLI::Range(1, 1000));
     to->excludes(steps);
     steps->excludes(to);
-    add_write_flags(sub, o->first);
+    add_write_flags(sub, o->first, false);
     sub.callback([&run, o] {
         run = [o](const Context& ctx) -> Result<ExitCode> {
             auto w = finish(o->first, ctx);
@@ -316,8 +335,11 @@ void define_freeze_command(CLI::App& sub, Runner& run, bool on)
     sub.add_option("--stage", o->second.stage, "the stage")->required();
     if (on) {
         sub.add_option("--reason", o->second.reason, "why: shown to everyone the hold stops")->required();
+        sub.footer(
+            "A frozen stage refuses release, promote, reset and rollback into it (exit 4) until 'kanon unfreeze'. "
+            "The hold is a commit to kanon.yaml at the tip of the branch, so every pipeline sees it.");
     }
-    add_write_flags(sub, o->first);
+    add_write_flags(sub, o->first, false);
     sub.callback([&run, o, on] { run = write_runner(o, on ? ops::freeze : ops::unfreeze); });
 }
 

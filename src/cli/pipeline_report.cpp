@@ -29,6 +29,8 @@ std::string status_cell(StepStatus s, const Paint& paint)
     switch (s) {
         case StepStatus::passed:
             return paint.green("passed");
+        case StepStatus::unverified:
+            return paint.yellow("UNVERIFIED");
         case StepStatus::failed:
             return paint.red("FAILED");
         case StepStatus::skipped:
@@ -43,6 +45,10 @@ std::string status_cell(StepStatus s, const Paint& paint)
 std::string verdict_line(const PipelineReport& r, const Paint& paint)
 {
     std::string took = format_elapsed(r.elapsed);
+    if (r.ok() && r.unverified()) {
+        return fmt::format("{} {} {} ({})\n", paint.yellow(r.gated ? "gated, UNVERIFIED:" : "UNVERIFIED:"), r.app,
+                           r.reason, took);
+    }
     if (r.ok()) {
         return fmt::format("{} {} {} ({})\n", paint.green(r.gated ? "gated:" : "passed:"), r.app, r.reason, took);
     }
@@ -65,7 +71,8 @@ bool safe_dotenv_name(const std::string& n)
                        [](unsigned char c) { return std::isupper(c) != 0 || std::isdigit(c) != 0 || c == '_'; });
 }
 
-// What the summary says of a result: passed | failed | interrupted | gated.
+// What the summary says of a result: passed | unverified | failed |
+// interrupted | gated.
 std::string result_name(const PipelineReport& r)
 {
     if (r.exit_code == ExitCode::interrupted) {
@@ -74,7 +81,15 @@ std::string result_name(const PipelineReport& r)
     if (!r.ok()) {
         return "failed";
     }
-    return r.gated ? "gated" : "passed";
+    if (r.gated) {
+        return "gated";
+    }
+    return r.unverified() ? "unverified" : "passed";
+}
+
+bool ran(StepStatus s)
+{
+    return s == StepStatus::passed || s == StepStatus::unverified || s == StepStatus::failed;
 }
 
 }  // namespace
@@ -84,6 +99,8 @@ const char* status_name(StepStatus s)
     switch (s) {
         case StepStatus::passed:
             return "passed";
+        case StepStatus::unverified:
+            return "unverified";
         case StepStatus::failed:
             return "failed";
         case StepStatus::skipped:
@@ -99,6 +116,12 @@ PipelineStep* PipelineReport::find(const std::string& name, const std::string& s
     auto it = std::find_if(steps.begin(), steps.end(),
                            [&](const PipelineStep& s) { return s.name == name && s.stage == stage; });
     return it == steps.end() ? nullptr : &*it;
+}
+
+bool PipelineReport::unverified() const
+{
+    return std::any_of(steps.begin(), steps.end(),
+                       [](const PipelineStep& s) { return s.status == StepStatus::unverified; });
 }
 
 const PipelineStep* PipelineReport::failed_step() const
@@ -146,9 +169,8 @@ std::string render_pipeline_text(const PipelineReport& r, const Paint& paint)
 {
     std::vector<std::vector<std::string>> rows = {{"STAGE", "STEP", "STATUS", "TIME", "DETAIL"}};
     for (const auto& s : r.steps) {
-        bool ran = s.status == StepStatus::passed || s.status == StepStatus::failed;
         rows.push_back({s.stage.empty() ? "-" : s.stage, s.name, status_cell(s.status, paint),
-                        ran ? format_elapsed(s.elapsed) : "-", s.reason});
+                        ran(s.status) ? format_elapsed(s.elapsed) : "-", s.reason});
     }
     std::string out = render_table(rows, paint);
     if (const auto* f = r.failed_step(); f != nullptr && !f->details.empty()) {
@@ -334,7 +356,10 @@ std::string render_junit(const PipelineReport& r)
     int skipped = 0;
     for (const auto& s : r.steps) {
         failures += s.status == StepStatus::failed ? 1 : 0;
-        skipped += s.status == StepStatus::skipped || s.status == StepStatus::not_run ? 1 : 0;
+        skipped +=
+            s.status == StepStatus::skipped || s.status == StepStatus::not_run || s.status == StepStatus::unverified
+                ? 1
+                : 0;
     }
     std::string suite = "kanon pipeline " + r.app;
     std::string counts = fmt::format(R"(tests="{}" failures="{}" errors="0" skipped="{}" time="{}" timestamp="{}")",
@@ -365,10 +390,9 @@ std::string render_junit(const PipelineReport& r)
     out += "    </properties>\n";
     std::string classname = "kanon.pipeline." + r.app;
     for (const auto& s : r.steps) {
-        bool ran = s.status == StepStatus::passed || s.status == StepStatus::failed;
         out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", xml_escape(classname),
                            xml_escape(step_title(s)), seconds_attr(s.elapsed));
-        if (ran) {
+        if (ran(s.status)) {
             out += fmt::format(" timestamp=\"{}\"", iso8601(r.started_at + s.started));
         }
         switch (s.status) {
@@ -384,6 +408,7 @@ std::string render_junit(const PipelineReport& r)
                                    xml_text(body));
                 break;
             }
+            case StepStatus::unverified:  // not a pass: a skip that says why
             case StepStatus::skipped:
             case StepStatus::not_run:
                 out += fmt::format(

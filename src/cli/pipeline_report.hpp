@@ -18,7 +18,10 @@
 
 namespace kanon::cli {
 
-enum class StepStatus { passed, failed, skipped, not_run };
+// unverified: a wait that saw the site answer but could not tell the new
+// release from the old one, accepted by a person (--unverified): the flow
+// went on, and nothing reports it as passed.
+enum class StepStatus { passed, unverified, failed, skipped, not_run };
 [[nodiscard]] const char* status_name(StepStatus s);
 
 struct PipelineStep {
@@ -61,6 +64,8 @@ struct PipelineReport {
     std::chrono::milliseconds elapsed{0};
 
     [[nodiscard]] bool ok() const { return exit_code == ExitCode::ok; }
+    // Some step was accepted without being verified (--unverified).
+    [[nodiscard]] bool unverified() const;
     // The step being reported on, or nullptr.
     PipelineStep* find(const std::string& name, const std::string& stage);
     // The first failed step, or nullptr.

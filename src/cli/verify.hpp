@@ -32,6 +32,8 @@ struct ArgoFlags {
     std::string application;  // overrides the Application's name
 };
 void add_argocd_flags(CLI::App& sub, ArgoFlags& f);
+// The server the flags name, or a usage error without one.
+Result<verify::argocd::ServerOptions> argocd_server(const ArgoFlags& f);
 
 struct WaitFlags {
     ArgoFlags argo;
@@ -40,6 +42,7 @@ struct WaitFlags {
     std::string settle = "0s";
     bool no_refresh = false;
     bool sync = false;
+    bool unverified = false;  // --unverified: a site that only answers is accepted, never as verified
 };
 // --timeout and --degraded-grace (and --settle, --no-refresh, --sync when `all`).
 void add_wait_flags(CLI::App& sub, WaitFlags& f, bool all);
@@ -73,6 +76,7 @@ struct SiteWait {
     std::string tag;       // T; empty: any answer without a 5xx
     std::string revision;  // R, when web-core was read; else ""
     verify::http::HttpWaitResult result;
+    bool accept_unverified = false;  // --unverified: an `unverified` outcome is accepted (not verified)
 };
 
 // Resolves the stage's URL and tag (from web-core when it can be read, else
@@ -84,5 +88,13 @@ Result<SiteWait> wait_site(const StageFlags& stage, const WaitFlags& flags, cons
 nlohmann::ordered_json site_wait_json(const SiteWait& w);
 // The verdict line on stdout; the exit code of the outcome.
 ExitCode print_site_wait_text(const Context& ctx, const SiteWait& w);
+// Whether a site wait lets the flow go on: deployed, or only seen answering
+// when a person accepted that with --unverified; and its exit code.
+[[nodiscard]] bool site_wait_accepted(const SiteWait& w);
+[[nodiscard]] ExitCode site_wait_code(const SiteWait& w);
+// What would let kanon verify a stage it can only see answering.
+[[nodiscard]] std::string unverifiable_hint();
+// --unverified, for the commands that can wait on a site.
+void add_unverified_flag(CLI::App& sub, WaitFlags& f);
 
 }  // namespace kanon::cli

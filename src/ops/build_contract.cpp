@@ -8,6 +8,7 @@
 #include "canon/config.hpp"
 #include "canon/release.hpp"
 #include "gitops/git.hpp"
+#include "ops/status.hpp"
 #include "util/redact.hpp"
 #include "util/text.hpp"
 
@@ -134,7 +135,7 @@ ShaFetch classify_sha_fetch(int exit_code, const std::string& err)
     return ShaFetch::failed;
 }
 
-Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string& sha)
+Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string& sha, const std::string& config_path)
 {
     if (auto st = validate_build_ref(sha); !st) {
         return st.take_error();
@@ -145,7 +146,11 @@ Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string
     if (!snap) {
         return snap.take_error();
     }
-    BuildRef ref{lower(sha), redact(snap->url()), snap->branch(), {}};
+    auto config = config_at_tip(*snap, config_path);
+    if (!config) {
+        return config.take_error();
+    }
+    BuildRef ref{lower(sha), redact(snap->url()), snap->branch(), {}, config->mutable_tags};
     if (snap->commit() == ref.sha) {
         ref.how = "the tip of " + ref.branch;
         return ref;
@@ -203,9 +208,14 @@ Result<VerifyBuildReport> verify_build(const VerifyBuildOptions& opts)
             return st.take_error();
         }
     }
-    auto ref = check_build_ref(opts.target, opts.ref);
+    auto ref = check_build_ref(opts.target, opts.ref, opts.config_path);
     if (!ref) {
         return ref.take_error();
+    }
+    canon::Config tags;
+    tags.mutable_tags = ref->mutable_tags;
+    if (auto st = canon::check_immutable_tag(tags, opts.tag); !st) {
+        return st.take_error();
     }
     HistoryOptions h;
     h.target = opts.target;

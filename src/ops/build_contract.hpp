@@ -28,6 +28,7 @@ struct BuildRef {
     std::string repo;    // web-core, redacted
     std::string branch;  // the branch whose snapshot was fetched
     std::string how;     // how it was found, for people: "fetched by SHA", "the tip of refs/heads/x", ...
+    std::vector<std::string> mutable_tags;  // kanon.yaml's at the tip: tags no build may take
 };
 
 // A full 40-hex SHA, or a usage error (exit 2) saying why a short one is refused.
@@ -45,15 +46,19 @@ ShaFetch classify_sha_fetch(int exit_code, const std::string& err);
 // The commit exists in web-core (`target`): its BuildRef. Not there: exit 1
 // "commit X is not in web-core"; not a full SHA: exit 2; the remote could not
 // be asked: exit 1 naming git's problem.
-Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string& sha);
+// `config_path`: --config (empty: kanon.yaml at the tip, if any).
+Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string& sha,
+                                 const std::string& config_path = {});
 
 // `kanon verify-build`: the whole contract before an image is built or
 // released. The ref is a full SHA of a commit in web-core (exit 2 / 1), the
 // tag is an OCI tag (exit 2), and the tag is immutable: if kanon's history
 // already records T as built from another ref (the Kanon-Source-Ref trailer
-// of any release of T, of `app` or of every app), exit 4.
+// of any release of T, of `app` or of every app), exit 4; a tag kanon.yaml
+// calls mutable (`latest`) is exit 2.
 struct VerifyBuildOptions {
     gitops::Target target;
+    std::string config_path;  // --config
     std::string ref;
     std::string tag;
     std::string app;  // empty: releases of T for every app count

@@ -243,8 +243,10 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
         rep.previous_tag = current->tag;
         rep.tag = target->tag;
         rep.repository = target->repository.empty() ? current->repository : target->repository;
-        canon::ReleaseMessage msg{m.action, m.app,        m.stage, rep.tag,  rep.repository,
-                                  m.from,   w.source_ref, {},      w.skip_ci};
+        canon::ReleaseMessage msg{m.action, m.app, m.stage, rep.tag, rep.repository, m.from, w.source_ref};
+        msg.hotfix = m.action == "release" ? w.hotfix : "";
+        msg.unverified = m.action == "promote" ? w.unverified : "";
+        msg.skip_ci = w.skip_ci;
         return gitops::Proposal{{{file, *text}}, canon::format_message(msg)};
     };
     auto opts = transaction_options(w);
@@ -343,6 +345,56 @@ void record_outcome(WriteReport& rep, const gitops::TransactionResult& r)
     rep.repo = r.repo;
 }
 
+namespace {
+
+// The stage a stage takes its releases from ("" for the first stage).
+std::string upstream_of(const canon::Config& c, const std::string& stage)
+{
+    auto names = c.stage_names();
+    auto it = std::find(names.begin(), names.end(), stage);
+    return it == names.end() || it == names.begin() ? std::string() : *(it - 1);
+}
+
+// --hotfix REASON: one printable line, as it becomes a trailer.
+Status validate_hotfix(const std::string& reason)
+{
+    if (reason.size() > 200 ||
+        std::any_of(reason.begin(), reason.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+        return usage_error(fmt::format("--hotfix '{}' must be one line of at most 200 characters", printable(reason)));
+    }
+    return ok_status();
+}
+
+// A release goes into the first stage; a stage with an upstream takes what
+// its upstream runs (promote), and a release of its own is a hotfix that
+// says why. Also with --hotfix, a repository other than the upstream's
+// is said aloud in the refusal it would otherwise be.
+Status check_release_into(const canon::Config& c, const ReleaseOptions& o, const gitops::Files& tip)
+{
+    std::string upstream = upstream_of(c, o.stage);
+    if (upstream.empty() || !o.write.hotfix.empty()) {
+        return ok_status();
+    }
+    std::string other_repository;
+    if (!o.repository.empty()) {
+        auto it = tip.find(c.release_file(o.app, upstream));
+        auto up = it == tip.end() ? Result<Release>(Error{""}) : read_release(c, it->first, it->second);
+        if (up && up->repository != o.repository) {
+            other_repository =
+                fmt::format(" and would run {} where {} runs {}", o.repository, upstream, up->repository);
+        }
+    }
+    return Error{fmt::format("{} takes its releases from {}: a release straight into {}{} goes around the flow",
+                             o.stage, upstream, o.stage, other_repository),
+                 ExitCode::verify_failed,
+                 {},
+                 fmt::format("release to {} and promote (kanon promote {} --to {}), or give --hotfix REASON to release "
+                             "into {} directly (the reason is recorded in the commit)",
+                             upstream, o.app, o.stage, o.stage)};
+}
+
+}  // namespace
+
 Result<WriteReport> release(const ReleaseOptions& o)
 {
     if (auto st = canon::validate_app_name(o.app); !st) {
@@ -358,6 +410,9 @@ Result<WriteReport> release(const ReleaseOptions& o)
     if (auto st = validate_source_ref(o.write.source_ref); !st) {
         return st.take_error();
     }
+    if (auto st = validate_hotfix(o.write.hotfix); !st) {
+        return st.take_error();
+    }
     auto s = setup(o.write);
     if (!s) {
         return s.take_error();
@@ -365,10 +420,29 @@ Result<WriteReport> release(const ReleaseOptions& o)
     if (auto st = check_names(s->config, o.app, {o.stage}); !st) {
         return st.take_error();
     }
+    if (auto st = canon::check_immutable_tag(s->config, o.tag); !st) {
+        return st.take_error();
+    }
     Release target{o.repository, o.tag};
-    Move m{"release", o.app, o.stage, "",
-           [&](const gitops::Files&, const Release&) -> Result<Release> { return target; }};
-    return run_move(o.write, *s, m, {});
+    const canon::Config& config = s->config;
+    std::string upstream = upstream_of(config, o.stage);
+    if (upstream.empty() && !o.write.hotfix.empty()) {
+        return usage_error(
+            fmt::format("--hotfix is for a stage that takes its releases from another; {} takes "
+                        "releases directly",
+                        o.stage));
+    }
+    std::vector<std::string> reads;
+    if (!upstream.empty()) {
+        reads.push_back(config.release_file(o.app, upstream));
+    }
+    Move m{"release", o.app, o.stage, "", [&](const gitops::Files& tip, const Release&) -> Result<Release> {
+               if (auto st = check_release_into(config, o, tip); !st) {
+                   return st.take_error();
+               }
+               return target;
+           }};
+    return run_move(o.write, *s, m, reads);
 }
 
 Result<WriteReport> promote(const PromoteOptions& o)

@@ -21,6 +21,8 @@ struct WriteOptions {
     std::optional<gitops::Identity> author;
     bool skip_ci = true;
     std::string source_ref;  // the web-core commit the image was built from, when known
+    std::string hotfix;      // release into a stage with an upstream: why (Kanon-Hotfix); "" refuses it
+    std::string unverified;  // promote: what was not verified upstream (Kanon-Unverified); "" when all was
     int max_attempts = 0;    // 0: retry until the deadline
     std::chrono::milliseconds deadline{std::chrono::seconds(120)};
     std::function<void(const std::string&)> progress;

@@ -303,7 +303,26 @@ feature="$(branch_tip "$wc" feature)"
 webcore_write "$wc" feature "more feature work" README.md $'feature 2\n'
 start_git_http "$srv"
 http_repo="$GIT_HTTP_URL/web.git"
-tag_now="$(release_of dev)"  # released already: the runs below commit nothing
+# 3.0.0 is released to dev as built from $feature: the runs below commit nothing.
+tag_now=3.0.0
+expect_exit 0 "$KANON" release app1 --tag "$tag_now" --source-ref "$feature" --repo "$wc"
+before="$(commit_count "$wc" main)"
+
+step "pipeline --ref holds verify-build's contract: a tag released from another ref is exit 4, nothing written"
+expect_exit 4 "$KANON" pipeline app1 --tag "$tag_now" --ref "$base" --repo "$wc"
+expect_contains "$ERR" "tag 3.0.0 was already released from another commit: $feature"
+expect_commit_count "$wc" main "$before"
+
+step "a mutable tag (latest, or kanon.yaml's mutable_tags): exit 2, nothing written"
+expect_exit 2 "$KANON" pipeline app1 --tag latest --ref "$base" --repo "$wc"
+expect_contains "$ERR" "'latest' is a mutable tag"
+expect_exit 2 "$KANON" pipeline app1 --tag latest --repo "$wc"
+expect_contains "$ERR" "'latest' is a mutable tag"
+expect_exit 2 "$KANON" release app1 --tag latest --repo "$wc"
+expect_exit 2 "$KANON" verify-build --ref "$base" --tag latest --repo "$wc"
+expect_contains "$ERR" "'latest' is a mutable tag"
+expect_commit_count "$wc" main "$before"
+
 for transport in file http; do
     repo="$wc"
     [[ "$transport" == file ]] || repo="$http_repo"
@@ -315,7 +334,7 @@ for transport in file http; do
         expect_json "$OUT_FILE" "d[\"steps\"][0][\"status\"] == \"passed\" and d[\"steps\"][0][\"commit\"] == \"$feature\""
         how="fetched by SHA"
         [[ "$proto" == 2 ]] || how="in the history of its branches and tags"
-        expect_json "$OUT_FILE" "d[\"steps\"][0][\"reason\"] == \"$feature is in web-core ($how)\""
+        expect_json "$OUT_FILE" "d[\"steps\"][0][\"reason\"] == \"$feature is in web-core ($how); $tag_now was not built from another ref\""
         expect_exit 1 "$KANON" pipeline app1 --tag 2.0.0 --ref "$unknown" --repo "$repo"
         expect_contains "$OUT" "commit $unknown is not in web-core"
         unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0
@@ -373,6 +392,42 @@ expect_contains "$ERR" "unknown stage 'qa'"
 expect_exit 2 "$KANON" pipeline app1 --tag 1.6.0 --stage prod --gate manual --repo "$wc"
 
 # --- usage -------------------------------------------------------------------------------------
+step "a site that does not state its release (no site_version): exit 4 before prod, saying what would verify it"
+nv="$srv/nover.git"
+make_webcore_apps "$nv" app1
+webcore_write "$nv" main "the stages of app1, no site_version" \
+    kanon.yaml $'version: 1\nurls:\n  stage: "http://{host}"\nsmoke:\n  timeout: 5s\n' \
+    deploy/env/dev/app1.yaml "$(env_layer dev)"$'\n' \
+    deploy/env/prod/app1.yaml "$(env_layer prod)"$'\n'
+expect_exit 4 "$KANON" -o json pipeline app1 --tag 4.0.0 --repo "file://$nv" --timeout 20s
+expect_json "$OUT_FILE" 'd["ok"] is False and d["exit_code"] == 4 and d["failed"]["step"] == "wait" and d["failed"]["stage"] == "dev" and d["failed"]["outcome"] == "unverified"'
+expect_json "$OUT_FILE" '"site_version" in d["hint"] and "ARGOCD_SERVER" in d["hint"] and "--unverified" in d["hint"]'
+expect_contains "$ERR" "no Argo CD server (ARGOCD_SERVER is not set): waiting on the sites instead"
+expect_eq "$(release_of dev "$nv")" "4.0.0" "dev after an unverifiable wait"
+expect_eq "$(release_of prod "$nv")" "1.0.0" "prod after an unverifiable dev"
+expect_exit 4 "$KANON" wait app1 --stage dev --http --repo "file://$nv" --timeout 20s
+expect_contains "$OUT" "unverified"
+expect_contains "$ERR" "kanon: hint: to verify a release kanon needs Argo CD access"
+
+step "--unverified: the flow goes on, reported UNVERIFIED (never passed), recorded in the promotion's commit"
+expect_exit 0 "$KANON" wait app1 --stage dev --http --unverified --repo "file://$nv" --timeout 20s
+expect_contains "$OUT" "UNVERIFIED (accepted)"
+expect_exit 0 "$KANON" -o json pipeline app1 --tag 4.0.0 --unverified --repo "file://$nv" --timeout 20s
+expect_json "$OUT_FILE" 'd["ok"] is True and d["result"] == "unverified" and [s["status"] for s in d["steps"] if s["name"] == "wait"] == ["unverified", "unverified"]'
+expect_eq "$(release_of prod "$nv")" "4.0.0" "prod after --unverified"
+expect_eq "$(git --git-dir="$nv" log -1 --format='%(trailers:key=Kanon-Unverified,valueonly)' main -- deploy/env/release-prod/app1.yaml | sed '/^$/d')" \
+    "dev was not verified: its site does not state the release it runs" "the promotion's Kanon-Unverified trailer"
+expect_exit 0 "$KANON" pipeline app1 --tag 4.0.0 --unverified --repo "file://$nv" --timeout 20s
+expect_contains "$OUT" "UNVERIFIED: app1 4.0.0 was released and smoke-checked in dev, prod, but NOT verified"
+expect_not_contains "$OUT" "passed:"
+
+step "CI=true without an Argo CD server: exit 2 unless --http is asked for"
+expect_exit 2 env CI=true "$KANON" pipeline app1 --tag 4.0.1 --repo "file://$nv"
+expect_contains "$ERR" "in CI kanon does not fall back to waiting on the sites on its own"
+expect_eq "$(release_of dev "$nv")" "4.0.0" "dev after the refused CI run"
+expect_exit 4 env CI=true "$KANON" pipeline app1 --tag 4.0.1 --http --repo "file://$nv" --timeout 20s
+expect_not_contains "$ERR" "no Argo CD server"
+
 step "usage errors: exit 2"
 expect_exit 2 "$KANON" pipeline app1 --repo "$wc"
 expect_exit 2 "$KANON" pipeline app1 --tag 1.0.0 --gate later --repo "$wc"

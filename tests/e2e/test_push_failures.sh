@@ -70,7 +70,7 @@ declined() {  # NAME URL REPO
     expect_eq "$(hook_runs "$count")" 1 "push attempts (hook runs)"
     expect_eq "$(branch_tip "$repo" main)" "$tip" "tip after a declined push"
     (($(date +%s) - t0 < 10)) || fail "a declined push took $(($(date +%s) - t0)) s"
-    expect_exit 1 "$KANON" -o json release app2 --stage prod --tag 1.5.1 --attempts 50 --repo "$url"
+    expect_exit 1 "$KANON" -o json release app2 --stage prod --tag 1.5.1 --hotfix e2e --attempts 50 --repo "$url"
     collect
     expect_json "$OUT_FILE" 'd["ok"] is False and d["exit_code"] == 1 and "protected branch: releases need approval" in d["error"]["message"]'
     expect_eq "$(hook_runs "$count")" 2 "push attempts (hook runs) after the second release"
@@ -163,15 +163,6 @@ file_repo="$srv/file.git"
 make_webcore "$file_repo" 2
 declined file "file://$file_repo" "$file_repo"
 moved_once file "file://$file_repo" "$file_repo"
-fi
-
-part http || { echo "PASS: $E2E_NAME ($E2E_PART)" >&2; exit 0; }
-http_repo="$srv/http.git"
-make_webcore "$http_repo" 2
-git --git-dir="$http_repo" config uploadpack.allowFilter true
-start_git_http "$srv"
-declined http "$GIT_HTTP_URL/http.git" "$http_repo"
-moved_once http "$GIT_HTTP_URL/http.git" "$http_repo"
 
 # --- nothing listens: exit 1, quickly -------------------------------------------
 step "a loopback port where nothing listens: exit 1 within 20 s, naming the host"
@@ -185,6 +176,15 @@ for cmd in "release app1 --tag 1.8.0" "promote app1" "reset app1" "rollback app1
     expect_contains "$ERR" "127.0.0.1:$port" "stderr of '$cmd'"
     expect_eq "$OUT" "" "stdout of '$cmd'"
 done
+fi
+
+part http || { echo "PASS: $E2E_NAME ($E2E_PART)" >&2; exit 0; }
+http_repo="$srv/http.git"
+make_webcore "$http_repo" 2
+git --git-dir="$http_repo" config uploadpack.allowFilter true
+start_git_http "$srv"
+declined http "$GIT_HTTP_URL/http.git" "$http_repo"
+moved_once http "$GIT_HTTP_URL/http.git" "$http_repo"
 
 # --- HTTP basic auth through kanon as GIT_ASKPASS -------------------------------
 auth_repo="$srv/auth.git"
@@ -246,6 +246,7 @@ fi
 # --- secrets are never printed ----------------------------------------------------
 step "secrets: a token in KANON_GIT_TOKEN and a password in the URL, on success and on every failure"
 export KANON_GIT_TOKEN="$token"
+port="$(free_port)"  # where nothing listens
 userinfo_http="http://e2e-bot:$password@${GIT_HTTP_URL#http://}"
 install_hook "$http_repo" pre-receive "$(declining_hook "$E2E_TMP/secret.count")"
 scan_from="$(wc -c <"$all_output")"

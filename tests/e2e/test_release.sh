@@ -187,8 +187,25 @@ Kanon-From: prod"
     expect_json "$OUT_FILE" 'd["repository"] == "'"$(img app3)"'" and d["tag"] == "1.0.0" and d["changed"] is True'
     expect_blob "$repo" main "$dev3" "$before"
 
+    step "[$name] release into prod (it takes dev's releases): refused (exit 4) without --hotfix, a trailer with it"
+    tip="$(branch_tip "$repo" main)" n="$(commit_count "$repo" main)"
+    expect_exit 4 "$KANON" release app2 --stage prod --tag 1.3.9 --repo "$url"
+    expect_contains "$ERR" "kanon: error: prod takes its releases from dev: a release straight into prod goes around the flow"
+    expect_contains "$ERR" "kanon: hint: release to dev and promote (kanon promote app2 --to prod), or give --hotfix REASON"
+    expect_exit 4 "$KANON" release app2 --stage prod --tag 1.3.9 --repository registry.example.com/web/other --repo "$url"
+    expect_contains "$ERR" "would run registry.example.com/web/other where dev runs $(img app2)"
+    expect_eq "$(branch_tip "$repo" main)" "$tip" "tip after refused releases into prod"
+    expect_exit 2 "$KANON" release app2 --stage prod --tag 1.3.9 --hotfix $'two\nlines' --repo "$url"
+    expect_contains "$ERR" "must be one line"
+    expect_exit 2 "$KANON" release app2 --tag 1.3.9 --hotfix "dev takes releases anyway" --repo "$url"
+    expect_contains "$ERR" "--hotfix is for a stage that takes its releases from another"
+    expect_exit 0 "$KANON" -o json release app2 --stage prod --tag 1.3.9 --hotfix "CVE fix, dev is broken" --repo "$url"
+    expect_write "$repo" "$tip" "$n"
+    expect_eq "$(git --git-dir="$repo" log -1 --format='%(trailers:key=Kanon-Hotfix,valueonly)' main | sed '/^$/d')" \
+        "CVE fix, dev is broken" "the Kanon-Hotfix trailer"
+
     step "[$name] rollback --to a tag prod ran before; again: nothing; --to a tag it never ran: exit 4"
-    expect_exit 0 "$KANON" -o json release app1 --stage prod --tag 1.3.0 --repo "$url"
+    expect_exit 0 "$KANON" -o json release app1 --stage prod --tag 1.3.0 --hotfix "e2e: prod first" --repo "$url"
     tip="$(branch_tip "$repo" main)" n="$(commit_count "$repo" main)"
     expect_exit 0 "$KANON" -o json rollback app1 --to 1.2.3 --repo "$url"
     expect_write "$repo" "$tip" "$n"
@@ -254,7 +271,7 @@ hand_written_style() {  # NAME URL REPO
     expect_blob "$repo" main deploy/env/release-prod/app4.yaml "${crlf_prod/tag: 1.0.0/tag: 5.5.5}"
     expect_eq "$(git --git-dir="$repo" diff-tree --no-commit-id --numstat -r "$c")" $'1\t1\tdeploy/env/release-prod/app4.yaml' "lines changed in app4's prod file"
     step "[$name] a tag YAML would read as a number is written quoted, in the file's own style otherwise"
-    expect_exit 0 "$KANON" -o json release app4 --stage prod --tag 1e10 --repo "$url"
+    expect_exit 0 "$KANON" -o json release app4 --stage prod --tag 1e10 --hotfix e2e --repo "$url"
     expect_blob "$repo" main deploy/env/release-prod/app4.yaml "${crlf_prod/tag: 1.0.0/tag: \"1e10\"}"
 }
 

@@ -432,7 +432,7 @@ krun 0 "$KANON" -v -o json freeze nordwind-shop --stage prod --reason "change fr
 jcheck "$R/stdout" 'd["changed"] is True'
 krun 4 "$KANON" -v promote nordwind-shop --repo "$REPO_PW"
 expect_contains "$ERR" "frozen"
-krun 4 "$KANON" -v -o json release nordwind-shop --stage prod --tag 2026.12.0 --repo "$REPO_PW"
+krun 4 "$KANON" -v -o json release nordwind-shop --stage prod --tag 2026.12.0 --hotfix e2e --repo "$REPO_PW"
 json_failed 4
 krun 0 "$KANON" -v unfreeze nordwind-shop --stage prod --repo "$REPO_PW"
 krun 0 "$KANON" -v -o json unfreeze nordwind-shop --stage prod --repo "$REPO_PW"   # already lifted
@@ -572,6 +572,7 @@ fi
 
 if part a; then
 step "a declined push with the password in --repo: exit 1 with the server's words, nothing changed"
+TIP_BEFORE="$(tip)"
 install_hook "$BARE" pre-receive $'#!/bin/sh\necho "protected branch: releases need approval" >&2\nexit 1'
 for cmd in "-v release synestra-io --tag 9.9.5" "-v -o json release synestra-io --tag 9.9.5" \
     "-v -o json promote nordwind-shop --tag 2026.12.7" "-v rollback synestra-io --steps 1" \

@@ -83,6 +83,7 @@ std::string version_label(const canon::SiteVersion& how)
 struct Poll {
     bool interrupted = false;
     bool done = false;
+    bool unverified = false;  // done, but the site does not say what it runs
     std::string state;
     std::string reason;
     std::string waiting_for;  // when not done
@@ -128,9 +129,10 @@ Poll poll_once(const HttpWaitOptions& o, const FetchOptions& fo)
         return p;
     }
     if (!f.ok()) {
-        p.state = f.problem == FetchProblem::transport       ? std::string(transport::failure_name(f.failure))
-                  : f.problem == FetchProblem::redirect_loop ? "redirect loop"
-                                                             : "too many redirects";
+        p.state = f.problem == FetchProblem::transport            ? std::string(transport::failure_name(f.failure))
+                  : f.problem == FetchProblem::redirect_loop      ? "redirect loop"
+                  : f.problem == FetchProblem::forbidden_redirect ? "redirect refused"
+                                                                  : "too many redirects";
         p.reason = f.error;
         return p;
     }
@@ -141,11 +143,12 @@ Poll poll_once(const HttpWaitOptions& o, const FetchOptions& fo)
     }
     if (o.version.source == Source::none) {
         p.done = true;
+        p.unverified = !o.tag.empty();
         p.reason = o.tag.empty() ? fmt::format("answered {}", f.answer.status)
                                  : fmt::format(
-                                       "answered {} (the site does not state its version: kanon.yaml "
-                                       "site_version says where to read it)",
-                                       f.answer.status);
+                                       "answered {}, but the site does not state the release it runs: {} cannot be "
+                                       "told from the release before it",
+                                       f.answer.status, o.tag);
         return p;
     }
     if (o.version.source == Source::body && o.tag.empty()) {
@@ -240,6 +243,8 @@ ExitCode exit_code_of(HttpWaitOutcome outcome)
     switch (outcome) {
         case HttpWaitOutcome::success:
             return ExitCode::ok;
+        case HttpWaitOutcome::unverified:
+            return ExitCode::verify_failed;
         case HttpWaitOutcome::timed_out:
             return ExitCode::timed_out;
         case HttpWaitOutcome::interrupted:
@@ -255,6 +260,8 @@ const char* outcome_name(HttpWaitOutcome outcome)
     switch (outcome) {
         case HttpWaitOutcome::success:
             return "deployed";
+        case HttpWaitOutcome::unverified:
+            return "unverified";
         case HttpWaitOutcome::timed_out:
             return "timed out";
         case HttpWaitOutcome::interrupted:
@@ -300,7 +307,7 @@ HttpWaitResult wait_http(const HttpWaitOptions& o)
         }
         result.status = p.status;
         result.version = p.version;
-        std::string verdict = p.done ? "success" : "waiting";
+        std::string verdict = p.unverified ? "unverified" : p.done ? "success" : "waiting";
         if (p.state != last_state || p.done) {
             HttpWaitStep step{since(start), source, p.state, verdict, p.reason};
             result.steps.push_back(step);
@@ -310,7 +317,7 @@ HttpWaitResult wait_http(const HttpWaitOptions& o)
             last_state = p.state;
         }
         if (p.done) {
-            return finish(HttpWaitOutcome::success, p.reason);
+            return finish(p.unverified ? HttpWaitOutcome::unverified : HttpWaitOutcome::success, p.reason);
         }
         waiting_for = p.waiting_for;
         if (!pause_until(std::min(Clock::now() + o.poll, deadline), o)) {

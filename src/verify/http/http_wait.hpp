@@ -5,7 +5,8 @@
 // release is T. Every poll follows redirects hop by hop like the smoke check
 // and is bounded by the per-request timeout; transport failures, TLS
 // failures included (a certificate may still be being issued), mean "not
-// yet". The steps mirror verify/argocd/wait.hpp: one per change of what the
+// yet". A site that states no release cannot prove a new one: the wait ends
+// `unverified` once it answers. The steps mirror verify/argocd/wait.hpp: one per change of what the
 // site says, with the time since the start.
 #pragma once
 
@@ -40,7 +41,11 @@ struct HttpWaitOptions {
     std::function<bool()> interrupted;
 };
 
-enum class HttpWaitOutcome { success, timed_out, interrupted, error };
+// `unverified`: the site answers, but it does not state the release it
+// runs (no site_version), so the new pods cannot be told from the old ones:
+// up, never "deployed". Its exit code is 4, like any failed verification;
+// only a person's --unverified accepts it (cli/), and never as verified.
+enum class HttpWaitOutcome { success, unverified, timed_out, interrupted, error };
 
 struct HttpWaitResult {
     HttpWaitOutcome outcome = HttpWaitOutcome::timed_out;

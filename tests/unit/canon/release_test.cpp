@@ -20,8 +20,7 @@ TEST(Tag, FollowsTheOciGrammar)
 
 TEST(Message, SubjectAndTrailersRoundTrip)
 {
-    ReleaseMessage m{"promote", "synestra-io", "prod", "2f9c1e7d41b0a6c3e5d7f8a9b0c1d2e3f4a5b6c7", "reg/web", "dev", "",
-                     "",        true};
+    ReleaseMessage m{"promote", "synestra-io", "prod", "2f9c1e7d41b0a6c3e5d7f8a9b0c1d2e3f4a5b6c7", "reg/web", "dev"};
     std::string text = format_message(m);
     EXPECT_EQ(text.substr(0, text.find('\n')), "promote(prod): synestra-io 2f9c1e7d41b0 from dev [skip ci]");
     auto t = parse_trailers(text);

@@ -185,12 +185,22 @@ TEST(HttpWait, TagInTheBody)
     EXPECT_EQ(r.steps.back().state, "200 · body of / mentions 1.4");
 }
 
-TEST(HttpWait, WithoutAVersionSourceAnyAnswerWillDo)
+// The old pods answer 200 as well as the new ones would: an answer proves
+// nothing about the release, so the wait never says success.
+TEST(HttpWait, WithoutAVersionSourceAnAnswerIsUnverified)
 {
     TestSite site([](const std::string&) { return Reply{200, {{"X-Release", "1.4.0"}}, ""}; });
     auto r = wait_http(options(site.url(), "1.5.0", {}));
-    ASSERT_EQ(r.outcome, HttpWaitOutcome::success);
-    EXPECT_NE(r.reason.find("the site does not state its version"), std::string::npos);
+    ASSERT_EQ(r.outcome, HttpWaitOutcome::unverified) << r.reason;
+    EXPECT_NE(r.reason.find("the site does not state the release it runs"), std::string::npos);
+}
+
+// With no release asked for, the wait is only for the site to answer.
+TEST(HttpWait, WithoutATagAnAnswerIsEnough)
+{
+    TestSite site([](const std::string&) { return Reply{200, {}, ""}; });
+    auto r = wait_http(options(site.url(), "", {}));
+    EXPECT_EQ(r.outcome, HttpWaitOutcome::success) << r.reason;
 }
 
 TEST(HttpWait, BadUrlIsAnError)
