@@ -30,11 +30,11 @@ const std::vector<RuleInfo>& rules()
         {"argocd/self-heal", S::error, "8, 9", "selfHeal is not false on dev / true on prod"},
         {"argocd/namespace", S::error, "8, 9", "destination namespace is not web-APP-STAGE"},
         {"secrets/plaintext", S::error, "10", "a secret value sits in web-core"},
-        {"platform/secret-missing", S::error, "§2",
+        {"platform/secret-missing", S::error, "platform",
          "a Secret referenced from web-core is absent from the platform repo"},
-        {"platform/not-encrypted", S::error, "§2", "a Secret in the platform repo is not SOPS-encrypted"},
-        {"platform/cnpg-missing", S::error, "§2", "a CNPG cluster of the app is missing"},
-        {"platform/cnpg-initdb", S::error, "§2", "a CNPG cluster does not bootstrap from APP-initdb-secret"},
+        {"platform/not-encrypted", S::error, "platform", "a Secret in the platform repo is not SOPS-encrypted"},
+        {"platform/cnpg-missing", S::error, "platform", "a CNPG cluster of the app is missing"},
+        {"platform/cnpg-initdb", S::error, "platform", "a CNPG cluster does not bootstrap from APP-initdb-secret"},
         {"yaml/syntax", S::error, "", "a file is not valid YAML"},
     };
     return k_rules;

@@ -21,7 +21,7 @@ const char* severity_name(Severity s);
 struct RuleInfo {
     std::string_view id;       // "release/invalid-tag"
     Severity severity;         // the default
-    std::string_view canon;    // the CANON.md rule it enforces ("4", "§2"), empty for none
+    std::string_view canon;    // the canon rule it enforces ("4"; "platform": the platform repository), empty for none
     std::string_view summary;  // one line: what it catches
 };
 

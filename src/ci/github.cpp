@@ -137,7 +137,7 @@ std::string github(const CiOptions& o)
     t.line(3, "tag: ${{ steps.contract.outputs.KANON_TAG }}");
     t.line(3, "ref: ${{ steps.contract.outputs.KANON_REF }}");
     t.line(2, "steps:");
-    t.line(3, "- name: the build contract (CANON.md §3.1)");
+    t.line(3, "- name: the build contract (kanon verify-build)");
     t.line(4, "id: contract");
     t.line(4, "env:");
     t.line(5, "KANON_GIT_TOKEN: ${{ secrets.KANON_GIT_TOKEN }}");

@@ -32,7 +32,7 @@ const std::vector<Command>& commands()
          define_wait},
         {"sync", "start an Argo CD sync of a stage (waiting out a running operation), optionally wait", define_sync},
         {"smoke", "GET a stage's pages (/ and /admin): no 5xx, no redirect loop, no timeout", define_smoke},
-        {"pipeline", "CANON.md §3 in one command: release a tag to dev, verify it, promote it to prod, verify it",
+        {"pipeline", "the release flow in one command: release a tag to dev, verify it, promote it to prod, verify it",
          define_pipeline},
         {"verify-build",
          "the build contract: --ref is a full SHA in web-core, --tag a valid tag never built from another ref",

@@ -26,7 +26,9 @@ std::string rules_text()
     std::string s;
     for (const auto& r : check::rules()) {
         s += fmt::format("  {:<28} {:<8} {}{}\n", r.id, check::severity_name(r.severity), r.summary,
-                         r.canon.empty() ? std::string() : fmt::format(" (CANON.md {})", r.canon));
+                         r.canon.empty()         ? std::string()
+                         : r.canon == "platform" ? std::string(" (canon: the platform repository)")
+                                                 : fmt::format(" (canon rule {})", r.canon));
     }
     return s;
 }

@@ -31,7 +31,7 @@ Status apply_config(ci::CiOptions& o, const std::string& config_path)
         c = std::move(*loaded);
     }
     if (c.stages.size() != 2) {
-        return usage_error(fmt::format("kanon ci writes the two-stage flow of CANON.md §3; {} has {} stages",
+        return usage_error(fmt::format("kanon ci writes the two-stage release flow (docs/canon.md); {} has {} stages",
                                        c.source.empty() ? "the configuration" : c.source, c.stages.size()));
     }
     o.first_stage = c.stages[0].name;

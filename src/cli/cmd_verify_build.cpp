@@ -91,7 +91,8 @@ void define_verify_build(CLI::App& sub, Runner& run)
                    "dotenv report) when the contract holds");
     add_target_flags(sub, cli->opts.target);
     sub.footer(
-        "The build contract of CANON.md §3.1, checked before an image is built: --ref is a full 40-hex SHA "
+        "The build contract (docs/canon.md, the release flow, step 1), checked before an image is built: --ref is a "
+        "full 40-hex SHA "
         "(a short one may match several commits later, or none, and the build could not be reproduced: exit "
         "2) of a commit that exists in web-core (exit 1 when it does not); --tag is a valid OCI tag (exit 2); "
         "and the tag is immutable: when kanon's history (the Kanon-Source-Ref trailer of its release commits) "

@@ -47,7 +47,9 @@ Result<std::vector<StagePlan>> preflight(const gitops::Snapshot& snap, const can
             auto found = check::env_overrides_image(config, env, *s);
             if (!found.empty()) {
                 const check::Finding& f = found.front();
-                Error e{fmt::format("{} ({}): nothing was committed", f.message, f.rule), ExitCode::check_failed, {},
+                Error e{fmt::format("{} ({}): nothing was committed", f.message, f.rule),
+                        ExitCode::check_failed,
+                        {},
                         "'kanon check' lists every such problem; 'kanon explain APP --stage STAGE image' shows what "
                         "Helm would deploy"};
                 e.where = {f.file, f.line, f.column};

@@ -71,7 +71,7 @@ expect_exit 2 "$KANON" ci gitlab --loop-guard never
 expect_exit 2 "$KANON" ci github --loop-guard paths
 printf 'stages:\n  - name: dev\n  - name: qa\n  - name: prod\n' >"$E2E_TMP/three.yaml"
 expect_exit 2 "$KANON" --config "$E2E_TMP/three.yaml" ci gitlab
-expect_contains "$ERR" "two-stage flow"
+expect_contains "$ERR" "two-stage release flow (docs/canon.md)"
 
 step "the generated GitLab pipeline, run job by job against the sandbox"
 SB="$E2E_TMP/sb"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# e2e: `kanon verify-build`, the build contract of CANON.md §3.1, against a
+# e2e: `kanon verify-build`, the build contract (docs/canon.md, the release flow, step 1), against a
 # real web-core over file://: a full SHA of a commit in web-core, a valid tag,
 # and a tag never released from another ref (Kanon-Source-Ref trailers).
 # shellcheck source=tests/e2e/lib.sh
