@@ -289,6 +289,18 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             // Once sent, the sync is seen through to its answer (a signal
             // does not cut it), or to the deadline.
             auto r = client.sync(t.application, t.project, argo::SyncRequest{"", prune}, past_deadline);
+            if (r.accepted()) {  // started, even when its body could not be read: never sent again
+                if (!r.ok()) {
+                    if (!ctx.global.quiet) {
+                        ctx.err << "kanon: Argo CD accepted the sync of " << t.application << " (" << r.status
+                                << ") but its answer could not be read (" << redact(r.message)
+                                << "): the sync started, at a revision not known yet\n";
+                    }
+                    return std::string{};
+                }
+                auto started = argo::read_application(r.body, t.source_repo);
+                return started.ok() ? started->operation_revision : std::string{};
+            }
             if (r.failure == ::kanon::http::Failure::stopped) {
                 return Error{
                     fmt::format("Argo CD did not answer the sync of {} within {}", t.application, seconds(timeout)),
@@ -299,10 +311,6 @@ Result<std::string> start_sync(const argo::Client& client, const ops::StageTarge
             if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
                 return Error{fmt::format("Argo CD refuses to sync {}: {}", t.application, r.message),
                              ExitCode::verify_failed};
-            }
-            if (r.ok()) {
-                auto started = argo::read_application(r.body, t.source_repo);
-                return started.ok() ? started->operation_revision : std::string{};
             }
             if (!r.operation_in_progress() && !r.retryable()) {
                 return argo::reply_error(r, "sync " + t.application, t.application, t.project);
@@ -344,7 +352,8 @@ void add_argocd_flags(CLI::App& sub, ArgoFlags& f)
 void add_wait_flags(CLI::App& sub, WaitFlags& f, bool all)
 {
     sub.add_option("--timeout", f.timeout, "give up waiting after this long (exit 5)")->capture_default_str();
-    sub.add_option("--degraded-grace", f.degraded_grace, "fail when Degraded for this long (exit 4)")
+    sub.add_option("--degraded-grace", f.degraded_grace,
+                   "fail when Degraded for this long (exit 4); Degraded once our sync has finished fails after 5 s")
         ->capture_default_str();
     if (all) {
         sub.add_option("--settle", f.settle, "success must still hold this much later (e.g. 5s for prod)")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -499,6 +500,12 @@ Result<std::map<std::string, std::string>> Snapshot::read_entries(const std::vec
     if (auto st = prefetch(oids); !st) {
         return st.take_error();
     }
+    // Sizes first: a release file of a gigabyte would cost two in memory.
+    auto oversized = oversized_blobs(oids);
+    if (!oversized) {
+        return oversized.take_error();
+    }
+    std::erase_if(oids, [&](const std::string& o) { return oversized->count(o) != 0; });
     std::string input;
     for (const auto& o : oids) {
         input += o + "\n";
@@ -542,9 +549,38 @@ Result<std::map<std::string, std::string>> Snapshot::read_entries(const std::vec
         rest.remove_prefix(nl + 1 + size + 1);
     }
     for (const auto& e : entries) {
-        files[e.path] = std::string(blobs.at(e.oid));
+        files[e.path] =
+            oversized->count(e.oid) != 0 ? std::string(k_max_file_bytes + 1, ' ') : std::string(blobs.at(e.oid));
     }
     return files;
+}
+
+Result<std::set<std::string>> Snapshot::oversized_blobs(const std::vector<std::string>& oids) const
+{
+    std::set<std::string> big;
+    if (oids.empty()) {
+        return big;
+    }
+    std::string input;
+    for (const auto& o : oids) {
+        input += o + "\n";
+    }
+    auto out = git(local_call({"cat-file", "--batch-check=%(objectname) %(objectsize)"}, m_dir, input));
+    if (!out) {
+        return out.take_error();
+    }
+    for (const auto& line : lines(*out)) {  // "<oid> <size>", or "<oid> missing" (read() says so)
+        auto sp = line.find(' ');
+        std::size_t size = 0;
+        if (sp == std::string::npos ||
+            std::from_chars(line.data() + sp + 1, line.data() + line.size(), size).ec != std::errc{}) {
+            continue;
+        }
+        if (size > k_max_file_bytes) {
+            big.insert(line.substr(0, sp));
+        }
+    }
+    return big;
 }
 
 }  // namespace kanon::gitops

@@ -6,8 +6,10 @@
 // barely with the number of apps.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,11 @@ struct Target {
     std::string branch;     // empty: the remote's default branch
     std::string cache_dir;  // keep the clone here between runs (locked while in use); empty: a temporary one
 };
+
+// The most of one file kanon reads (the YAML reader's limit, 16 MiB). A
+// larger blob is never read into memory: in its place read() gives one byte
+// more than the limit, which every reader refuses as too large.
+inline constexpr std::size_t k_max_file_bytes = std::size_t{16} * 1024U * 1024U;
 
 struct TreeEntry {
     std::string path;
@@ -71,6 +78,8 @@ private:
     [[nodiscard]] std::map<std::string, std::string> url_config() const;
     void compact() const;
     Status prefetch(const std::vector<std::string>& oids) const;
+    // The blobs among `oids` larger than k_max_file_bytes (one local cat-file).
+    Result<std::set<std::string>> oversized_blobs(const std::vector<std::string>& oids) const;
     void remove();
 
     std::string m_dir;  // the bare repository (temporary unless m_keep)

@@ -17,6 +17,7 @@ Modes:
                         an Argo CD whose GET /api/v1/applications/NAME answers
                         FILE, and which reads a POST (a sync) and never answers
   argocd-sync-502 FILE  the same, but a POST gets a proxy's 502 at once
+  argocd-sync-cut FILE  the same, but a POST gets a 200 whose body is cut short
   redirects N           /r/K redirects to /r/K+1, up to /r/N which answers 200
                         (and / to /r/1)
 
@@ -89,7 +90,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_file(app_file)
             else:
                 self.send_error(404)
-        elif mode in ("argocd-sync-hangs", "argocd-sync-502"):
+        elif mode in ("argocd-sync-hangs", "argocd-sync-502", "argocd-sync-cut"):
             if self.path.startswith("/api/v1/applications/"):
                 self.send_file(args[0])
             else:
@@ -117,6 +118,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(3600)
         if mode == "argocd-sync-502":
             self.send_error(502, "Bad Gateway")
+            return
+        if mode == "argocd-sync-cut":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            self.wfile.write(b'{"metadata": {"name": "web-')
+            self.wfile.flush()
+            self.close_connection = True
             return
         self.send_error(405)
 

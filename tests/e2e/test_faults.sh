@@ -236,6 +236,19 @@ if [[ -x "$SIM" && -f "$FIX/app-synced-old-revision.json" ]]; then
     expect_contains "$ERR" "the sync may have started"
     expect_not_contains "$ERR" "no sync started"
 
+    step "Argo CD answers a sync 200 with a body cut short: the sync started, and is never sent again"
+    pf4="$E2E_TMP/.argo-sync-cut-port"
+    python3 "$E2E_LIB_DIR/fault_server.py" "$pf4" argocd-sync-cut "$FIX/app-outofsync.json" \
+        2>>"$E2E_TMP/argo-sync-cut.log" &
+    on_exit "kill $! 2>/dev/null"
+    await_server $! "$pf4" "$E2E_TMP/argo-sync-cut.log" "the Argo CD whose sync answer is cut short"
+    expect_exit 0 env ARGOCD_SERVER="127.0.0.1:$(cat "$pf4")" "$KANON" sync synestra-io --stage dev \
+        --project synestra --plaintext --timeout 5s
+    expect_contains "$OUT" "sync started: web-synestra-io-dev"
+    expect_contains "$ERR" "Argo CD accepted the sync of web-synestra-io-dev (200) but its answer could not be read"
+    expect_eq "$(grep -c '^POST /api/v1/applications/web-synestra-io-dev/sync' "$E2E_TMP/argo-sync-cut.log")" "1" \
+        "sync requests sent"
+
     step "Argo CD answers 503 for good: exit 5 at the timeout, the status in the message"
     start_sim '{"faults": {"http_status": {"status": 503}}, "apps": [{"timeline": [{"fixture": "app-synced-old-revision.json"}]}]}'
     expect_exit 5 "$KANON" "${W[@]}" --timeout 4s

@@ -95,6 +95,28 @@ for kind in deep-flow binary huge; do
     # check: a yaml/syntax finding for that file (exit 3), the rest checked.
     check_and_explain 'f["rule"] == "yaml/syntax"' "deploy/env/release-dev/app1.yaml"
 done
+step "a 100 MB release file: release refuses it and status reports it without ever holding it (under 100 MB)"
+# Over smart HTTP, so that the server's git (which reads the blob whole
+# even for a blob-less clone) is not one of kanon's processes, and git
+# streams blobs past core.bigFileThreshold: what remains is kanon's memory.
+git --git-dir="$BARE" config uploadpack.allowFilter true
+start_git_http "$E2E_TMP"
+export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.bigFileThreshold GIT_CONFIG_VALUE_0=1m
+big_blob="$(python3 -c 'import sys; sys.stdout.buffer.write(b"image:\n  tag: \"" + b"x" * (100 << 20) + b"\"\n")' |
+    git --git-dir="$BARE" hash-object -w --stdin)"
+{
+    _fi_commit_header "$BARE" main "hostile 100 MB"
+    printf 'M 100644 %s deploy/env/release-dev/app1.yaml\n' "$big_blob"
+} | _fast_import "$BARE"
+tip="$(branch_tip "$BARE" main)"
+for cmd in "release app1 --tag 2.0.0" "status"; do
+    # shellcheck disable=SC2086  # word splitting wanted
+    run_bounded "$([[ $cmd == status ]] && echo 0 || echo 1)" "$KANON" -o json $cmd --repo "$GIT_HTTP_URL/web-core.git"
+    (($(tail -1 "$E2E_TMP/rss") < 100000)) || fail "'$cmd' with a 100 MB release file used $(tail -1 "$E2E_TMP/rss") KiB"
+done
+expect_json "$OUT" '"larger than the limit" in [a for a in d["apps"] if a["app"] == "app1"][0]["stages"]["dev"]["problem"]'
+expect_eq "$(branch_tip "$BARE" main)" "$tip" "the branch after a refused release"
+unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0
 webcore_write "$BARE" main "heal" deploy/env/release-dev/app1.yaml "$(release_yaml registry.example.com/web/web-app1 1.0.0)"
 expect_exit 0 "$KANON" release app2 --tag 2.0.0 --repo "$BARE"
 

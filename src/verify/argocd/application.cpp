@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/json.hpp"
+
 namespace kanon::verify::argocd {
 
 using nlohmann::json;
@@ -273,9 +275,10 @@ Result<Application> read_application(const json& body, const std::string& repo_u
 
 Result<Application> parse_application(const std::string& text, const std::string& repo_url)
 {
-    json body = json::parse(text, nullptr, false);
+    std::string why;
+    json body = parse_json_bounded(text, &why);
     if (body.is_discarded()) {
-        return Error{"the answer is not JSON"};
+        return Error{"the answer was refused: " + why};
     }
     return read_application(body, repo_url);
 }

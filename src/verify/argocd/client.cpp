@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "util/json.hpp"
 #include "util/redact.hpp"
 
 namespace kanon::verify::argocd {
@@ -17,7 +18,7 @@ namespace {
 // bytes of the body.
 void read_error_body(const std::string& body, Reply& reply)
 {
-    json j = json::parse(body, nullptr, false);
+    json j = parse_json_bounded(body);
     if (j.is_object() && j.contains("error")) {
         const json& e = j["error"];
         if (e.is_string()) {
@@ -54,10 +55,11 @@ Reply reply_from(const ::kanon::http::Response& r, bool parse_body)
     }
     if (r.status >= 200 && r.status < 300) {
         if (parse_body) {
-            reply.body = json::parse(r.body, nullptr, false);
+            std::string why;
+            reply.body = parse_json_bounded(r.body, &why);
             if (reply.body.is_discarded()) {
                 reply.failure = ::kanon::http::Failure::protocol;
-                reply.message = "Argo CD answered with a body that is not JSON";
+                reply.message = "Argo CD's answer was refused: " + why;
             }
         }
         return reply;

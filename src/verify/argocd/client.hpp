@@ -36,6 +36,9 @@ struct Reply {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlo
     std::string message;  // the server's error message, or the transport's
     nlohmann::json body;  // the parsed body of a 2xx
     [[nodiscard]] bool ok() const { return failure == ::kanon::http::Failure::none && status >= 200 && status < 300; }
+    // A 2xx status line arrived: the server took the request, whatever then
+    // became of the body (cut short, not JSON). A sync so answered started.
+    [[nodiscard]] bool accepted() const { return status >= 200 && status < 300; }
     // 5xx, 429, timeouts, refused connections: worth another try later.
     [[nodiscard]] bool retryable() const;
     // "another operation is already in progress"

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "util/json.hpp"
+
 namespace kanon::verify::argocd {
 
 using nlohmann::json;
@@ -43,7 +45,7 @@ std::string string_field(const nlohmann::json& object, const char* key, const st
 
 StreamMessage read_stream_message(std::string_view payload)
 {
-    json j = json::parse(payload, nullptr, false);
+    json j = parse_json_bounded(payload);
     if (j.is_discarded() || !j.is_object()) {
         return garbage(payload);
     }

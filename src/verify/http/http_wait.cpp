@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/json.hpp"
 #include "util/redact.hpp"
 #include "verify/http/smoke.hpp"
 #include "yaml/path.hpp"
@@ -212,9 +213,10 @@ StatedVersion read_version(const canon::SiteVersion& how, const transport::Respo
         case Source::json:
             break;
     }
-    auto doc = nlohmann::json::parse(answer.body, nullptr, false);
+    std::string why;
+    auto doc = parse_json_bounded(answer.body, &why);
     if (doc.is_discarded()) {
-        sv.note = fmt::format("{} is not JSON", how.path);
+        sv.note = fmt::format("{} is not read: {}", how.path, why);
         return sv;
     }
     auto path = yaml::parse_path(how.json);

@@ -232,7 +232,7 @@ TEST(ReadVersion, JsonNumbersAndIndexes)
     EXPECT_FALSE(read_version({Source::json, "/v", "", "tag"}, a, "").found);
     EXPECT_EQ(read_version({Source::json, "/v", "", "builds"}, a, "").note, "no builds in /v");
     a.body = "<html>";
-    EXPECT_EQ(read_version({Source::json, "/v", "", "tag"}, a, "").note, "/v is not JSON");
+    EXPECT_EQ(read_version({Source::json, "/v", "", "tag"}, a, "").note, "/v is not read: it is not JSON");
 }
 
 }  // namespace
