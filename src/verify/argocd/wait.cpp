@@ -144,6 +144,7 @@ private:
     std::string m_last_state;
     std::string m_last_verdict;
     std::optional<Clock::time_point> m_degraded_since;
+    std::chrono::milliseconds m_degraded_grace{0};  // the grace of the Degraded seen since m_degraded_since
     std::optional<Clock::time_point> m_settle_due;
     std::optional<Time> m_settle_started_at;
     Clock::time_point m_next_poll;
@@ -247,18 +248,27 @@ std::optional<WaitResult> Waiter::act(const Application& app, const Decision& d)
             return finish(WaitOutcome::superseded, d.reason);
         case Verdict::deleting:
             return finish(WaitOutcome::deleting, d.reason);
-        case Verdict::degraded:
+        case Verdict::degraded: {
             if (!m_degraded_since) {
                 m_degraded_since = Clock::now();
             }
-            if (Clock::now() - *m_degraded_since >= m_opts.degraded_grace) {
-                return finish(
-                    WaitOutcome::degraded,
-                    fmt::format(
-                        "{} (for {} s, past the grace period)", d.reason,
-                        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *m_degraded_since).count()));
+            // Our sync Succeeded and Argo CD assessed health after it ended.
+            bool after_our_sync = app.op_phase == "Succeeded" && app.op_finished_at && app.reconciled_at &&
+                                  *app.reconciled_at >= *app.op_finished_at &&
+                                  m_opts.expect.accept(app.op_sync_revision).kind == Acceptance::accepted;
+            m_degraded_grace =
+                after_our_sync ? std::min(m_opts.degraded_grace, m_opts.degraded_after_sync) : m_opts.degraded_grace;
+            if (Clock::now() - *m_degraded_since >= m_degraded_grace) {
+                auto held = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *m_degraded_since).count();
+                return finish(WaitOutcome::degraded,
+                              after_our_sync
+                                  ? fmt::format("{} (after the sync of {} finished: Argo CD calls a Deployment "
+                                                "Degraded once its progress deadline has passed)",
+                                                d.reason, app.op_sync_revision.substr(0, 7))
+                                  : fmt::format("{} (for {} s, past the grace period)", d.reason, held));
             }
             return std::nullopt;
+        }
         case Verdict::wait_revision:
             if (m_opts.refresh && Clock::now() >= m_next_refresh) {
                 start_refresh();
@@ -279,10 +289,10 @@ std::optional<WaitResult> Waiter::trigger_sync(const Application& app)
     // Omit the revision: an auto-sync app refuses any other than its
     // targetRevision, and the branch head is what `accept` judged.
     Reply r = m_client.sync(m_opts.app, m_opts.project, SyncRequest{});
-    if (r.ok()) {
+    if (r.accepted()) {  // a 2xx whose body was cut short started the sync all the same: never sent twice
         m_synced_for = app.sync_revision;
         std::string rev;
-        if (auto a = read_application(r.body, m_opts.repo_url); a.ok()) {
+        if (auto a = read_application(r.body, m_opts.repo_url); r.ok() && a.ok()) {
             rev = a->operation_revision;
         }
         step("sync", "", "", fmt::format("sync requested{}", rev.empty() ? "" : " for " + rev.substr(0, 7)));
@@ -385,17 +395,23 @@ void Waiter::watch_loop()
         if (m_stop.load()) {
             return;
         }
+        // An open stream that went quiet past the idle limit is how a watch
+        // ends when nothing happens (a proxy may also drop the keepalives):
+        // it is reconnected at once, and said as what it is, not as an error.
+        bool quiet = error.empty() && r.status == 200 && r.failure == ::kanon::http::Failure::timeout;
         if (error.empty()) {
             error = r.failure != ::kanon::http::Failure::none ? r.message
                     : r.status >= 300 ? fmt::format("HTTP {}{}", r.status, r.message.empty() ? "" : ": " + r.message)
                                       : "the server closed it";
         }
-        backoff = got_event ? milliseconds(1000) : std::min(backoff * 2, milliseconds(10000));
+        backoff = got_event || quiet ? milliseconds(1000) : std::min(backoff * 2, milliseconds(10000));
         m_inbox.push(Item{Item::stream_ended,
                           "watch",
                           {},
-                          fmt::format("watch ended ({}); reconnecting in {} s", error,
-                                      static_cast<double>(backoff.count()) / 1000.0)});
+                          quiet ? fmt::format("the watch was quiet for {} s; reopening it",
+                                              std::chrono::duration_cast<std::chrono::seconds>(m_opts.idle).count())
+                                : fmt::format("watch ended ({}); reconnecting in {} s", error,
+                                              static_cast<double>(backoff.count()) / 1000.0)});
         nap(backoff, m_stop);
     }
 }
@@ -407,6 +423,7 @@ WaitResult Waiter::run()
     // The first GET gives the real 401/403/404 (a watch on a missing app is
     // silent) and the state to decide on before any event.
     milliseconds backoff(1000);
+    int unreachable = 0;  // first GETs in a row that found no server at all
     while (true) {
         Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30),
                                [this] { return stopping() || Clock::now() >= m_deadline; });
@@ -415,6 +432,22 @@ WaitResult Waiter::run()
                 return std::move(*done);
             }
             break;
+        }
+        // Refused or not resolved, never answered once: a wrong server (or
+        // one that is down), not a deploy to wait for. A few tries cover a
+        // restart; the timeout is for what Argo CD does, not for its absence.
+        bool absent = r.status == 0 &&
+                      (r.failure == ::kanon::http::Failure::connect || r.failure == ::kanon::http::Failure::resolve);
+        unreachable = absent ? unreachable + 1 : 0;
+        if (unreachable >= m_opts.unreachable_tries) {
+            m_result.error =
+                Error{fmt::format("Argo CD at {} cannot be reached: {} ({} tries in {} s)", m_client.base_url(),
+                                  r.message, unreachable,
+                                  std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - m_start).count()),
+                      ExitCode::failed,
+                      {},
+                      "check ARGOCD_SERVER (or --server) and that Argo CD's API is up"};
+            return finish(WaitOutcome::error, m_result.error->message);
         }
         if (!r.retryable() && r.failure != ::kanon::http::Failure::stopped) {
             return std::move(*fatal(r, "GET application " + m_opts.app));
@@ -448,7 +481,7 @@ WaitResult Waiter::run()
             wake = std::min(wake, m_next_refresh);
         }
         if (m_degraded_since) {
-            wake = std::min(wake, *m_degraded_since + m_opts.degraded_grace);
+            wake = std::min(wake, *m_degraded_since + m_degraded_grace);
         }
         if (m_settle_due) {
             wake = std::min(wake, *m_settle_due);
@@ -470,7 +503,7 @@ WaitResult Waiter::run()
         now = Clock::now();
         bool poll_due = now >= m_next_poll;
         bool settle_due = m_settle_due && now >= *m_settle_due;
-        bool degraded_due = m_degraded_since && now - *m_degraded_since >= m_opts.degraded_grace;
+        bool degraded_due = m_degraded_since && now - *m_degraded_since >= m_degraded_grace;
         if (poll_due || settle_due || degraded_due) {
             m_next_poll = now + m_opts.poll;
             if (auto done = get_and_observe("get")) {

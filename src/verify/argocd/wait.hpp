@@ -33,6 +33,13 @@ struct WaitOptions {
     Expectation expect;
     std::chrono::milliseconds timeout{std::chrono::minutes(10)};
     std::chrono::milliseconds degraded_grace{std::chrono::seconds(60)};
+    // Degraded once our sync has finished and Argo CD has assessed the result
+    // is its final word (a Deployment turns Degraded only past its progress
+    // deadline): confirmed for this long, not for degraded_grace.
+    std::chrono::milliseconds degraded_after_sync{std::chrono::seconds(5)};
+    // First GETs refused or unresolved in a row before the server counts as
+    // unreachable (exit 1): 1 + 2 + 4 s of backoff between them.
+    int unreachable_tries = 4;
     std::chrono::milliseconds settle{0};  // SUCCESS must hold again this much later
     bool refresh = true;                  // ask Argo CD to look at git now, not in 3 minutes
     bool sync = false;                    // POST a sync when OutOfSync on our revision and idle

@@ -113,6 +113,22 @@ TEST_F(WaitTest, DegradedFailsAfterTheGracePeriodNotBefore)
     EXPECT_EQ(exit_code_of(r.outcome), ExitCode::verify_failed);
 }
 
+// Degraded at our revision, assessed after our sync Succeeded: Argo CD's
+// final word, so the wait ends in seconds, not after the minute of grace.
+TEST_F(WaitTest, DegradedAfterOurSyncFailsWithoutTheGracePeriod)
+{
+    serve_file("dev-degraded.json");
+    auto o = options("web-synestra-io-dev", R2);
+    o.timeout = std::chrono::seconds(30);
+    o.degraded_grace = std::chrono::seconds(60);
+    o.degraded_after_sync = milliseconds(300);
+    auto r = wait_for(*client, o);
+    ASSERT_EQ(r.outcome, WaitOutcome::degraded) << r.reason;
+    EXPECT_GE(r.elapsed, milliseconds(300));
+    EXPECT_LT(r.elapsed, milliseconds(10000));
+    EXPECT_NE(r.reason.find("progress deadline"), std::string::npos) << r.reason;
+}
+
 TEST_F(WaitTest, StaleHealthAfterASyncIsNotSuccessThenDegraded)
 {
     // Line 8 of the stream: the sync of R2 Succeeded, health still says
@@ -177,6 +193,28 @@ TEST_F(WaitTest, AHangingRefreshDoesNotHangTheWait)
     EXPECT_NE(r.reason.find("1563496"), std::string::npos) << "says which revision Argo CD still shows: " << r.reason;
     EXPECT_LT(took, std::chrono::seconds(5));
     EXPECT_EQ(exit_code_of(r.outcome), ExitCode::timed_out);
+}
+
+// Nothing listens where Argo CD should be: a few tries, then exit 1 naming
+// the server, never a wait to the timeout.
+TEST_F(WaitTest, AnUnreachableServerFailsAfterAFewTriesNotAtTheTimeout)
+{
+    serve_file("dev-degraded.json");
+    std::string closed = "127.0.0.1:" + std::to_string(sim->port());
+    sim.reset();  // its port is closed now
+    ServerOptions so;
+    so.server = closed;
+    so.plaintext = true;
+    so.token = TOKEN;
+    Client nowhere(so);
+    auto o = options("web-synestra-io-dev", R2);
+    o.timeout = std::chrono::seconds(60);
+    o.unreachable_tries = 2;
+    auto r = wait_for(nowhere, o);
+    ASSERT_EQ(r.outcome, WaitOutcome::error) << r.reason;
+    EXPECT_EQ(exit_code_of(r.outcome), ExitCode::failed);
+    EXPECT_NE(r.reason.find("Argo CD at http://" + closed + " cannot be reached"), std::string::npos) << r.reason;
+    EXPECT_LT(r.elapsed, std::chrono::seconds(10));
 }
 
 TEST_F(WaitTest, AuthAndMissingAppsFailFastWithoutTheToken)
