@@ -461,8 +461,15 @@ Status read_apps(Config& c, const Value& v, std::vector<UrlStage>& url_stages)
                     if (auto st = read_app_urls(a, name, val, url_stages); !st) {
                         return st;
                     }
+                } else if (k == "database") {
+                    auto d = read_bool(val, "apps.*.database");
+                    if (!d) {
+                        return d.take_error();
+                    }
+                    a.database = *d;
+                    a.database_at = val.origin;
                 } else {
-                    return unknown_key(val, "an app", k, {"domain", "urls"});
+                    return unknown_key(val, "an app", k, {"domain", "urls", "database"});
                 }
             }
         } else if (settings.type != Value::Type::null) {

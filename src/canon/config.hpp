@@ -45,6 +45,10 @@ struct StageConfig {
 
 struct AppConfig {
     std::string domain;  // empty: unknown (taken from the prod env layer where needed)
+    // `database: true`: the app has a database, so `check --platform`
+    // requires its CNPG clusters and initdb Secret even before any exists.
+    bool database = false;
+    Location database_at;  // where kanon.yaml says so
     // The site's URL per stage, used as written instead of `urls.stage`
     // (http:// or https://, no placeholders; every key is a configured stage).
     std::map<std::string, std::string, std::less<>> urls;

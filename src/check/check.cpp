@@ -297,6 +297,15 @@ Result<Report> run_check(const CheckOptions& opts)
             others.push_back(rel);
         }
     }
+    if (apps.empty()) {
+        // A wrong --dir, or a layout kanon.yaml does not describe: checking
+        // nothing is not a clean bill.
+        return usage_error(fmt::format("no app in {}: no file there is a release, env or Application file ({}, {}, "
+                                       "{})",
+                                       opts.dir, config->release_path, config->env_path, config->application_path),
+                           "give web-core's checkout with --dir, describe its layout in kanon.yaml's paths, or "
+                           "create an app with 'kanon init APP --domain DOMAIN --image REPOSITORY'");
+    }
     return check_all(opts, *config, jobs, {apps.begin(), apps.end()}, others, files->size());
 }
 

@@ -174,6 +174,14 @@ void check_app_platform(const canon::Config& c, const std::string& app, const Ap
         evidence = &secret_it->second;
         evidence_name = "Secret " + initdb;
     }
+    // kanon.yaml's word counts as much as a cluster found: an empty platform
+    // repository does not pass for an app that has a database.
+    PlatformObject declared{{}, {}, std::nullopt};
+    if (auto a = c.apps.find(app); evidence == nullptr && a != c.apps.end() && a->second.database) {
+        declared.where = a->second.database_at;
+        evidence = &declared;
+        evidence_name = "kanon.yaml's apps." + app + ".database";
+    }
     if (evidence == nullptr) {
         return;  // no database
     }
@@ -199,9 +207,9 @@ void check_app_platform(const canon::Config& c, const std::string& app, const Ap
                                   obj->initdb_secret, initdb)));
         }
     }
-    if (secret_it == index.secrets.end() && first_cluster != nullptr) {
+    if (secret_it == index.secrets.end()) {
         out.push_back(make_finding(
-            "platform/secret-missing", first_cluster->where,
+            "platform/secret-missing", first_cluster != nullptr ? first_cluster->where : evidence->where,
             fmt::format("{}'s CNPG clusters bootstrap from Secret '{}', which is not in namespace '{}': add it "
                         "(kubernetes.io/basic-auth, username and password), SOPS-encrypted",
                         app, initdb, db_ns)));

@@ -32,6 +32,9 @@ File load_file(const std::string& root, const std::string& rel, const std::strin
         return f;
     }
     f.exists = true;
+    if (!symlink_outside(root, rel).empty()) {
+        return f;  // never read: argocd/value-file-missing says why
+    }
     auto text = read_file(full);
     if (!text) {
         out.push_back(make_finding("yaml/syntax", {shown, 1, 1}, text.error().message));
@@ -580,10 +583,18 @@ void rule_env_secret_ref(const canon::Config& c, const std::string& app, const S
         found = found || name == expected;
         facts.refs.push_back({ns, name, node_at(s, deref(s, id)), c.secret_ref_key});
     }
+    std::string pull = canon::expand(c.pull_secret, app, st.config->name);
     for (NodeId id : yaml::find_all(s, must_path(c.pull_secret_key))) {
         std::string name = scalar_text(s, deref(s, id));
-        if (!name.empty()) {
-            facts.refs.push_back({ns, name, node_at(s, deref(s, id)), c.pull_secret_key});
+        if (name.empty()) {
+            continue;
+        }
+        facts.refs.push_back({ns, name, node_at(s, deref(s, id)), c.pull_secret_key});
+        if (name != pull) {  // the platform keeps one pull Secret per namespace, under one name
+            out.push_back(make_finding("env/secret-ref", node_at(s, deref(s, id)),
+                                       fmt::format("{} names '{}', not the pull Secret '{}' (kanon.yaml "
+                                                   "naming.pull_secret); reference '{}'",
+                                                   c.pull_secret_key, name, pull, pull)));
         }
     }
     if (found) {
@@ -731,6 +742,11 @@ void rule_argocd_value_files(const canon::Config& c, const std::string& dir, con
                                        fmt::format("valueFile '{}' does not resolve to a file of this repository "
                                                    "(relative to spec.source.path '{}')",
                                                    text, chart)));
+        } else if (std::string real = symlink_outside(dir, rs); !real.empty()) {
+            out.push_back(make_finding("argocd/value-file-missing", node_at(s, id),
+                                       fmt::format("valueFile '{}' resolves to {}, a symlink to {}, outside the "
+                                                   "repository: Argo CD refuses to read it",
+                                                   text, rs, real)));
         } else if (!fs::is_regular_file(fs::path(dir) / r, ec)) {
             out.push_back(make_finding("argocd/value-file-missing", node_at(s, id),
                                        fmt::format("valueFile '{}' resolves to {}, which does not exist; Argo CD "

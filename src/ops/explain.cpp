@@ -18,6 +18,12 @@ namespace fs = std::filesystem;
 
 Result<yaml::Value> load_values(const std::string& dir, const std::string& rel)
 {
+    if (std::string real = symlink_outside(dir, rel); !real.empty()) {
+        return Error{
+            fmt::format("{}: a symlink to {}, outside the repository: Argo CD refuses to read it, and so "
+                        "does kanon",
+                        rel, real)};
+    }
     auto text = read_file(dir + "/" + rel);
     if (!text) {
         return text.take_error();

@@ -677,11 +677,8 @@ Result<InitResult> init(const InitOptions& opts)
     for (auto& f : *files) {
         const std::string& root = f.file.repo == k_web_core ? opts.dir : opts.platform;
         if (!opts.dry_run && f.write) {
-            if (auto st = write_planned(root, f); !st) {
+            if (auto st = f.encrypt ? encrypt_secret(root, f, result) : write_planned(root, f); !st) {
                 return st.take_error();
-            }
-            if (f.encrypt) {
-                encrypt_secret(root, f, result);
             }
         }
         if (f.file.state == InitFile::State::skipped && !f.command.empty()) {

@@ -23,7 +23,7 @@ struct PlannedFile {
     InitFile file;
     std::string content;   // what is written (a Secret: its skeleton, before sops)
     bool write = false;    // created or overwritten
-    bool encrypt = false;  // a Secret skeleton: `sops --encrypt --in-place` right after writing
+    bool encrypt = false;  // a Secret skeleton: written only as sops's ciphertext of it
     std::string command;   // a Secret: the command that creates it instead (when kanon does not)
 };
 
@@ -60,6 +60,6 @@ Result<PlatformPlan> plan_platform(const InitOptions& opts, const canon::Config&
 // checkout, so that .sops.yaml's creation_rules match its path). On failure
 // the plaintext is deleted, the file marked skipped, its command listed and
 // the failure recorded.
-void encrypt_secret(const std::string& platform, PlannedFile& f, InitResult& result);
+Status encrypt_secret(const std::string& platform, PlannedFile& f, InitResult& result);
 
 }  // namespace kanon::ops::init_detail

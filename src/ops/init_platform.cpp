@@ -213,8 +213,14 @@ std::string registry_of(const std::string& image)
 // The commands that create a Secret file encrypted, run from where kanon ran.
 std::string create_command(const std::string& platform, const ObjectSpec& s, const std::string& path)
 {
-    std::string cmd = fmt::format("{} --dry-run=client -o yaml > {} && sops --encrypt --in-place {}", s.kubectl,
-                                  shell_quote(path), shell_quote(path));
+    // The manifest goes to sops on stdin (--filename-override picks the
+    // creation rule of PATH), so no plaintext file touches the repository,
+    // even when sops fails; the ciphertext lands under its name only whole.
+    std::string tmp = shell_quote(path + ".tmp");
+    std::string cmd = fmt::format(
+        "{} --dry-run=client -o yaml | sops --encrypt --filename-override {} --input-type yaml "
+        "--output-type yaml /dev/stdin > {} && mv {} {} || rm -f {}",
+        s.kubectl, shell_quote(path), tmp, tmp, shell_quote(path), tmp);
     std::string dir = fs::path(path).parent_path().generic_string();
     if (!dir.empty()) {
         cmd = fmt::format("mkdir -p {} && {}", shell_quote(dir), cmd);
@@ -408,9 +414,9 @@ Result<PlannedFile> plan_cluster(const InitOptions& o, const ObjectSpec& s, cons
 
 // Why a file sops wrote is not encrypted after all; empty when it is: a
 // `sops:` block with a mac, and every value under data/stringData ENC[...].
-std::string not_encrypted(const std::string& root, const std::string& rel)
+std::string not_encrypted(const std::string& text, const std::string& rel)
 {
-    auto s = parse_file(root, rel);
+    auto s = yaml::Stream::parse(text, rel);
     if (!s || s->documents().empty()) {
         return !s ? s.error().describe() : "sops left an empty file";
     }
@@ -454,11 +460,15 @@ Result<PlatformPlan> plan_platform(const InitOptions& opts, const canon::Config&
     return plan;
 }
 
-void encrypt_secret(const std::string& platform, PlannedFile& f, InitResult& result)
+Status encrypt_secret(const std::string& platform, PlannedFile& f, InitResult& result)
 {
+    // The skeleton reaches sops on stdin and only its ciphertext is written:
+    // the plaintext never touches the repository, even when sops fails.
     ProcessSpec spec;
-    spec.argv = {"sops", "--encrypt", "--in-place", f.file.path};
+    spec.argv = {"sops",          "--encrypt", "--filename-override", f.file.path, "--input-type", "yaml",
+                 "--output-type", "yaml",      "/dev/stdin"};
     spec.cwd = platform;
+    spec.input = f.content;
     spec.timeout = std::chrono::minutes(1);
     auto r = run_process(spec);
     std::string why;
@@ -468,16 +478,17 @@ void encrypt_secret(const std::string& platform, PlannedFile& f, InitResult& res
         std::string err = r->err.substr(0, r->err.find('\n'));
         why = fmt::format("sops {}{}", r->status_text(), err.empty() ? "" : ": " + err);
     } else {
-        why = not_encrypted(platform, f.file.path);
+        why = not_encrypted(r->out, f.file.path);
     }
     if (why.empty()) {
-        return;
+        PlannedFile encrypted = f;
+        encrypted.content = r->out;
+        return write_planned(platform, encrypted);
     }
-    std::error_code ec;
-    fs::remove(platform + "/" + f.file.path, ec);
     f.file.state = InitFile::State::skipped;
-    f.file.note = fmt::format("sops failed, the plaintext skeleton was removed: {}", why);
+    f.file.note = fmt::format("sops failed, nothing was written: {}", why);
     result.failures.push_back(fmt::format("{}: {}", f.file.path, f.file.note));
+    return ok_status();
 }
 
 }  // namespace kanon::ops::init_detail

@@ -138,6 +138,25 @@ Status write_file_atomic(const std::string& path, const std::string& content)
     return ok_status();
 }
 
+std::string symlink_outside(const std::string& root, const std::string& rel)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path base = fs::weakly_canonical(fs::path(root), ec);
+    if (ec) {
+        return {};
+    }
+    fs::path real = fs::weakly_canonical(fs::path(root) / rel, ec);
+    if (ec) {
+        return {};
+    }
+    auto inside = real.lexically_relative(base);
+    if (!inside.empty() && *inside.begin() != ".." && !inside.is_absolute()) {
+        return {};
+    }
+    return real.string();
+}
+
 bool file_exists(const std::string& path)
 {
     struct stat st {};

@@ -16,7 +16,7 @@ expect_json "$OUT" 'd["ok"] is True and d["findings"] == [] and d["summary"]["ap
 expect_exit 0 "$KANON" check --format codeclimate
 expect_json "$OUT" 'd == []'
 expect_exit 0 "$KANON" check --rules
-expect_eq "$(printf '%s\n' "$OUT" | grep -c '/')" 21 "kanon check --rules lists CLI.md's 21 rules"
+expect_eq "$(printf '%s\n' "$OUT" | grep -c '/')" 21 "kanon check --rules lists the 21 rules of docs/rules.md"
 
 # Break it in three files; every finding is reported, then exit 3.
 prod_release=deploy/env/release-prod/synestra-io.yaml
@@ -37,6 +37,21 @@ expect_json "$OUT" '[(f["file"], f["line"], f["column"]) for f in d["findings"] 
 # --format wins over -o.
 expect_exit 3 "$KANON" -o json check --format codeclimate
 expect_json "$OUT" 'isinstance(d, list) and len(d) == 3'
+
+# A directory with no app (a wrong --dir): exit 2 naming the layout, not "no problems".
+mkdir -p "$E2E_TMP/not-web-core/deploy"
+printf 'a: 1\n' >"$E2E_TMP/not-web-core/deploy/x.yaml"
+expect_exit 2 "$KANON" check --dir "$E2E_TMP/not-web-core"
+expect_contains "$ERR" "kanon: error: no app in $E2E_TMP/not-web-core: no file there is a release, env or Application file (deploy/env/release-{stage}/{app}.yaml"
+
+# A values file that is a symlink out of the repository: Argo CD refuses it, so do check and explain.
+cp -r "$KANON_SOURCE_DIR/examples/web-core" "$E2E_TMP/linked"
+printf 'image:\n  repository: r\n  tag: "1"\n' >"$E2E_TMP/outside.yaml"
+ln -sf "$E2E_TMP/outside.yaml" "$E2E_TMP/linked/deploy/env/dev/synestra-io.yaml"
+expect_exit 3 "$KANON" -o json check synestra-io --dir "$E2E_TMP/linked"
+expect_json "$OUT" 'any(f["rule"] == "argocd/value-file-missing" and "outside the repository" in f["message"] and "'"$E2E_TMP/outside.yaml"'" in f["message"] for f in d["findings"])'
+expect_exit 1 "$KANON" explain synestra-io --stage dev --dir "$E2E_TMP/linked"
+expect_contains "$ERR" "kanon: error: deploy/env/dev/synestra-io.yaml: a symlink to $E2E_TMP/outside.yaml, outside the repository"
 
 # Only one app: the other app's files are not read, nor deploy/broken.yaml.
 cp -r "$KANON_SOURCE_DIR/examples/web-core" "$E2E_TMP/clean"

@@ -138,21 +138,36 @@ expect_exit 0 env PATH="$SOPS_PATH" "$KANON" -o json init demo --domain example.
     --dir site --platform platform --database
 expect_json "$OUT" 'all(f["state"] == "unchanged" for f in d["files"]) and len(d["files"]) == 15 and d["commands"] == []'
 
-# sops failing: the plaintext is removed, exit 1 after the report.
+# sops failing: nothing is written (the skeleton went to sops on stdin), exit 1 after the report.
 mkdir platform-fail && cp platform/.sops.yaml platform-fail/
 expect_exit 1 env PATH="$SOPS_PATH" FAKE_SOPS_FAIL=1 "$KANON" init demo --domain example.org --image "$IMAGE" \
     --tag 1.0 --dir site --platform platform-fail --no-pull-secret
 expect_contains "$OUT" "skipped    platform  secrets/web-demo-dev/web-demo-dev-env.sops.yaml"
 expect_contains "$ERR" "kanon: error: secrets/web-demo-dev/web-demo-dev-env.sops.yaml: sops failed"
-[[ -z "$(find platform-fail/secrets -type f 2>/dev/null)" ]] || fail "a plaintext skeleton was left"
+expect_contains "$ERR" "sops failed, nothing was written"
+[[ -z "$(find platform-fail/secrets -type f 2>/dev/null)" ]] || fail "a file was left in the platform tree"
 
 # --- the platform without sops: no Secret file, the commands instead ----------------------
 mkdir platform-plain
 expect_exit 0 "$KANON" -o json init demo --domain example.org --image "$IMAGE" --tag 1.0 --dir site \
     --platform platform-plain --no-pull-secret
+f=secrets/web-demo-dev/web-demo-dev-env.sops.yaml
 expect_json "$OUT" '([f["state"] for f in d["files"] if f["secret"]] == ["skipped", "skipped"] and
-    d["commands"][0] == "(cd platform-plain && mkdir -p secrets/web-demo-dev && kubectl create secret generic web-demo-dev-env -n web-demo-dev --from-literal=KEY=... --dry-run=client -o yaml > secrets/web-demo-dev/web-demo-dev-env.sops.yaml && sops --encrypt --in-place secrets/web-demo-dev/web-demo-dev-env.sops.yaml)")'
+    d["commands"][0] == "(cd platform-plain && mkdir -p secrets/web-demo-dev && kubectl create secret generic web-demo-dev-env -n web-demo-dev --from-literal=KEY=... --dry-run=client -o yaml | sops --encrypt --filename-override '"$f"' --input-type yaml --output-type yaml /dev/stdin > '"$f"'.tmp && mv '"$f"'.tmp '"$f"' || rm -f '"$f"'.tmp)")'
 [[ ! -e platform-plain/secrets ]] || fail "a Secret was written without sops"
+# The printed command, run as a user would (a stand-in kubectl, the fake sops): when
+# sops fails nothing is left, when it works only the ciphertext is.
+cmd="$(json_get "$OUT" 'd["commands"][0]')"
+mkdir -p kube-bin && cp bin/sops kube-bin/sops
+printf '#!/bin/sh\nprintf "apiVersion: v1\\nkind: Secret\\nmetadata:\\n  name: web-demo-dev-env\\n  namespace: web-demo-dev\\ndata:\\n  KEY: cGxhaW50ZXh0\\n"\n' >kube-bin/kubectl
+chmod +x kube-bin/kubectl kube-bin/sops
+cp platform/.sops.yaml platform-plain/
+PATH="$E2E_TMP/kube-bin:$PATH" FAKE_SOPS_FAIL=1 bash -c "$cmd" 2>/dev/null || true
+[[ -z "$(find platform-plain/secrets -type f 2>/dev/null)" ]] || fail "the printed command left a file when sops failed"
+PATH="$E2E_TMP/kube-bin:$PATH" bash -c "$cmd" || fail "the printed command failed"
+expect_contains "$(cat "platform-plain/$f")" "KEY: ENC[AES256_GCM,data:" "the file the printed command wrote"
+expect_not_contains "$(cat "platform-plain/$f")" "cGxhaW50ZXh0" "the file the printed command wrote"
+expect_eq "$(find platform-plain/secrets -type f | wc -l)" 1 "files the printed command left"
 
 # --- kanon check agrees (once the command exists) -----------------------------------------
 if "$KANON" check --help >/dev/null 2>&1; then

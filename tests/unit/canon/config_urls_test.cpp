@@ -110,7 +110,7 @@ TEST(ConfigUrls, CredentialsInABadUrlAreNotPrinted)
 TEST(ConfigUrls, UnknownKeyUnderAnAppListsDomainAndUrls)
 {
     EXPECT_EQ(error_of("apps:\n  web:\n    url:\n      dev: http://127.0.0.1:1\n"),
-              "kanon.yaml:4:7: unknown key 'url' in an app (known: domain, urls)");
+              "kanon.yaml:4:7: unknown key 'url' in an app (known: domain, urls, database)");
 }
 
 }  // namespace

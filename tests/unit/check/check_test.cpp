@@ -450,6 +450,21 @@ TEST_F(CheckTest, OnlyTheAppsAsked)
     EXPECT_NE(bad.error().hint.find("shop"), std::string::npos);
 }
 
+// A directory without a single app file checks nothing: that is a usage
+// error naming the layout it looked for, never "no problems".
+TEST_F(CheckTest, NoAppIsAnError)
+{
+    CheckOptions o;
+    o.dir = m_root + "/empty";
+    fs::create_directories(o.dir + "/deploy");
+    std::ofstream(o.dir + "/deploy/other.yaml") << "a: 1\n";
+    auto r = run_check(o);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ExitCode::usage);
+    EXPECT_NE(r.error().message.find("no app in "), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("deploy/env/release-{stage}/{app}.yaml"), std::string::npos);
+}
+
 TEST_F(CheckTest, ConfiguredLayoutAndKeys)
 {
     write("kanon.yaml", "paths:\n  release: apps/{app}/{stage}/release.yaml\n");
@@ -558,6 +573,37 @@ TEST_F(CheckTest, PlatformInitdbSecretMissing)
     write("platform/databases/shop-dev.yaml", cluster("shop-dev-cnpg"));
     write("platform/databases/shop.yaml", cluster("shop-cnpg"));
     expect_one(check(true), "platform/secret-missing", "platform/databases/shop-dev.yaml", 1);
+}
+
+// kanon.yaml says the app has a database: an empty platform repository is
+// missing both clusters and the initdb Secret, found at kanon.yaml's line.
+TEST_F(CheckTest, PlatformDatabaseDeclaredInKanonYaml)
+{
+    write("kanon.yaml", "apps:\n  shop:\n    database: true\n");
+    auto r = check(true);
+    std::size_t missing = 0;
+    for (const auto& f : r.findings) {
+        if (f.rule == "platform/cnpg-missing") {
+            ++missing;
+            EXPECT_EQ(f.line, 3U) << dump(r);
+            EXPECT_NE(f.message.find("apps.shop.database"), std::string::npos) << f.message;
+        }
+    }
+    EXPECT_EQ(missing, 2U) << dump(r);
+    expect_one(r, "platform/secret-missing", "kanon.yaml", 3);
+    write("platform/databases/shop-dev.yaml", cluster("shop-dev-cnpg"));
+    write("platform/databases/shop.yaml", cluster("shop-cnpg"));
+    write("platform/databases/shop-initdb.sops.yaml", secret("databases", "shop-initdb-secret"));
+    expect_clean(check(true));
+}
+
+// The pull Secret is the configured one (gitlab-regcred): another name is
+// a Secret the platform does not keep.
+TEST_F(CheckTest, PullSecretOtherThanTheConfiguredOne)
+{
+    write(k_env_dev, env_layer("dev", "dev.shop.example") + "  - name: regcred-old\n");
+    auto r = check();
+    expect_one(r, "env/secret-ref", k_env_dev, 11);
 }
 
 TEST_F(CheckTest, PlatformNearMissAppWithoutDatabase)

@@ -107,22 +107,32 @@ TEST_F(InitPlatform, WithoutSopsNoSecretIsWrittenAndTheCommandsAreListed)
     EXPECT_EQ(r->commands[0],
               "(cd " + p +
                   " && mkdir -p secrets/web-my-shop-dev && kubectl create secret generic web-my-shop-dev-env "
-                  "-n web-my-shop-dev --from-literal=KEY=... --dry-run=client -o yaml > "
-                  "secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml && sops --encrypt --in-place "
-                  "secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml)");
-    EXPECT_EQ(r->commands[1],
-              "(cd " + p +
-                  " && mkdir -p secrets/web-my-shop-dev && kubectl create secret docker-registry "
-                  "gitlab-regcred -n web-my-shop-dev --docker-server=registry.example.org --docker-username=... "
-                  "--docker-password=... --dry-run=client -o yaml > secrets/web-my-shop-dev/gitlab-regcred.sops.yaml "
-                  "&& sops --encrypt --in-place secrets/web-my-shop-dev/gitlab-regcred.sops.yaml)");
-    EXPECT_EQ(r->commands[4],
-              "(cd " + p +
-                  " && mkdir -p secrets/databases && kubectl create secret generic my-shop-initdb-secret "
-                  "-n databases --type=kubernetes.io/basic-auth --from-literal=username=my_shop "
-                  "--from-literal=password=... --dry-run=client -o yaml > "
-                  "secrets/databases/my-shop-initdb-secret.sops.yaml && sops --encrypt --in-place "
-                  "secrets/databases/my-shop-initdb-secret.sops.yaml)");
+                  "-n web-my-shop-dev --from-literal=KEY=... --dry-run=client -o yaml | sops --encrypt "
+                  "--filename-override secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml --input-type yaml "
+                  "--output-type yaml /dev/stdin > secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml.tmp && mv "
+                  "secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml.tmp "
+                  "secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml || rm -f "
+                  "secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml.tmp)");
+    EXPECT_EQ(
+        r->commands[1],
+        "(cd " + p +
+            " && mkdir -p secrets/web-my-shop-dev && kubectl create secret docker-registry "
+            "gitlab-regcred -n web-my-shop-dev --docker-server=registry.example.org --docker-username=... "
+            "--docker-password=... --dry-run=client -o yaml | sops --encrypt --filename-override "
+            "secrets/web-my-shop-dev/gitlab-regcred.sops.yaml --input-type yaml --output-type yaml /dev/stdin > "
+            "secrets/web-my-shop-dev/gitlab-regcred.sops.yaml.tmp && mv "
+            "secrets/web-my-shop-dev/gitlab-regcred.sops.yaml.tmp secrets/web-my-shop-dev/gitlab-regcred.sops.yaml "
+            "|| rm -f secrets/web-my-shop-dev/gitlab-regcred.sops.yaml.tmp)");
+    EXPECT_EQ(
+        r->commands[4],
+        "(cd " + p +
+            " && mkdir -p secrets/databases && kubectl create secret generic my-shop-initdb-secret "
+            "-n databases --type=kubernetes.io/basic-auth --from-literal=username=my_shop "
+            "--from-literal=password=... --dry-run=client -o yaml | sops --encrypt --filename-override "
+            "secrets/databases/my-shop-initdb-secret.sops.yaml --input-type yaml --output-type yaml /dev/stdin > "
+            "secrets/databases/my-shop-initdb-secret.sops.yaml.tmp && mv "
+            "secrets/databases/my-shop-initdb-secret.sops.yaml.tmp secrets/databases/my-shop-initdb-secret.sops.yaml "
+            "|| rm -f secrets/databases/my-shop-initdb-secret.sops.yaml.tmp)");
     EXPECT_EQ(r->commands[6].rfind("git -C " + p + " add -- secrets/web-my-shop-dev/web-my-shop-dev-env.sops.yaml ", 0),
               0U)
         << r->commands[6];
@@ -190,7 +200,8 @@ TEST_F(InitPlatform, WithSopsEverySecretIsWrittenEncrypted)
     EXPECT_TRUE(r->commands.empty());
 }
 
-TEST_F(InitPlatform, WhenSopsFailsThePlaintextIsRemoved)
+// The skeleton goes to sops on stdin: when sops fails, nothing was written.
+TEST_F(InitPlatform, WhenSopsFailsNothingIsWritten)
 {
     platform.write(".sops.yaml", k_sops_yaml);
     ScopedEnv path("PATH", path_with_sops());
@@ -201,8 +212,7 @@ TEST_F(InitPlatform, WhenSopsFailsThePlaintextIsRemoved)
     for (const auto* f : platform_files(*r)) {
         if (f->secret) {
             EXPECT_EQ(f->state, State::skipped);
-            EXPECT_EQ(f->note.rfind("sops failed, the plaintext skeleton was removed: sops exited with 128", 0), 0U)
-                << f->note;
+            EXPECT_EQ(f->note.rfind("sops failed, nothing was written: sops exited with 128", 0), 0U) << f->note;
             EXPECT_FALSE(platform.exists(f->path)) << f->path;
         }
     }
