@@ -120,10 +120,15 @@ Result<ExitCode> run_set(const YamlSetOptions& o, const Context& ctx)
         ctx.out << j.dump(2) << '\n';
     } else if (!o.in_place) {
         ctx.out << r->text;
+        if (r->created && !ctx.global.quiet) {  // a typo in KEY would otherwise pass unseen
+            ctx.err << fmt::format("{}:{}:{}: created {} (it did not exist; --no-create refuses that)\n", o.file,
+                                   r->where.line, r->where.column, o.key);
+        }
     } else if (!ctx.global.quiet) {
-        ctx.err << (r->changed ? fmt::format("{}:{}:{}: {} {}\n", o.file, r->where.line, r->where.column,
-                                             r->created ? "added" : "set", o.key)
-                               : fmt::format("{}: {} already is that value; nothing changed\n", o.file, o.key));
+        ctx.err << (!r->changed  ? fmt::format("{}: {} already is that value; nothing changed\n", o.file, o.key)
+                    : r->created ? fmt::format("{}:{}:{}: created {} (it did not exist; --no-create refuses that)\n",
+                                               o.file, r->where.line, r->where.column, o.key)
+                                 : fmt::format("{}:{}:{}: set {}\n", o.file, r->where.line, r->where.column, o.key));
     }
     return ExitCode::ok;
 }

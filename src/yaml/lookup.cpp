@@ -117,68 +117,91 @@ private:
         return id;
     }
 
-    // `depth` counts nested `<<` merges: a long chain of them
-    // (`a2: &a2 {<<: *a1}` ...) must be an error, not a stack overflow.
+    // The value Helm reads for `key` in `map`. Helm reads values through
+    // go-yaml v2, which applies a mapping's entries in document order: a
+    // `<<` merge sets every key its mappings have (of a list of them, the
+    // first that has the key), over what came before it, and a key written
+    // after the merge overrides it. `depth` counts nested `<<` merges: a
+    // long chain of them (`a2: &a2 {<<: *a1}` ...) must be an error, not a
+    // stack overflow.
     Result<NodeId> lookup_key(NodeId map, const std::string& key, std::size_t i, std::size_t depth = 0)
     {
         const Node& m = m_s.node(map);
         NodeId found = k_no_node;
-        NodeId found_key = k_no_node;
-        std::vector<NodeId> merges;
+        NodeId explicit_key = k_no_node;  // the key written in this mapping, if it is
+        NodeId merged_by = k_no_node;     // the `<<` whose merge set the value found, if one did
         for (std::size_t k = 0; k + 1 < m.children.size(); k += 2) {
             NodeId kid = m.children[k];
             const Node& kn = m_s.node(kid);
             if (kn.kind == Kind::scalar && kn.style == Style::plain && kn.value == "<<") {
-                merges.push_back(m.children[k + 1]);
+                auto r = lookup_merge(m.children[k + 1], key, i, depth);
+                if (!r) {
+                    return r;
+                }
+                if (*r != k_no_node) {
+                    found = *r;
+                    merged_by = kid;
+                }
                 continue;
             }
             if (!m_s.key_equals(kid, key)) {
                 continue;
             }
-            if (found != k_no_node) {
-                auto first = m_s.locate(found_key);
+            if (explicit_key != k_no_node) {
+                auto first = m_s.locate(explicit_key);
                 return file_error(m_s.locate(kid),
                                   fmt::format("duplicate key '{}' (first at line {}): which one Helm reads is not "
                                               "defined; remove one of them",
                                               m_p.prefix(i + 1), first.line));
             }
             found = m.children[k + 1];
-            found_key = kid;
+            explicit_key = kid;
+            merged_by = k_no_node;
         }
-        if (found != k_no_node || merges.empty()) {
-            return found;
-        }
-        // `<<: *base` or `<<: [*a, *b]`: earlier merges win.
-        for (NodeId mv : merges) {
-            std::vector<NodeId> sources;
-            const Node& mn = m_s.node(mv);
-            if (mn.kind == Kind::sequence) {
-                sources = mn.children;
-            } else {
-                sources.push_back(mv);
+        if (m_mode == Mode::write && merged_by != k_no_node) {
+            if (explicit_key != k_no_node) {
+                auto key_at = m_s.locate(explicit_key);
+                return file_error(m_s.locate(merged_by),
+                                  fmt::format("'{}' is written at line {}, but this `<<` merge comes after it and "
+                                              "sets it too: Helm reads the merged value, so the edit would be lost; "
+                                              "move the `<<` above the key, or edit the merged anchor",
+                                              m_p.prefix(i + 1), key_at.line));
             }
-            for (NodeId src : sources) {
-                NodeId target = m_s.node(src).kind == Kind::alias ? m_s.node(src).alias_of : src;
-                if (m_s.node(target).kind != Kind::mapping) {
-                    continue;
-                }
-                if (++m_merge_budget > 10'000 || depth >= m_s.limits().max_depth) {
-                    return file_error(m_s.locate(src), "too many nested `<<` merges");
-                }
-                auto r = lookup_key(target, key, i, depth + 1);
-                if (!r) {
-                    return r;
-                }
-                if (*r != k_no_node) {
-                    if (m_mode == Mode::write) {
-                        return file_error(m_s.locate(src),
-                                          fmt::format("'{}' comes from the `<<` merge at this line: setting it would "
-                                                      "change the merged anchor; edit the anchor or add the key "
-                                                      "here by hand",
-                                                      m_p.prefix(i + 1)));
-                    }
-                    return r;
-                }
+            return file_error(m_s.locate(merged_by),
+                              fmt::format("'{}' comes from the `<<` merge at this line: setting it would change the "
+                                          "merged anchor; edit the anchor or add the key here by hand",
+                                          m_p.prefix(i + 1)));
+        }
+        return found;
+    }
+
+    // The value a `<<: *base` or `<<: [*a, *b]` gives `key` (of a list, the
+    // first mapping that has it), or k_no_node.
+    Result<NodeId> lookup_merge(NodeId merge_value, const std::string& key, std::size_t i, std::size_t depth)
+    {
+        std::vector<NodeId> sources;
+        const Node& mn = m_s.node(merge_value);
+        if (mn.kind == Kind::sequence) {
+            sources = mn.children;
+        } else {
+            sources.push_back(merge_value);
+        }
+        for (NodeId src : sources) {
+            NodeId target = m_s.node(src).kind == Kind::alias ? m_s.node(src).alias_of : src;
+            if (m_s.node(target).kind != Kind::mapping) {
+                continue;
+            }
+            if (++m_merge_budget > 10'000 || depth >= m_s.limits().max_depth) {
+                return file_error(m_s.locate(src), "too many nested `<<` merges");
+            }
+            // Read what the source gives; whether writing through it is
+            // allowed is decided by the mapping that merges it.
+            Mode mode = m_mode;
+            m_mode = Mode::read;
+            auto r = lookup_key(target, key, i, depth + 1);
+            m_mode = mode;
+            if (!r || *r != k_no_node) {
+                return r;
             }
         }
         return k_no_node;
@@ -186,7 +209,7 @@ private:
 
     const Stream& m_s;
     const Path& m_p;
-    Mode m_mode;
+    Mode m_mode;  // switched to read while a merge's source is searched
     std::size_t m_merge_budget = 0;
 };
 

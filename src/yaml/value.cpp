@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -53,8 +54,19 @@ public:
             }
             return v;
         }
+        // In document order, as go-yaml v2 (Helm's reader) applies them: a
+        // `<<` merge sets every key of its mappings (of a list, the first
+        // that has the key wins) over what came before; a key written later
+        // overrides it. A key written twice is an error (Helm keeps the last).
         v.type = Value::Type::mapping;
-        std::vector<Value> merges;
+        std::set<std::string> written;
+        auto put = [&v](const std::string& k, const Value& val) {
+            if (Value* e = v.get(k)) {
+                *e = val;
+            } else {
+                v.entries.emplace_back(k, val);
+            }
+        };
         for (std::size_t k = 0; k + 1 < n.children.size(); k += 2) {
             const Node& key = m_s.node(n.children[k]);
             if (key.kind != Kind::scalar) {
@@ -65,34 +77,31 @@ public:
                 return val;
             }
             if (key.style == Style::plain && key.value == "<<") {
-                merges.push_back(std::move(*val));
-                continue;
-            }
-            if (v.get(key.value) != nullptr) {
-                return file_error(m_s.locate(n.children[k]), fmt::format("duplicate key '{}'", key.value));
-            }
-            v.entries.emplace_back(key.value, std::move(*val));
-        }
-        // Merged keys fill in what the mapping does not set; earlier merges win.
-        for (auto& m : merges) {
-            std::vector<Value*> sources;
-            if (m.type == Value::Type::mapping) {
-                sources.push_back(&m);
-            } else if (m.type == Value::Type::sequence) {
-                for (auto& item : m.items) {
-                    sources.push_back(&item);
-                }
-            }
-            for (Value* src : sources) {
-                if (src->type != Value::Type::mapping) {
-                    return file_error(src->origin, "a `<<` merge must name a mapping");
-                }
-                for (auto& [k, val] : src->entries) {
-                    if (v.get(k) == nullptr) {
-                        v.entries.emplace_back(k, val);
+                std::vector<const Value*> sources;
+                if (val->type == Value::Type::mapping) {
+                    sources.push_back(&*val);
+                } else if (val->type == Value::Type::sequence) {
+                    for (auto it = val->items.rbegin(); it != val->items.rend(); ++it) {  // earlier ones win
+                        sources.push_back(&*it);
                     }
                 }
+                for (const Value* src : sources) {
+                    if (src->type != Value::Type::mapping) {
+                        return file_error(src->origin, "a `<<` merge must name a mapping");
+                    }
+                    for (const auto& [mk, mv] : src->entries) {
+                        put(mk, mv);
+                    }
+                }
+                if (val->type != Value::Type::mapping && val->type != Value::Type::sequence) {
+                    return file_error(val->origin, "a `<<` merge must name a mapping");
+                }
+                continue;
             }
+            if (!written.insert(key.value).second) {
+                return file_error(m_s.locate(n.children[k]), fmt::format("duplicate key '{}'", key.value));
+            }
+            put(key.value, *val);
         }
         return v;
     }

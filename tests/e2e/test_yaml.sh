@@ -38,6 +38,9 @@ expect_eq "$OUT" "$(printf 'image:\n  tag: v2   # plain')"
 printf 'image:\n    repository: r\n' > four.yaml
 expect_exit 0 "$KANON" yaml set four.yaml image.tag abc
 expect_eq "$OUT" "$(printf 'image:\n    repository: r\n    tag: abc')"
+expect_eq "$ERR" "four.yaml:3:10: created image.tag (it did not exist; --no-create refuses that)" "the note of a created key"
+expect_exit 0 "$KANON" yaml set -i four.yaml image.tga abc
+expect_eq "$ERR" "four.yaml:3:10: created image.tga (it did not exist; --no-create refuses that)" "in place, a typo is said"
 
 # JSON output.
 expect_exit 0 "$KANON" -o json yaml get v.yaml image

@@ -102,6 +102,15 @@ TEST(YamlValue, EveryBooleanSpelling)
     }
 }
 
+// go-yaml v2, Helm's reader, applies a mapping in document order: a `<<`
+// after a key overrides it, a key after a `<<` overrides the merge.
+TEST(YamlValue, MergeKeysFollowDocumentOrderAsHelmReadsThem)
+{
+    auto v = value_of("b: &b {x: 1, y: 1}\nd: {x: 2, <<: *b, y: 3}\n");
+    ASSERT_TRUE(v.ok()) << v.error().describe();
+    EXPECT_EQ(v->get("d")->to_json().dump(), R"({"x":1,"y":3})");
+}
+
 TEST(YamlValue, MergeKeysFillInWhatTheMappingDoesNotSet)
 {
     auto v = value_of(
@@ -110,7 +119,7 @@ TEST(YamlValue, MergeKeysFillInWhatTheMappingDoesNotSet)
     ASSERT_TRUE(v.ok()) << v.error().describe();
     const Value* x = v->get("x");
     ASSERT_NE(x, nullptr);
-    EXPECT_EQ(x->to_json().dump(), R"({"a":"own","b":2,"c":4})");
+    EXPECT_EQ(x->to_json().dump(), R"({"b":2,"c":4,"a":"own"})");
     EXPECT_EQ(x->get("<<"), nullptr);
     // A merged value remembers where it was written.
     EXPECT_EQ(x->get("b")->origin.line, 1U);
