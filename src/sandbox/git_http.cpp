@@ -43,7 +43,6 @@ namespace {
 constexpr std::size_t k_worker_threads = 16;
 constexpr time_t k_keep_alive_seconds = 2;
 constexpr std::size_t k_keep_alive_requests = 100;
-constexpr std::size_t k_max_body = std::size_t{256} * 1024 * 1024;
 constexpr std::chrono::minutes k_request_timeout{5};
 constexpr const char* k_plain = "text/plain; charset=utf-8";
 
@@ -246,7 +245,7 @@ void GitHttpServer::Impl::receive(const httplib::Request& request, httplib::Resp
     std::string body;
     bool too_large = false;
     bool complete = read([&](const char* data, std::size_t size) {
-        if (!too_large && size <= k_max_body - body.size()) {
+        if (!too_large && size <= options.max_body - body.size()) {
             body.append(data, size);
         } else if (!too_large) {
             too_large = true;
@@ -256,7 +255,7 @@ void GitHttpServer::Impl::receive(const httplib::Request& request, httplib::Resp
     });
     if (too_large || response.status == 413) {
         response.status = 413;
-        response.set_content("the request body is over 256 MiB\n", k_plain);
+        response.set_content("the request body is over " + std::to_string(options.max_body) + " bytes\n", k_plain);
         return;
     }
     if (!complete) {
@@ -350,7 +349,7 @@ Status GitHttpServer::start()
     impl.server.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
     impl.server.set_keep_alive_timeout(k_keep_alive_seconds);
     impl.server.set_keep_alive_max_count(k_keep_alive_requests);
-    impl.server.set_payload_max_length(k_max_body);
+    impl.server.set_payload_max_length(impl.options.max_body);
     impl.server.set_logger(
         [&impl](const httplib::Request& request, const httplib::Response& response) { impl.log(request, response); });
     impl.server.Get(".*", [&impl](const httplib::Request& request, httplib::Response& response) {

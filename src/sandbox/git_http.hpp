@@ -5,6 +5,7 @@
 // allowed because every request is made as the user "sandbox".
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@ struct GitHttpOptions {
     std::filesystem::path root;  // GIT_PROJECT_ROOT: bare repositories under it, served at /NAME.git
     int port = 0;                // 0: any free port
     std::filesystem::path log;   // empty: none; else one line per request "METHOD PATH?QUERY STATUS"
+    std::size_t max_body = std::size_t{256} * 1024 * 1024;  // a larger request body is a 413
 };
 
 class GitHttpServer {

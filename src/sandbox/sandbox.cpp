@@ -216,10 +216,13 @@ Status create_webcore(const fs::path& git_dir, const std::string& repo_url,
             return st;
         }
     }
+    // The index beside the work tree, not in it: `add -A` would take the
+    // index's own .lock into the commit.
+    fs::path index = git_dir.string() + ".init-index";
     std::map<std::string, std::string> env = {
-        {"GIT_INDEX_FILE", (work / ".index").string()}, {"GIT_WORK_TREE", work.string()},
-        {"GIT_AUTHOR_NAME", "kanon sandbox"},           {"GIT_AUTHOR_EMAIL", "sandbox@kanon.test"},
-        {"GIT_COMMITTER_NAME", "kanon sandbox"},        {"GIT_COMMITTER_EMAIL", "sandbox@kanon.test"},
+        {"GIT_INDEX_FILE", index.string()},      {"GIT_WORK_TREE", work.string()},
+        {"GIT_AUTHOR_NAME", "kanon sandbox"},    {"GIT_AUTHOR_EMAIL", "sandbox@kanon.test"},
+        {"GIT_COMMITTER_NAME", "kanon sandbox"}, {"GIT_COMMITTER_EMAIL", "sandbox@kanon.test"},
     };
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"add", "-A", "--", "."},
@@ -227,10 +230,12 @@ Status create_webcore(const fs::path& git_dir, const std::string& repo_url,
          }) {
         if (auto r = git(git_dir, args, env); !r) {
             fs::remove_all(work, ec);
+            fs::remove(index, ec);
             return r.take_error();
         }
     }
     fs::remove_all(work, ec);
+    fs::remove(index, ec);
     if (auto r = git(git_dir, {"config", "http.receivepack", "true"}); !r) {
         return r.take_error();
     }

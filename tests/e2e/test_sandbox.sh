@@ -76,6 +76,8 @@ step "web-core is in the canon and kanon reads it over smart HTTP"
 expect_exit 0 "$KANON" status --repo "$REPO" -o json
 expect_json "$OUT" '[a["app"] for a in d["apps"]] == sorted(["synestra-io", "nordwind-shop", "kite-blog"])'
 expect_json "$OUT" 'all(a["stages"]["dev"]["tag"] == "2026.11.0" for a in d["apps"])'
+git clone -q "$REPO" "$E2E_TMP/sb-web-core" || fail "cannot clone the sandbox's web-core"
+expect_eq "$(git -C "$E2E_TMP/sb-web-core" ls-files | grep -c -e '^\.index' -e '\.lock$' || true)" 0 "git's own files in web-core"
 
 step "status shows each stage Synced, Healthy, serving its tag"
 expect_exit 0 "$KANON" sandbox status --dir "$SB" -o json

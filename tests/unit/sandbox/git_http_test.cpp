@@ -171,10 +171,10 @@ protected:
     [[nodiscard]] fs::path bare() const { return m_dir / "root" / "web-core.git"; }
     [[nodiscard]] fs::path log_path() const { return m_dir / "requests.log"; }
 
-    void start()
+    void start(std::size_t max_body = std::size_t{256} << 20U)
     {
-        m_server =
-            std::make_unique<GitHttpServer>(GitHttpOptions{.root = m_dir / "root", .port = 0, .log = log_path()});
+        m_server = std::make_unique<GitHttpServer>(
+            GitHttpOptions{.root = m_dir / "root", .port = 0, .log = log_path(), .max_body = max_body});
         auto started = m_server->start();
         ASSERT_TRUE(started) << started.error().message;
     }
@@ -414,10 +414,12 @@ TEST_F(GitHttp, DotDotSegmentsAreRefused)
     EXPECT_NE(fine.find("ref: refs/heads/main"), std::string::npos);
 }
 
-TEST_F(GitHttp, BodiesOver256MiBAre413)
+// The sandbox's limit is 256 MiB; the behaviour is the same at 1 MiB, which
+// a sanitized server reads in a blink.
+TEST_F(GitHttp, BodiesOverTheLimitAre413)
 {
-    start();
-    constexpr std::size_t k_over = (std::size_t{256} << 20) + 1;
+    start(std::size_t{1} << 20U);
+    constexpr std::size_t k_over = (std::size_t{1} << 20U) + 1;
     const std::string head =
         "POST /web-core.git/git-upload-pack HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         "Content-Type: application/x-git-upload-pack-request\r\nConnection: close\r\n";
