@@ -243,7 +243,14 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
         rep.previous_tag = current->tag;
         rep.tag = target->tag;
         rep.repository = target->repository.empty() ? current->repository : target->repository;
-        canon::ReleaseMessage msg{m.action, m.app, m.stage, rep.tag, rep.repository, m.from, w.source_ref};
+        canon::ReleaseMessage msg;
+        msg.action = m.action;
+        msg.app = m.app;
+        msg.stage = m.stage;
+        msg.tag = rep.tag;
+        msg.repository = rep.repository;
+        msg.from = m.from;
+        msg.source_ref = w.source_ref;
         msg.hotfix = m.action == "release" ? w.hotfix : "";
         msg.unverified = m.action == "promote" ? w.unverified : "";
         msg.skip_ci = w.skip_ci;
