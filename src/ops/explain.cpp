@@ -1,6 +1,9 @@
 #include "ops/explain.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -9,6 +12,8 @@
 #include "util/redact.hpp"
 #include "yaml/document.hpp"
 #include "yaml/edit.hpp"
+#include "yaml/emit.hpp"
+#include "yaml/path.hpp"
 #include "yaml/value.hpp"
 
 namespace kanon::ops {
@@ -35,11 +40,88 @@ Result<yaml::Value> load_values(const std::string& dir, const std::string& rel)
     return yaml::document_value(*s);
 }
 
-// The chart path and valueFiles of an Application manifest, as repo paths.
+// The chart path and valueFiles of an Application manifest, as repo paths,
+// and the values it carries inline, which Argo CD gives Helm after the
+// valueFiles: `valuesObject` (else the `values` string), then `parameters`
+// (`--set`, so they win).
 struct AppSource {
     std::string chart;
     std::vector<std::string> value_files;
+    std::optional<yaml::Value> inline_values;
+    std::string inline_name;  // where inline_values came from, for the report
+    std::optional<yaml::Value> parameters;
 };
+
+// A `--set` value as Helm's strvals types it: true/false, null, a decimal
+// integer (not one with a leading 0), else a string; `forceString`: a string.
+yaml::Value set_value(const yaml::Value& item, const std::string& text, bool force_string)
+{
+    yaml::Value v = yaml::string_value(text, yaml::Style::plain);
+    v.origin = item.origin;
+    if (force_string) {
+        return v;
+    }
+    auto lower = text;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    bool integer = !text.empty() &&
+                   (text == "0" || (text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos &&
+                                    text[text[0] == '-' ? 1 : 0] != '0'));
+    if (lower == "true" || lower == "false") {
+        v.scalar_type = yaml::PlainType::boolean;
+        v.helm.kind = yaml::HelmScalar::Kind::boolean;
+        v.helm.boolean = lower == "true";
+    } else if (lower == "null") {
+        v.type = yaml::Value::Type::null;
+        v.scalar_type = yaml::PlainType::null;
+        v.helm.kind = yaml::HelmScalar::Kind::null;
+    } else if (integer && text.size() < 19) {
+        v.scalar_type = yaml::PlainType::integer;
+        v.helm.kind = yaml::HelmScalar::Kind::integer;
+        v.helm.integer = std::stoll(text);
+    }
+    return v;
+}
+
+// spec.source.helm.parameters as one layer: each `name` a key path.
+Result<yaml::Value> parameters_layer(const yaml::Value& list, const std::string& app_file)
+{
+    yaml::Value layer = yaml::mapping_value();
+    for (const auto& item : list.items) {
+        const yaml::Value* name = item.get("name");
+        const yaml::Value* value = item.get("value");
+        const yaml::Value* force = item.get("forceString");
+        if (name == nullptr || name->type != yaml::Value::Type::scalar) {
+            return file_error(item.origin, fmt::format("{}: a helm parameter without a name", app_file));
+        }
+        auto path = yaml::parse_path(name->text);
+        if (!path) {
+            return file_error(name->origin, fmt::format("helm parameter '{}': {}", name->text, path.error().message));
+        }
+        yaml::Value* at = &layer;
+        for (std::size_t i = 0; i < path->segments.size(); ++i) {
+            const auto& seg = path->segments[i];
+            if (seg.type != yaml::Segment::Type::key) {
+                return file_error(
+                    name->origin,
+                    fmt::format("helm parameter '{}': kanon explain follows only map keys here", name->text));
+            }
+            yaml::Value* next = at->get(seg.key);
+            if (next == nullptr || (i + 1 < path->segments.size() && !next->is_map())) {
+                if (next == nullptr) {
+                    at->entries.emplace_back(seg.key, yaml::mapping_value());
+                    next = &at->entries.back().second;
+                } else {
+                    *next = yaml::mapping_value();
+                }
+                next->origin = name->origin;
+            }
+            at = next;
+        }
+        *at = set_value(value != nullptr ? *value : item, value != nullptr ? value->text : "",
+                        force != nullptr && force->helm.kind == yaml::HelmScalar::Kind::boolean && force->helm.boolean);
+    }
+    return layer;
+}
 
 Result<AppSource> read_application(const std::string& dir, const std::string& rel)
 {
@@ -63,6 +145,34 @@ Result<AppSource> read_application(const std::string& dir, const std::string& re
         for (const auto& f : files->items) {
             out.value_files.push_back((fs::path(out.chart) / f.text).lexically_normal().string());
         }
+    }
+    if (helm == nullptr || !helm->is_map()) {
+        return out;
+    }
+    if (const yaml::Value* object = helm->get("valuesObject"); object != nullptr && object->is_map()) {
+        out.inline_values = *object;
+        out.inline_name = rel + " (spec.source.helm.valuesObject)";
+    } else if (const yaml::Value* text = helm->get("values");
+               text != nullptr && text->type == yaml::Value::Type::scalar) {
+        // Its lines are counted from the start of the string.
+        auto s = yaml::Stream::parse(text->text, rel + "#helm.values");
+        if (!s) {
+            return s.take_error();
+        }
+        auto v = yaml::document_value(*s);
+        if (!v) {
+            return v.take_error();
+        }
+        out.inline_values = std::move(*v);
+        out.inline_name = rel + " (spec.source.helm.values)";
+    }
+    if (const yaml::Value* params = helm->get("parameters");
+        params != nullptr && params->type == yaml::Value::Type::sequence) {
+        auto layer = parameters_layer(*params, rel);
+        if (!layer) {
+            return layer.take_error();
+        }
+        out.parameters = std::move(*layer);
     }
     return out;
 }
@@ -125,9 +235,11 @@ void hide_secrets(ExplainReport& rep)
                             l.path, l.value.origin.file, l.value.origin.line));
             l.value.text = "***";
             l.value.scalar_type = yaml::PlainType::string;
+            l.value.helm = yaml::HelmScalar{};  // a string: the text above, never the value
         } else if (auto shown = redact_urls(l.value.text); shown != l.value.text) {
             l.value.text = std::move(shown);
             l.value.scalar_type = yaml::PlainType::string;
+            l.value.helm = yaml::HelmScalar{};
         }
     }
 }
@@ -154,6 +266,7 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
     std::string env = config->env_file(opts.app, opts.stage);
     std::string chart = config->chart_path;
     std::vector<std::string> files = {release, env};
+    AppSource inline_source;
     if (file_exists(opts.dir + "/" + rep.application_file)) {
         auto app = read_application(opts.dir, rep.application_file);
         if (!app) {
@@ -166,6 +279,7 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
         if (!app->chart.empty()) {
             chart = app->chart;
         }
+        inline_source = std::move(*app);
     }
     if (!file_exists(opts.dir + "/" + release) && !file_exists(opts.dir + "/" + env)) {
         return Error{fmt::format("app '{}' has neither {} nor {} in {}", opts.app, release, env, opts.dir)};
@@ -193,6 +307,14 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
             return v.take_error();
         }
         layers.push_back(std::move(*v));
+    }
+    if (inline_source.inline_values) {
+        rep.sources.push_back({inline_source.inline_name, true, "inline"});
+        layers.push_back(std::move(*inline_source.inline_values));
+    }
+    if (inline_source.parameters) {
+        rep.sources.push_back({rep.application_file + " (spec.source.helm.parameters)", true, "parameters"});
+        layers.push_back(std::move(*inline_source.parameters));
     }
     rep.merged = yaml::helm_merge(chart_value, layers);
     warn_overrides(*config, rep, release);

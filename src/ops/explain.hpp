@@ -23,7 +23,7 @@ struct ExplainOptions {
 struct ValueSource {
     std::string file;  // relative to dir
     bool present = false;
-    std::string role;  // "chart", "release", "env", "values"
+    std::string role;  // "chart", "release", "env", "values", "inline", "parameters"
 };
 
 struct ExplainReport {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "yaml/helm.hpp"
 #include "yaml/scalar.hpp"
 
 namespace kanon::yaml {
@@ -162,6 +163,7 @@ Value raw_value(std::string_view text)
     v.scalar_type = resolve_plain(text);
     v.type = v.scalar_type == PlainType::null ? Value::Type::null : Value::Type::scalar;
     v.text = std::string(text);
+    v.helm = helm_plain(text);
     return v;
 }
 

@@ -35,28 +35,18 @@ void merge_into(Value& dst, const Value& src)
     }
 }
 
-// The user's values over the chart's: null deletes.
+// The user's values over the chart's, as Helm coalesces them: a null
+// deletes a key the chart has; a key only the user has is kept as written,
+// a null included (Helm's coalesce walks the chart's keys only).
 void coalesce(Value& chart, const Value& user)
 {
     for (const auto& [k, v] : user.entries) {
         Value* existing = chart.get(k);
-        if (v.type == Value::Type::null) {
-            if (existing != nullptr) {
-                // Not `[&]` on `k`: clang before 16 cannot capture a structured binding.
-                std::erase_if(chart.entries, [key = &k](const auto& e) { return e.first == *key; });
-            }
-            continue;
-        }
         if (existing == nullptr) {
-            Value copy = v;
-            Value empty;
-            empty.type = Value::Type::mapping;
-            if (copy.is_map()) {  // nested nulls are dropped too
-                coalesce(empty, copy);
-                empty.origin = copy.origin;
-                copy = std::move(empty);
-            }
-            chart.entries.emplace_back(k, std::move(copy));
+            chart.entries.emplace_back(k, v);
+        } else if (v.type == Value::Type::null) {
+            // Not `[&]` on `k`: clang before 16 cannot capture a structured binding.
+            std::erase_if(chart.entries, [key = &k](const auto& e) { return e.first == *key; });
         } else if (existing->is_map() && v.is_map()) {
             coalesce(*existing, v);
         } else {

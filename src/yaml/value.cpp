@@ -38,9 +38,21 @@ public:
         v.origin = m_s.locate(n.kind == Kind::scalar ? n.value_span.begin : n.span.begin);
         v.style = n.style;
         if (n.kind == Kind::scalar) {
-            v.scalar_type = resolve_node(n);
+            auto h = helm_scalar(n);
+            if (!h) {
+                return file_error(m_s.locate(n.value_span.begin),
+                                  fmt::format("Helm cannot read this value: '{}' is not a valid {}", n.value,
+                                              n.tag.substr(n.tag.rfind(':') + 1)));
+            }
+            using HK = HelmScalar::Kind;
+            v.scalar_type = h->kind == HK::null                                         ? PlainType::null
+                            : h->kind == HK::boolean                                    ? PlainType::boolean
+                            : h->kind == HK::integer || h->kind == HK::unsigned_integer ? PlainType::integer
+                            : h->kind == HK::floating                                   ? PlainType::floating
+                                                                                        : PlainType::string;
             v.type = v.scalar_type == PlainType::null ? Value::Type::null : Value::Type::scalar;
-            v.text = n.value;
+            v.text = h->kind == HK::string ? h->text : n.value;
+            v.helm = std::move(*h);
             return v;
         }
         if (n.kind == Kind::sequence) {
@@ -98,10 +110,22 @@ public:
                 }
                 continue;
             }
-            if (!written.insert(key.value).second) {
-                return file_error(m_s.locate(n.children[k]), fmt::format("duplicate key '{}'", key.value));
+            // Helm's values name every key as a string: `on` is "true",
+            // `0x10` is "16", `1.0` is "1".
+            auto name = helm_key(key);
+            if (!name) {
+                return file_error(m_s.locate(n.children[k]),
+                                  fmt::format("Helm cannot read the key '{}' (a null or a number past 64 bits is no "
+                                              "key it accepts); quote it",
+                                              key.value));
             }
-            put(key.value, *val);
+            if (!written.insert(*name).second) {
+                return file_error(m_s.locate(n.children[k]),
+                                  *name == key.value ? fmt::format("duplicate key '{}'", key.value)
+                                                     : fmt::format("duplicate key '{}' (Helm reads '{}' as '{}')",
+                                                                   *name, key.value, *name));
+            }
+            put(*name, *val);
         }
         return v;
     }
@@ -119,12 +143,24 @@ private:
     std::size_t m_produced = 0;
 };
 
-std::string strip_underscores(std::string_view s)
+// `s` with every byte that is not part of valid UTF-8 replaced by U+FFFD,
+// as Go's encoding/json writes a decoded !!binary that is not text.
+std::string utf8_or_replaced(const std::string& s)
 {
     std::string out;
-    for (char c : s) {
-        if (c != '_') {
-            out += c;
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5U) == 0x6 ? 2 : (c >> 4U) == 0xE ? 3 : (c >> 3U) == 0x1E ? 4 : 0;
+        bool ok = n != 0 && i + n <= s.size() && (n != 2 || c >= 0xC2);
+        for (std::size_t k = 1; ok && k < n; ++k) {
+            ok = (static_cast<unsigned char>(s[i + k]) & 0xC0U) == 0x80U;
+        }
+        if (ok) {
+            out.append(s, i, n);
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
         }
     }
     return out;
@@ -132,65 +168,24 @@ std::string strip_underscores(std::string_view s)
 
 nlohmann::ordered_json scalar_json(const Value& v)
 {
-    switch (v.scalar_type) {
-        case PlainType::boolean: {
-            // The spellings of true, listed: a first-letter test read `n`/`no`
-            // as true and `On`/`ON` as false.
-            static constexpr std::array<std::string_view, 11> k_true = {"y",    "Y",    "yes", "Yes", "YES", "true",
-                                                                        "True", "TRUE", "on",  "On",  "ON"};
-            return std::find(k_true.begin(), k_true.end(), v.text) != k_true.end();
-        }
-        case PlainType::integer: {
-            std::string t = strip_underscores(v.text);
-            if (t.find(':') != std::string::npos) {
-                return t;  // sexagesimal: rare enough to show as written
-            }
-            bool neg = !t.empty() && t[0] == '-';
-            std::string digits = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? t.substr(1) : t;
-            if (digits.size() > 1 && digits[0] == '0') {
-                digits[1] = static_cast<char>(std::tolower(static_cast<unsigned char>(digits[1])));  // 0X1F is 0x1F
-            }
-            int base = 10;
-            if (digits.rfind("0x", 0) == 0) {
-                base = 16;
-                digits = digits.substr(2);
-            } else if (digits.rfind("0b", 0) == 0) {
-                base = 2;
-                digits = digits.substr(2);
-            } else if (digits.rfind("0o", 0) == 0) {
-                base = 8;
-                digits = digits.substr(2);
-            } else if (digits.size() > 1 && digits[0] == '0') {
-                base = 8;
-            }
-            errno = 0;
-            char* end = nullptr;
-            long long n = std::strtoll(digits.c_str(), &end, base);
-            if (errno != 0 || end == digits.c_str() || *end != '\0') {
-                // go-yaml: `09` is no octal number, but its float pattern
-                // matches it, and Helm reads 9.
-                if (base == 8 && digits[0] == '0' && digits.find_first_not_of("0123456789") == std::string::npos) {
-                    double d = std::strtod(digits.c_str(), nullptr);
-                    return neg ? -d : d;
-                }
-                return v.text;
-            }
-            return neg ? -n : n;
-        }
-        case PlainType::floating: {
-            std::string t = strip_underscores(v.text);
-            char* end = nullptr;
-            double d = std::strtod(t.c_str(), &end);
-            if (end == t.c_str() || *end != '\0' || !std::isfinite(d)) {
-                return v.text;
-            }
-            return d;
-        }
-        case PlainType::null:
+    using HK = HelmScalar::Kind;
+    const HelmScalar& h = v.helm;
+    switch (h.kind) {
+        case HK::null:
             return nullptr;
-        default:
-            return v.text;
+        case HK::boolean:
+            return h.boolean;
+        case HK::integer:
+            return h.integer;
+        case HK::unsigned_integer:
+            return h.unsigned_integer;
+        case HK::floating:
+            // JSON has no infinity or NaN (and Helm fails on them): shown as written.
+            return std::isfinite(h.floating) ? nlohmann::ordered_json(h.floating) : nlohmann::ordered_json(v.text);
+        case HK::string:
+            return utf8_or_replaced(v.text);
     }
+    return utf8_or_replaced(v.text);
 }
 
 }  // namespace

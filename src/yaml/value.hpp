@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "yaml/document.hpp"
+#include "yaml/helm.hpp"
 #include "yaml/scalar.hpp"
 
 namespace kanon::yaml {
@@ -27,7 +28,8 @@ struct Value {
 
     Type type = Type::null;
     PlainType scalar_type = PlainType::null;  // scalars: how Helm reads it
-    std::string text;                         // scalars: the content
+    std::string text;                         // scalars: the content (a !!binary one decoded)
+    HelmScalar helm;                          // scalars: the value Helm holds
     Style style = Style::plain;
     std::vector<std::pair<std::string, Value>> entries;  // mappings, in file order
     std::vector<Value> items;                            // sequences

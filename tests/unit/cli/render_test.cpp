@@ -55,6 +55,7 @@ TEST(Render, LeafTextShowsTypes)
     s.text = "1.10";
     EXPECT_EQ(leaf_text(s), "\"1.10\"");
     s.scalar_type = yaml::PlainType::floating;
+    s.helm = yaml::helm_plain("1.10");
     EXPECT_EQ(leaf_text(s), "1.1");
     yaml::Value m;
     m.type = yaml::Value::Type::mapping;

@@ -125,6 +125,42 @@ TEST(Explain, NullInALayerDeletesTheChartKey)
     EXPECT_EQ(r->leaves[0].path, "resources.limits.memory");
 }
 
+// Argo CD gives Helm the Application's inline values after the valueFiles
+// (valuesObject over the values string), then its parameters as --set.
+TEST(Explain, InlineValuesThenParametersComeAfterTheValueFiles)
+{
+    TempTree t;
+    t.write("deploy/env/release-dev/a.yaml", "image:\n  repository: r\n  tag: \"1\"\n");
+    t.write("deploy/env/dev/a.yaml", "replicas: 1\nmode: file\nkeep: null\n");
+    t.write("deploy/argocd/apps/dev/a.yaml",
+            "spec:\n  source:\n    path: deploy/charts/web\n    helm:\n      valueFiles:\n"
+            "        - ../../env/release-dev/a.yaml\n        - ../../env/dev/a.yaml\n"
+            "      values: |\n        mode: inline\n        replicas: 2\n"
+            "      parameters:\n        - name: replicas\n          value: \"3\"\n"
+            "        - name: ingress.enabled\n          value: \"true\"\n"
+            "        - name: version\n          value: \"0123\"\n"
+            "        - name: port\n          value: \"80\"\n          forceString: true\n");
+    ExplainOptions o;
+    o.dir = t.root();
+    o.app = "a";
+    o.stage = "dev";
+    auto r = explain(o);
+    ASSERT_TRUE(r) << r.error().describe();
+    auto j = r->merged.to_json();
+    EXPECT_EQ(j["replicas"], 3);
+    EXPECT_EQ(j["mode"], "inline");
+    EXPECT_EQ(j["ingress"]["enabled"], true);
+    EXPECT_EQ(j["version"], "0123");
+    EXPECT_EQ(j["port"], "80");
+    // A null for a key the chart does not have stays, as Helm keeps it.
+    ASSERT_TRUE(j.contains("keep"));
+    EXPECT_TRUE(j["keep"].is_null());
+    ASSERT_EQ(r->sources.size(), 5U);
+    EXPECT_EQ(r->sources[3].file, "deploy/argocd/apps/dev/a.yaml (spec.source.helm.values)");
+    EXPECT_EQ(r->sources[4].role, "parameters");
+    EXPECT_EQ(leaf(*r, "mode")->value.origin.file, "deploy/argocd/apps/dev/a.yaml#helm.values");
+}
+
 TEST(Explain, Refusals)
 {
     TempTree t;

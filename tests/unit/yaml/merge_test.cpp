@@ -64,10 +64,13 @@ TEST(YamlMerge, ProvenanceNamesTheWinnerAndWhatItShadowed)
     EXPECT_EQ(where(list->shadowed[0]), "values.yaml:6");
 }
 
-TEST(YamlMerge, LaterLayerNullDeletesAnEarlierLayersKey)
+// Helm's coalesce walks the chart's keys: a null deletes a key the chart
+// has, and a null for a key the chart lacks stays, as the user wrote it.
+TEST(YamlMerge, ANullDeletesTheChartsKeyAndStaysWhereTheChartHasNone)
 {
-    Value merged = helm_merge(Value{}, {load("a.yaml", "x: 1\ny: 2\n"), load("b.yaml", "x: null\n")});
-    EXPECT_EQ(merged.to_json().dump(), R"({"y":2})");
+    Value merged = helm_merge(load("values.yaml", "c: 1\nd: {e: 1, f: 2}\n"),
+                              {load("a.yaml", "x: 1\nw: 2\n"), load("b.yaml", "x: null\nc: null\nd: {e: null}\n")});
+    EXPECT_EQ(merged.to_json().dump(), R"({"d":{"f":2},"x":null,"w":2})");
 }
 
 TEST(YamlMerge, WithoutChartOrLayers)
@@ -82,8 +85,8 @@ TEST(YamlMerge, WithoutChartOrLayers)
 
 TEST(YamlMerge, ScalarReplacesMapAndMapReplacesScalar)
 {
-    Value merged = helm_merge(load("values.yaml", "a: {x: 1}\nb: s\n"), {load("u.yaml", "a: text\nb: {y: 2}\n")});
-    EXPECT_EQ(merged.to_json().dump(), R"({"a":"text","b":{"y":2}})");
+    Value merged = helm_merge(load("values.yaml", "a: {x: 1}\nb: s\n"), {load("u.yaml", "a: text\nb: {w: 2}\n")});
+    EXPECT_EQ(merged.to_json().dump(), R"({"a":"text","b":{"w":2}})");
     EXPECT_EQ(where(merged.get("a")->shadowed.at(0)), "values.yaml:1");
 }
 
