@@ -155,15 +155,15 @@ Result<AppSource> read_application(const std::string& dir, const std::string& re
     } else if (const yaml::Value* text = helm->get("values");
                text != nullptr && text->type == yaml::Value::Type::scalar) {
         // Its lines are counted from the start of the string.
-        auto s = yaml::Stream::parse(text->text, rel + "#helm.values");
-        if (!s) {
-            return s.take_error();
+        auto stream = yaml::Stream::parse(text->text, rel + "#helm.values");
+        if (!stream) {
+            return stream.take_error();
         }
-        auto v = yaml::document_value(*s);
-        if (!v) {
-            return v.take_error();
+        auto inline_value = yaml::document_value(*stream);
+        if (!inline_value) {
+            return inline_value.take_error();
         }
-        out.inline_values = std::move(*v);
+        out.inline_values = std::move(*inline_value);
         out.inline_name = rel + " (spec.source.helm.values)";
     }
     if (const yaml::Value* params = helm->get("parameters");

@@ -3,9 +3,10 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace kanon::yaml {
 namespace {
@@ -192,16 +193,13 @@ std::string go_float32_key(double value)
     if (f == 0) {
         return std::signbit(f) ? "-0" : "0";
     }
-    char buf[64];
-    int n = 1;
-    for (; n <= 9; ++n) {
-        std::snprintf(buf, sizeof buf, "%.*e", n - 1, static_cast<double>(f));
-        if (std::strtof(buf, nullptr) == f) {
+    std::string e;  // [-]D[.DDD]e[+-]XX, the fewest digits that read back as f
+    for (int n = 1; n <= 9; ++n) {
+        e = fmt::format("{:.{}e}", static_cast<double>(f), n - 1);
+        if (std::strtof(e.c_str(), nullptr) == f) {
             break;
         }
     }
-    // buf: [-]D[.DDD]e[+-]XX
-    std::string e(buf);
     std::string sign = e[0] == '-' ? "-" : "";
     std::string m = e.substr(sign.size(), e.find('e') - sign.size());
     int exp = std::atoi(e.c_str() + e.find('e') + 1);
@@ -216,9 +214,7 @@ std::string go_float32_key(double value)
     }
     if (exp < -4 || exp >= 6) {
         std::string mant = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "");
-        char ex[16];
-        std::snprintf(ex, sizeof ex, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-        return sign + mant + ex;
+        return sign + mant + fmt::format("e{}{:02d}", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
     }
     if (exp < 0) {
         return sign + "0." + std::string(static_cast<std::size_t>(-exp - 1), '0') + digits;
@@ -245,13 +241,13 @@ HelmScalar helm_plain(std::string_view text)
         h.boolean = one_of(k_true, text);
         return h;
     }
-    static constexpr std::array<std::string_view, 9> k_inf = {".inf", ".Inf", ".INF", "+.inf", "+.Inf",
+    static constexpr std::array<std::string_view, 9> k_inf = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
                                                               "+.INF", "-.inf", "-.Inf", "-.INF"};
     if (one_of(k_inf, text) || text == ".nan" || text == ".NaN" || text == ".NAN") {
         h.kind = HK::floating;
-        h.floating = text[0] == '-'              ? -std::numeric_limits<double>::infinity()
+        h.floating = text[0] == '-'                               ? -std::numeric_limits<double>::infinity()
                      : text.find('n') == 1 || text.find('N') == 1 ? std::numeric_limits<double>::quiet_NaN()
-                                                                : std::numeric_limits<double>::infinity();
+                                                                  : std::numeric_limits<double>::infinity();
         return h;
     }
     char first = text.front();

@@ -20,23 +20,54 @@ TEST(HelmScalar, TypesAsGoYamlV2ResolvesThem)
         const char* text;
         HK kind;
     };
-    for (const auto& c : std::vector<Case>{
-             // strings to Helm, though other YAML readers differ
-             {"infinity", HK::string}, {"inf", HK::string}, {"nan", HK::string}, {"-inf", HK::string},
-             {"0x1p3", HK::string}, {"1e400", HK::string}, {"12:30", HK::string}, {"190:20:30.15", HK::string},
-             {"2024-01-31", HK::string}, {"2001-12-14t21:59:43.10-05:00", HK::string}, {"1.2.3", HK::string},
-             {"0x", HK::string}, {"0b2", HK::string}, {".", HK::string}, {"-", HK::string}, {"1e", HK::string},
-             {"latest", HK::string}, {"v1", HK::string},
-             // numbers
-             {"1", HK::integer}, {"-1", HK::integer}, {"+1", HK::integer}, {"0x10", HK::integer},
-             {"0o17", HK::integer}, {"017", HK::integer}, {"0b101", HK::integer}, {"1_000", HK::integer},
-             {"9223372036854775807", HK::integer}, {"-9223372036854775808", HK::integer},
-             {"18446744073709551615", HK::unsigned_integer}, {"99999999999999999999", HK::floating},
-             {"08", HK::floating}, {"1.10", HK::floating}, {".5", HK::floating}, {"1.", HK::floating},
-             {"1e10", HK::floating}, {".inf", HK::floating}, {"-.Inf", HK::floating}, {".nan", HK::floating},
-             // the rest
-             {"~", HK::null}, {"null", HK::null}, {"", HK::null}, {"y", HK::boolean}, {"off", HK::boolean},
-             {"NO", HK::boolean}, {"yEs", HK::string}}) {
+    for (const auto& c : std::vector<Case>{// strings to Helm, though other YAML readers differ
+                                           {"infinity", HK::string},
+                                           {"inf", HK::string},
+                                           {"nan", HK::string},
+                                           {"-inf", HK::string},
+                                           {"0x1p3", HK::string},
+                                           {"1e400", HK::string},
+                                           {"12:30", HK::string},
+                                           {"190:20:30.15", HK::string},
+                                           {"2024-01-31", HK::string},
+                                           {"2001-12-14t21:59:43.10-05:00", HK::string},
+                                           {"1.2.3", HK::string},
+                                           {"0x", HK::string},
+                                           {"0b2", HK::string},
+                                           {".", HK::string},
+                                           {"-", HK::string},
+                                           {"1e", HK::string},
+                                           {"latest", HK::string},
+                                           {"v1", HK::string},
+                                           // numbers
+                                           {"1", HK::integer},
+                                           {"-1", HK::integer},
+                                           {"+1", HK::integer},
+                                           {"0x10", HK::integer},
+                                           {"0o17", HK::integer},
+                                           {"017", HK::integer},
+                                           {"0b101", HK::integer},
+                                           {"1_000", HK::integer},
+                                           {"9223372036854775807", HK::integer},
+                                           {"-9223372036854775808", HK::integer},
+                                           {"18446744073709551615", HK::unsigned_integer},
+                                           {"99999999999999999999", HK::floating},
+                                           {"08", HK::floating},
+                                           {"1.10", HK::floating},
+                                           {".5", HK::floating},
+                                           {"1.", HK::floating},
+                                           {"1e10", HK::floating},
+                                           {".inf", HK::floating},
+                                           {"-.Inf", HK::floating},
+                                           {".nan", HK::floating},
+                                           // the rest
+                                           {"~", HK::null},
+                                           {"null", HK::null},
+                                           {"", HK::null},
+                                           {"y", HK::boolean},
+                                           {"off", HK::boolean},
+                                           {"NO", HK::boolean},
+                                           {"yEs", HK::string}}) {
         EXPECT_EQ(helm_plain(c.text).kind, c.kind) << c.text;
     }
     EXPECT_EQ(helm_plain("0x10").integer, 16);
@@ -76,8 +107,7 @@ TEST(HelmScalar, KeysAreNamedAsHelmNamesThem)
         keys.push_back(k);
     }
     // `y` and `n` are booleans; the quoted 'on' stays a string.
-    EXPECT_EQ(keys, (std::vector<std::string>{"true", "false", "on", "1", "16", "1.5", "1e+06"}))
-        << v.to_json().dump();
+    EXPECT_EQ(keys, (std::vector<std::string>{"true", "false", "on", "1", "16", "1.5", "1e+06"})) << v.to_json().dump();
 }
 
 TEST(HelmScalar, KeysHelmCannotReadOrThatCollideAreErrors)
