@@ -1,4 +1,4 @@
-// kanon demo: the whole product in about a minute, on nothing but this
+// kanon demo: the whole product in about 25 seconds, on nothing but this
 // machine. It starts a sandbox in a temporary directory and runs the real
 // commands against it — each printed before it runs, its own output
 // untouched: a pipeline that reaches prod, the status and history it
