@@ -339,9 +339,8 @@ GitCall Snapshot::call(std::vector<std::string> args, std::string input) const
     return c;
 }
 
-Status Snapshot::refresh()
+std::vector<std::string> Snapshot::fetch_args() const
 {
-    std::string ref = "refs/heads/" + m_branch;
     std::vector<std::string> args = {"fetch",
                                      "-q",
                                      "--no-tags",
@@ -352,6 +351,13 @@ Status Snapshot::refresh()
     if (m_partial) {
         args.emplace_back("--filter=blob:none");
     }
+    return args;
+}
+
+Status Snapshot::refresh()
+{
+    std::string ref = "refs/heads/" + m_branch;
+    std::vector<std::string> args = fetch_args();
     args.insert(args.end(), {"origin", "+" + ref + ":" + ref});
     auto r = git_try(call(args));
     if (!r) {

@@ -54,6 +54,9 @@ public:
     // repository's config holds the URL without it.
     [[nodiscard]] GitCall call(std::vector<std::string> args, std::string input = {}) const;
 
+    // `git fetch` of one commit as this snapshot was cloned: depth 1, no
+    // tags, blobless when the clone is; the caller appends the remote and ref.
+    [[nodiscard]] std::vector<std::string> fetch_args() const;
     // Fetches the branch's current tip into the same repository (depth 1,
     // incremental) and makes it this snapshot's commit.
     Status refresh();

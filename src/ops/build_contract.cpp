@@ -155,17 +155,7 @@ Result<BuildRef> check_build_ref(const gitops::Target& target, const std::string
         ref.how = "the tip of " + ref.branch;
         return ref;
     }
-    std::vector<std::string> args = {"fetch",
-                                     "-q",
-                                     "--no-tags",
-                                     "--depth=1",
-                                     "--no-auto-maintenance",
-                                     "--recurse-submodules=no",
-                                     "--no-write-fetch-head"};
-    auto promisor = gitops::git_try(snap->call({"config", "--get", "remote.origin.promisor"}));
-    if (promisor && trim_right(promisor->out) == "true") {
-        args.emplace_back("--filter=blob:none");
-    }
+    std::vector<std::string> args = snap->fetch_args();
     args.insert(args.end(), {"origin", ref.sha});
     auto fetched = gitops::git_try(snap->call(args));
     if (!fetched) {
