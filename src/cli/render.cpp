@@ -68,7 +68,10 @@ std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
                 row.emplace_back("?");
                 notes.push_back(fmt::format("{} {}: {}", a.app, s.stage, s.problem));
             } else {
-                row.push_back(s.tag);
+                row.push_back(s.hotfix.empty() ? s.tag : s.tag + " (hotfix)");
+                if (!s.hotfix.empty()) {
+                    notes.push_back(fmt::format("{} {} runs a hotfix: {}", a.app, s.stage, terminal_safe(s.hotfix)));
+                }
             }
         }
         row.emplace_back(a.pending ? "yes" : "no");
@@ -100,6 +103,7 @@ nlohmann::ordered_json status_json(const ops::StatusReport& r)
             if (!s.problem.empty()) {
                 st["problem"] = s.problem;
             }
+            st["hotfix"] = s.hotfix;
             app["stages"][s.stage] = st;
         }
         app["pending"] = a.pending;

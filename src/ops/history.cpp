@@ -12,6 +12,7 @@
 #include "canon/config.hpp"
 #include "canon/release.hpp"
 #include "gitops/git.hpp"
+#include "gitops/raw_log.hpp"
 #include "util/redact.hpp"
 #include "util/text.hpp"
 #include "yaml/document.hpp"
@@ -32,75 +33,6 @@ std::string trim_blank_lines(std::string s)
     return s;
 }
 
-// One commit of `git log --format=%x1d%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e
-// --name-only`: its fields, message and the paths it changed.
-struct Change {
-    std::string path;
-    std::string blob;  // the file after the commit; "" when it was deleted
-};
-
-struct LoggedCommit {
-    std::string commit;
-    std::string author;
-    std::string time;
-    std::string message;
-    std::vector<Change> changes;
-};
-
-// `:100644 100644 OLD NEW M\tPATH` (--raw --no-abbrev --no-renames).
-std::optional<Change> parse_raw_line(const std::string& line)
-{
-    auto tab = line.find('\t');
-    if (line.empty() || line.front() != ':' || tab == std::string::npos) {
-        return std::nullopt;
-    }
-    std::vector<std::string> f;
-    for (std::size_t p = 1; p < tab;) {
-        auto sp = line.find(' ', p);
-        sp = sp == std::string::npos || sp > tab ? tab : sp;
-        f.push_back(line.substr(p, sp - p));
-        p = sp + 1;
-    }
-    if (f.size() != 5) {
-        return std::nullopt;
-    }
-    bool deleted = f[4] == "D" || f[3].find_first_not_of('0') == std::string::npos;
-    return Change{line.substr(tab + 1), deleted ? std::string() : f[3]};
-}
-
-std::vector<LoggedCommit> parse_raw_log(const std::string& log)
-{
-    std::vector<LoggedCommit> out;
-    std::size_t pos = log.find('\x1d');
-    while (pos != std::string::npos) {
-        auto next = log.find('\x1d', pos + 1);
-        std::string rec = log.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
-        pos = next;
-        auto end = rec.find('\x1e');
-        std::vector<std::string> f;
-        std::size_t p = 0;
-        for (int i = 0; i < 3 && end != std::string::npos; ++i) {
-            auto us = rec.find('\x1f', p);
-            if (us == std::string::npos || us > end) {
-                break;
-            }
-            f.push_back(rec.substr(p, us - p));
-            p = us + 1;
-        }
-        if (f.size() != 3) {
-            continue;
-        }
-        LoggedCommit c{f[0], f[1], f[2], rec.substr(p, end - p), {}};
-        for (const auto& line : lines(rec.substr(end + 1))) {
-            if (auto change = parse_raw_line(line)) {
-                c.changes.push_back(std::move(*change));
-            }
-        }
-        out.push_back(std::move(c));
-    }
-    return out;
-}
-
 struct TempDir {
     std::string path;
     ~TempDir()
@@ -118,7 +50,7 @@ namespace {
 
 // A commit's entry when kanon made it for `app` (every app when empty) in
 // `stage` (every stage when empty) with `tag` (any when empty).
-std::optional<HistoryEntry> kanon_entry(const LoggedCommit& c, const std::string& app, const std::string& stage,
+std::optional<HistoryEntry> kanon_entry(const gitops::LoggedCommit& c, const std::string& app, const std::string& stage,
                                         const std::string& tag)
 {
     auto t = canon::parse_trailers(c.message);
@@ -170,7 +102,7 @@ std::vector<HistoryEntry> parse_log(const std::string& log, const std::string& a
         if (f.size() != 3) {
             continue;
         }
-        if (auto e = kanon_entry(LoggedCommit{f[0], f[1], f[2], rec.substr(p), {}}, app, stage, tag)) {
+        if (auto e = kanon_entry(gitops::LoggedCommit{f[0], f[1], f[2], rec.substr(p), {}}, app, stage, tag)) {
             out.push_back(std::move(*e));
         }
     }
@@ -291,8 +223,7 @@ Result<std::vector<HistoryEntry>> file_history(const std::string& repo_dir, cons
 {
     std::map<std::string, std::string> stage_of;  // release file -> stage
     gitops::GitCall log_call;
-    log_call.args = {
-        "log", "--format=%x1d%H%x1f%an <%ae>%x1f%cI%x1f%B%x1e", "--raw", "--no-abbrev", "--no-renames", "HEAD", "--"};
+    log_call.args = {"log", gitops::k_raw_log_format, "--raw", "--no-abbrev", "--no-renames", "HEAD", "--"};
     for (const auto& stage : config.stage_names()) {
         if (o.stage.empty() || stage == o.stage) {
             stage_of[config.release_file(o.app, stage)] = stage;
@@ -307,7 +238,7 @@ Result<std::vector<HistoryEntry>> file_history(const std::string& repo_dir, cons
     std::vector<HistoryEntry> entries;
     std::vector<std::pair<std::size_t, std::string>> edits;  // entry -> the blob it set
     std::set<std::string> blobs;
-    for (const auto& c : parse_raw_log(*log)) {
+    for (const auto& c : gitops::parse_raw_log(*log)) {
         if (auto e = kanon_entry(c, o.app, o.stage, {})) {
             entries.push_back(std::move(*e));
             continue;

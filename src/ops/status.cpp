@@ -1,10 +1,14 @@
 #include "ops/status.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "canon/release.hpp"
+#include "gitops/git.hpp"
+#include "gitops/raw_log.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
 #include "yaml/document.hpp"
@@ -164,6 +168,58 @@ AppStatus app_status(const canon::Config& config, const ReleaseKeys& keys, const
     return as;
 }
 
+// How far below the tip status looks for the commit that last changed a
+// file, to tell a hotfix: a hotfix older than that is not marked.
+constexpr int k_hotfix_look_back = 64;
+
+// Marks the stages that run a hotfix. Only a stage whose upstream runs
+// another tag can (a promotion would have made them equal), so only when
+// some stage does is history fetched: k_hotfix_look_back commits and their
+// trees, no blobs, in one request, then one `git log` over those files.
+Status mark_hotfixes(gitops::Snapshot& snap, const canon::Config& config, std::vector<AppStatus>& apps)
+{
+    std::map<std::string, StageRelease*> candidates;  // release file -> stage
+    for (auto& as : apps) {
+        for (std::size_t i = 1; i < as.stages.size(); ++i) {
+            StageRelease& s = as.stages[i];
+            if (s.present && s.problem.empty() && s.tag != as.stages[i - 1].tag) {
+                candidates[config.release_file(as.app, s.stage)] = &s;
+            }
+        }
+    }
+    if (candidates.empty()) {
+        return ok_status();
+    }
+    if (auto st = snap.deepen(k_hotfix_look_back); !st) {
+        return st;
+    }
+    std::vector<std::string> args = {"log", gitops::k_raw_log_format, "--raw", "--no-abbrev", "--no-renames", "HEAD"};
+    if (candidates.size() <= 64) {  // else the whole log, filtered here: no argv of thousands of paths
+        args.emplace_back("--");
+        for (const auto& [file, _] : candidates) {
+            args.push_back(":(literal)" + file);
+        }
+    }
+    auto log = gitops::git(snap.call(args));
+    if (!log) {
+        return log.take_error();
+    }
+    std::set<std::string> seen;
+    for (const auto& c : gitops::parse_raw_log(*log)) {
+        for (const auto& change : c.changes) {
+            auto it = candidates.find(change.path);
+            if (it == candidates.end() || !seen.insert(change.path).second) {
+                continue;  // another file, or not its last change
+            }
+            auto trailers = canon::parse_trailers(c.message);
+            if (auto h = trailers.find(std::string(canon::k_trailer_hotfix)); h != trailers.end()) {
+                it->second->hotfix = h->second;
+            }
+        }
+    }
+    return ok_status();
+}
+
 }  // namespace
 
 Result<StatusReport> status(const StatusOptions& opts)
@@ -203,6 +259,9 @@ Result<StatusReport> status(const StatusOptions& opts)
             return Error{fmt::format("app '{}' has no release file at {} of {}", a, rep.branch, rep.repo)};
         }
         rep.apps.push_back(std::move(as));
+    }
+    if (auto st = mark_hotfixes(*snap, *config, rep.apps); !st) {
+        return st.take_error();
     }
     return rep;
 }

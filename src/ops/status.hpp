@@ -17,6 +17,10 @@ struct StageRelease {
     std::string repository;
     std::string tag;
     std::string problem;  // why the release could not be read, if it could not
+    // Why this stage runs a release of its own (a `release --hotfix`): the
+    // last change of its release file carries a Kanon-Hotfix trailer, and
+    // its upstream runs another tag. Empty otherwise.
+    std::string hotfix;
 };
 
 struct AppStatus {

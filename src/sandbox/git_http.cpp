@@ -40,8 +40,8 @@ namespace kanon::sandbox {
 
 namespace {
 
-constexpr std::size_t k_worker_threads = 16;
-constexpr time_t k_keep_alive_seconds = 2;
+constexpr std::size_t k_git_workers = 16;
+constexpr time_t k_git_keep_alive_seconds = 2;
 constexpr std::size_t k_keep_alive_requests = 100;
 constexpr std::chrono::minutes k_request_timeout{5};
 constexpr const char* k_plain = "text/plain; charset=utf-8";
@@ -346,8 +346,8 @@ Status GitHttpServer::start()
             return Error{"cannot open the request log " + impl.options.log.string()};
         }
     }
-    impl.server.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
-    impl.server.set_keep_alive_timeout(k_keep_alive_seconds);
+    impl.server.new_task_queue = [] { return new httplib::ThreadPool(k_git_workers); };
+    impl.server.set_keep_alive_timeout(k_git_keep_alive_seconds);
     impl.server.set_keep_alive_max_count(k_keep_alive_requests);
     impl.server.set_payload_max_length(impl.options.max_body);
     impl.server.set_logger(

@@ -71,6 +71,14 @@ expect_json "$OUT_FILE" '"'"$other"'" not in [e["commit"] for e in d["entries"]]
 expect_exit 0 "$KANON" -o json history app2 --repo "$url"
 expect_eq "$(json_get "$OUT_FILE" '" ".join(e["commit"] for e in d["entries"])')" "$other $c0 $c0" "history of app2"
 
+step "status shows the hotfix prod runs (its upstream runs another tag), and nothing for app2"
+expect_exit 0 "$KANON" -o json status --repo "$url"
+expect_json "$OUT_FILE" '[a for a in d["apps"] if a["app"] == "app1"][0]["stages"]["prod"]["hotfix"] == "e2e: a fix that cannot wait for dev"'
+expect_json "$OUT_FILE" 'all(s["hotfix"] == "" for a in d["apps"] for n, s in a["stages"].items() if (a["app"], n) != ("app1", "prod"))'
+expect_exit 0 "$KANON" status --repo "$url"
+expect_contains "$OUT" "1.3.0 (hotfix)"
+expect_contains "$OUT" "note: app1 prod runs a hotfix: e2e: a fix that cannot wait for dev"
+
 step "--stage filters, -n limits (after the filter)"
 expect_exit 0 "$KANON" -o json history app1 --stage prod --repo "$url"
 expect_eq "$(json_get "$OUT_FILE" '" ".join(e["commit"] for e in d["entries"])')" "$c7 $c4 $c2 $c0" "prod history"
