@@ -44,7 +44,7 @@ TEST(JsonBounds, TooManyValuesAreRefused)
     many += "]";
     std::string why;
     EXPECT_TRUE(parse_json_bounded(many, &why).is_discarded());
-    EXPECT_EQ(why, "it holds more than 500000 values");
+    EXPECT_EQ(why, "it holds more than 200000 values");
 }
 
 TEST(JsonBounds, NotJsonSaysSo)
