@@ -274,7 +274,8 @@ bool PipelineRun::open_web_core()
 bool PipelineRun::stop_before_writing(const Error& e, const std::string& what)
 {
     m_r.exit_code = e.code;
-    m_r.reason = redact(fmt::format("{}: {}", what, e.describe()));
+    // An error at a FILE:LINE:COL keeps it first, as every kanon error does.
+    m_r.reason = redact(e.where.file.empty() ? fmt::format("{}: {}", what, e.describe()) : e.describe());
     m_r.hint = redact(e.hint);
     say(m_r.reason);
     close_rest(StepStatus::not_run, "stopped before anything was committed");
@@ -338,7 +339,7 @@ bool PipelineRun::preflight(const gitops::Snapshot& snap, const canon::Config& c
         if (!reply.ok()) {
             return stop_before_writing(
                 verify::argocd::reply_error(reply, "GET application " + p.application, p.application, project),
-                "before committing: Argo CD");
+                "before committing");
         }
     }
     return true;

@@ -160,4 +160,23 @@ expect_exit 2 "$KANON" pipeline synestra-io --tag 2026.11.9 --ref "${REF:0:12}" 
 expect_exit 1 "$KANON" pipeline synestra-io --tag 2026.11.9 --ref "$(printf 'ab%.0s' {1..20})" "${P[@]}"
 expect_eq "$(release_tag synestra-io dev)" "2026.11.6" "dev after a refused ref"
 
+step "before writing: a wrong Argo CD token or server stops the pipeline with nothing committed"
+tip="$(branch_tip "$BARE" main)"
+expect_exit 1 env ARGOCD_AUTH_TOKEN=not-the-token "$KANON" pipeline synestra-io --tag 2026.11.10 "${P[@]}"
+expect_contains "$ERR" "not authenticated"
+expect_not_contains "$OUT$ERR" "not-the-token" "the wrong token"
+expect_exit 1 env ARGOCD_SERVER="127.0.0.1:$(free_port)" "$KANON" pipeline synestra-io --tag 2026.11.10 "${P[@]}"
+expect_contains "$ERR" "kanon: error: before committing: Argo CD: GET application web-synestra-io-dev failed"
+expect_contains "$ERR" "Couldn't connect to server"
+expect_eq "$(branch_tip "$BARE" main)" "$tip" "web-core after a pipeline stopped before writing"
+
+step "before writing: an env layer that pins image.tag is exit 3 at its FILE:LINE:COL, nothing committed"
+env_file=deploy/env/dev/nordwind-shop.yaml
+webcore_write "$BARE" main "env layer pins the tag" "$env_file" "$(webcore_cat "$BARE" main "$env_file")"$'\nimage:\n  tag: pinned\n'
+tip="$(branch_tip "$BARE" main)"
+expect_exit 3 "$KANON" pipeline nordwind-shop --tag 2026.11.11 "${P[@]}"
+expect_contains "$ERR" "kanon: error: $env_file:"
+expect_contains "$ERR" "image.tag"
+expect_eq "$(branch_tip "$BARE" main)" "$tip" "web-core after an env-override refusal"
+
 echo "ok: pipeline" >&2
