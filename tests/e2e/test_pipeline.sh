@@ -168,6 +168,10 @@ expect_not_contains "$OUT$ERR" "not-the-token" "the wrong token"
 expect_exit 1 env ARGOCD_SERVER="127.0.0.1:$(free_port)" "$KANON" pipeline synestra-io --tag 2026.11.10 "${P[@]}"
 expect_contains "$ERR" "kanon: error: before committing: Argo CD: GET application web-synestra-io-dev failed"
 expect_contains "$ERR" "Couldn't connect to server"
+# TLS to an Argo CD that speaks plain HTTP: the hint to --plaintext, before anything is written.
+expect_exit 1 env -u KANON_ARGOCD_PLAINTEXT "$KANON" pipeline synestra-io --tag 2026.11.10 --repo "$REPO" --timeout 60s
+expect_contains "$ERR" "kanon: error: before committing: Argo CD: GET application web-synestra-io-dev failed"
+expect_contains "$ERR" "--plaintext"
 expect_eq "$(branch_tip "$BARE" main)" "$tip" "web-core after a pipeline stopped before writing"
 
 step "before writing: an env layer that pins image.tag is exit 3 at its FILE:LINE:COL, nothing committed"
