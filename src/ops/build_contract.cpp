@@ -25,12 +25,6 @@ bool is_hex(const std::string& s)
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 Error not_in_web_core(const std::string& sha, const std::string& repo)
 {
     return Error{fmt::format("commit {} is not in web-core ({})", sha, repo),

@@ -10,6 +10,7 @@
 #include "check/secrets.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 #include "yaml/document.hpp"
 #include "yaml/edit.hpp"
 #include "yaml/emit.hpp"
@@ -61,16 +62,15 @@ yaml::Value set_value(const yaml::Value& item, const std::string& text, bool for
     if (force_string) {
         return v;
     }
-    auto lower = text;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string lowered = lower(text);
     bool integer = !text.empty() &&
                    (text == "0" || (text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos &&
                                     text[text[0] == '-' ? 1 : 0] != '0'));
-    if (lower == "true" || lower == "false") {
+    if (lowered == "true" || lowered == "false") {
         v.scalar_type = yaml::PlainType::boolean;
         v.helm.kind = yaml::HelmScalar::Kind::boolean;
-        v.helm.boolean = lower == "true";
-    } else if (lower == "null") {
+        v.helm.boolean = lowered == "true";
+    } else if (lowered == "null") {
         v.type = yaml::Value::Type::null;
         v.scalar_type = yaml::PlainType::null;
         v.helm.kind = yaml::HelmScalar::Kind::null;

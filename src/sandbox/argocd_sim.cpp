@@ -18,6 +18,7 @@
 #include "sandbox/argocd_watch.hpp"
 #include "sandbox/loopback.hpp"
 #include "sandbox/peer_socket.hpp"
+#include "util/text.hpp"
 
 namespace kanon::sandbox {
 
@@ -59,12 +60,6 @@ wire::GrpcError missing_app(const std::string& name, const std::string& project)
         return {7, "permission denied"};
     }
     return {5, "applications.argoproj.io \"" + name + "\" not found"};
-}
-
-std::string lower(std::string text)
-{
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
 }
 
 }  // namespace

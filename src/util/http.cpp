@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "util/redact.hpp"
+#include "util/text.hpp"
 
 namespace kanon::http {
 
@@ -23,14 +24,6 @@ void global_init()
 {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 std::string_view trim(std::string_view s)

@@ -1,5 +1,7 @@
 #include "util/text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace kanon {
@@ -55,6 +57,14 @@ std::string counted(std::size_t n, std::string_view one, std::string_view many)
 {
     std::string noun(n == 1 ? one : many.empty() ? std::string(one) + "s" : std::string(many));
     return std::to_string(n) + " " + noun;
+}
+
+std::string lower(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
 }
 
 }  // namespace kanon

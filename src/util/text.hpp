@@ -24,5 +24,7 @@ std::string printable(std::string_view s, std::size_t max = std::string_view::np
 // terminal or a CI log, where an escape sequence from an argument or a
 // server could rewrite what people see.
 std::string terminal_safe(std::string_view s);
+// `s` with A-Z as a-z (ASCII only: header names, hex, schemes).
+std::string lower(std::string_view s);
 
 }  // namespace kanon

@@ -6,18 +6,13 @@
 #include <fmt/format.h>
 
 #include "util/redact.hpp"
+#include "util/text.hpp"
 
 namespace kanon::verify::http {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 std::string redirects_text(std::size_t hops)
 {
