@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 
@@ -63,9 +65,17 @@ yaml::Value set_value(const yaml::Value& item, const std::string& text, bool for
         return v;
     }
     std::string lowered = lower(text);
-    bool integer = !text.empty() &&
-                   (text == "0" || (text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos &&
-                                    text[text[0] == '-' ? 1 : 0] != '0'));
+    // strvals: ParseInt(text, 10, 64), but not a number written with a leading 0.
+    std::string_view digits = text;
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+        digits.remove_prefix(1);
+    }
+    std::int64_t number = 0;
+    const char* from = text.data() + (text.starts_with('+') ? 1 : 0);
+    auto parsed = std::from_chars(from, text.data() + text.size(), number);
+    bool integer = !digits.empty() && (digits == "0" || digits[0] != '0') &&
+                   digits.find_first_not_of("0123456789") == std::string_view::npos && parsed.ec == std::errc{} &&
+                   parsed.ptr == text.data() + text.size();
     if (lowered == "true" || lowered == "false") {
         v.scalar_type = yaml::PlainType::boolean;
         v.helm.kind = yaml::HelmScalar::Kind::boolean;
@@ -74,10 +84,10 @@ yaml::Value set_value(const yaml::Value& item, const std::string& text, bool for
         v.type = yaml::Value::Type::null;
         v.scalar_type = yaml::PlainType::null;
         v.helm.kind = yaml::HelmScalar::Kind::null;
-    } else if (integer && text.size() < 19) {
+    } else if (integer) {
         v.scalar_type = yaml::PlainType::integer;
         v.helm.kind = yaml::HelmScalar::Kind::integer;
-        v.helm.integer = std::stoll(text);
+        v.helm.integer = number;
     }
     return v;
 }

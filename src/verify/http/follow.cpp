@@ -16,6 +16,16 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// A redirect to a link-local address, written as one or resolved to one,
+// is never followed: it is where clouds serve instance metadata.
+std::string link_local_refusal(const std::string& url)
+{
+    return fmt::format(
+        "redirect to {} refused: a link-local address (169.254.0.0/16, fe80::/10: where clouds serve instance "
+        "metadata)",
+        redact(url));
+}
+
 bool stop_asked(const FetchOptions& o)
 {
     return o.interrupted && o.interrupted();
@@ -174,10 +184,7 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
         f.hops.push_back(hop);
         if (a.response.failure == transport::Failure::forbidden) {
             f.problem = FetchProblem::forbidden_redirect;
-            f.error = fmt::format(
-                "a redirect led to {}, whose address is link-local (169.254.0.0/16, fe80::/10: "
-                "where clouds serve instance metadata): not followed",
-                redact(url));
+            f.error = link_local_refusal(url);  // the name resolved to one
             return f;
         }
         if (a.response.failure != transport::Failure::none) {
@@ -206,10 +213,7 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
         }
         if (transport::is_link_local(host_of(next))) {
             f.problem = FetchProblem::forbidden_redirect;
-            f.error = fmt::format(
-                "redirect to {} refused: a link-local address (169.254.0.0/16, fe80::/10: where "
-                "clouds serve instance metadata)",
-                redact(next));
+            f.error = link_local_refusal(next);  // written as one
             return f;
         }
         if (redirects >= o.max_redirects) {

@@ -139,7 +139,9 @@ TEST(Explain, InlineValuesThenParametersComeAfterTheValueFiles)
             "      parameters:\n        - name: replicas\n          value: \"3\"\n"
             "        - name: ingress.enabled\n          value: \"true\"\n"
             "        - name: version\n          value: \"0123\"\n"
-            "        - name: port\n          value: \"80\"\n          forceString: true\n");
+            "        - name: port\n          value: \"80\"\n          forceString: true\n"
+            "        - name: dash\n          value: \"-\"\n        - name: plus\n          value: \"+7\"\n"
+            "        - name: big\n          value: \"99999999999999999999\"\n");
     ExplainOptions o;
     o.dir = t.root();
     o.app = "a";
@@ -152,6 +154,9 @@ TEST(Explain, InlineValuesThenParametersComeAfterTheValueFiles)
     EXPECT_EQ(j["ingress"]["enabled"], true);
     EXPECT_EQ(j["version"], "0123");
     EXPECT_EQ(j["port"], "80");
+    EXPECT_EQ(j["dash"], "-");  // no digits: a string (this crashed: stoll("-"))
+    EXPECT_EQ(j["plus"], 7);
+    EXPECT_EQ(j["big"], "99999999999999999999");  // past 64 bits: strvals keeps a string
     // A null for a key the chart does not have stays, as Helm keeps it.
     ASSERT_TRUE(j.contains("keep"));
     EXPECT_TRUE(j["keep"].is_null());
