@@ -9,7 +9,8 @@
 #     commands registered with `on_exit`, e.g. killing a server);
 #   * gives the test a clean environment: its own empty HOME and TMPDIR, no
 #     system git config, fixed git identity, no proxies, NO_COLOR, LC_ALL=C,
-#     none of the Argo CD variables of the calling shell, and no git
+#     none of the Argo CD, kanon or CI variables of the calling shell (a CI
+#     runner sets CI=true, which changes kanon's fallbacks), and no git
 #     repository above $E2E_TMP (GIT_CEILING_DIRECTORIES); the test starts in
 #     $E2E_TMP.
 #
@@ -111,6 +112,9 @@ unset GIT_CONFIG_GLOBAL GIT_CONFIG GIT_CONFIG_PARAMETERS GIT_CONFIG_COUNT \
       GIT_NAMESPACE GIT_TRACE GIT_TRACE2 GIT_TRACE2_EVENT GIT_TRACE2_PERF \
       GIT_SSH GIT_SSH_COMMAND GIT_ASKPASS SSH_ASKPASS GIT_PROTOCOL \
       ARGOCD_SERVER ARGOCD_AUTH_TOKEN ARGOCD_OPTS KANON_REPO KANON_CACHE_DIR \
+      KANON_GIT_TOKEN KANON_GIT_USER KANON_ASKPASS KANON_ARGOCD_TOKEN KANON_ARGOCD_PLAINTEXT \
+      KANON_TAG KANON_REF KANON_APP KANON_SANDBOX_REPO KANON_RESULT KANON_EXIT_CODE \
+      CI GITLAB_CI GITHUB_ACTIONS CI_JOB_TOKEN \
       http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy || true
 # git never looks for a repository above the test's directory.
 export GIT_CEILING_DIRECTORIES="$E2E_TMP"
