@@ -19,15 +19,6 @@ namespace {
 
 using yaml::Value;
 
-bool is_dns_label(std::string_view s, std::size_t max)
-{
-    if (s.empty() || s.size() > max) {
-        return false;
-    }
-    auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
-    return std::all_of(s.begin(), s.end(), ok) && s.front() != '-' && s.back() != '-';
-}
-
 Error config_error(const Value& at, const std::string& what)
 {
     return file_error(at.origin, what);
@@ -654,26 +645,17 @@ std::optional<std::pair<std::string, std::string>> Config::release_file_app(std:
     return std::nullopt;
 }
 
-Status validate_app_name(std::string_view name)
-{
-    if (is_dns_label(name, 53)) {
-        return ok_status();
-    }
-    return usage_error(fmt::format("'{}' is not a valid app name", name),
-                       "an app name is a DNS-1123 label of at most 53 characters: lower-case letters, digits "
-                       "and '-', starting and ending with a letter or digit");
-}
-
 Status validate_stage(const Config& c, std::string_view stage)
 {
-    if (c.stage(stage) != nullptr) {
+    return validate_stage(c.stage_names(), stage);
+}
+
+Status validate_stage(const std::vector<std::string>& stages, std::string_view stage)
+{
+    if (std::find(stages.begin(), stages.end(), stage) != stages.end()) {
         return ok_status();
     }
-    std::string list;
-    for (const auto& s : c.stages) {
-        list += (list.empty() ? "" : ", ") + s.name;
-    }
-    return usage_error(fmt::format("unknown stage '{}' (stages: {})", stage, list));
+    return usage_error(fmt::format("unknown stage '{}' (stages: {})", stage, fmt::join(stages, ", ")));
 }
 
 Status check_immutable_tag(const Config& c, std::string_view tag)

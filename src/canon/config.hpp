@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "canon/names.hpp"
 #include "util/error.hpp"
 
 namespace kanon::canon {
@@ -132,8 +133,9 @@ Result<Config> load_config(const std::string& root, const std::string& explicit_
 
 // An app name is a DNS-1123 label of at most 53 characters; anything else is
 // a usage error, so no name can reach outside the layout.
-Status validate_app_name(std::string_view name);
 Status validate_stage(const Config& c, std::string_view stage);
+// The same over the stages' names, in order.
+Status validate_stage(const std::vector<std::string>& stages, std::string_view stage);
 // A usage error when `tag` is one of kanon.yaml's mutable_tags.
 Status check_immutable_tag(const Config& c, std::string_view tag);
 

@@ -2,45 +2,51 @@
 
 #include <fmt/format.h>
 
+#include "yaml/document.hpp"
+#include "yaml/edit.hpp"
+
 namespace kanon::canon {
 namespace {
-
-bool tag_char(char c, bool first)
-{
-    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    return alnum || (!first && (c == '.' || c == '-'));
-}
 
 std::string short_tag(const std::string& tag)
 {
     // A 40-hex SHA reads best shortened in a subject; any other tag stays whole.
     bool hex = tag.size() == 40 && tag.find_first_not_of("0123456789abcdef") == std::string::npos;
-    return hex ? tag.substr(0, 12) : tag;
+    return hex ? short_sha(tag) : tag;
 }
 
 }  // namespace
 
-bool is_valid_tag(std::string_view tag)
+ReleaseKeys::ReleaseKeys(const Config& c)
+    : repository(yaml::parse_path(c.repository_key)), tag(yaml::parse_path(c.tag_key))
 {
-    if (tag.empty() || tag.size() > 128) {
-        return false;
-    }
-    for (std::size_t i = 0; i < tag.size(); ++i) {
-        if (!tag_char(tag[i], i == 0)) {
-            return false;
-        }
-    }
-    return true;
 }
 
-Status validate_tag(std::string_view tag)
+ReleaseFields read_release(const ReleaseKeys& keys, const std::string& file, const std::string& text)
 {
-    if (is_valid_tag(tag)) {
-        return ok_status();
+    ReleaseFields r;
+    auto s = yaml::Stream::parse(text, file);
+    if (!s) {
+        r.problem = s.take_error();
+        return r;
     }
-    return usage_error(fmt::format("'{}' is not a valid image tag", tag),
-                       "an OCI tag is 1 to 128 characters of letters, digits, '_', '.' and '-', and does not start "
-                       "with '.' or '-'");
+    for (auto [path, out] : {std::pair{&keys.repository, &r.repository}, std::pair{&keys.tag, &r.tag}}) {
+        if (!*path) {
+            if (!r.problem) {
+                r.problem = path->error();
+            }
+            continue;
+        }
+        auto v = yaml::get_scalar(*s, **path);
+        if (!v) {
+            if (!r.problem) {
+                r.problem = v.take_error();
+            }
+            continue;
+        }
+        *out = std::move(*v);
+    }
+    return r;
 }
 
 std::string format_message(const ReleaseMessage& m)

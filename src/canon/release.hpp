@@ -8,14 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "canon/config.hpp"
+#include "canon/names.hpp"
 #include "util/error.hpp"
+#include "yaml/path.hpp"
 
 namespace kanon::canon {
-
-// The OCI distribution spec's tag grammar: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
-bool is_valid_tag(std::string_view tag);
-// A usage error (exit 2) naming what is wrong with the tag.
-Status validate_tag(std::string_view tag);
 
 // The trailers kanon writes on every commit, so that history is machine-readable.
 inline constexpr std::string_view k_trailer_app = "Kanon-App";
@@ -47,6 +45,24 @@ struct ReleaseMessage {
 // "release(dev): synestra-io c3e8b0f4 [skip ci]", a blank line, optional
 // note, a blank line, then the trailers.
 std::string format_message(const ReleaseMessage& m);
+
+// The release keys of a Config (image.repository, image.tag by default),
+// parsed once rather than once per file.
+struct ReleaseKeys {
+    Result<yaml::Path> repository;
+    Result<yaml::Path> tag;
+    explicit ReleaseKeys(const Config& c);
+};
+
+// What a release file says: its image repository and tag ("" each when it
+// cannot be read), and the first problem met reading them (a key missing,
+// not a scalar, the YAML not parsing), if any.
+struct ReleaseFields {
+    std::string repository;
+    std::string tag;
+    std::optional<Error> problem;
+};
+ReleaseFields read_release(const ReleaseKeys& keys, const std::string& file, const std::string& text);
 
 // Trailers of a commit message ("Key: value" lines of its last paragraph).
 std::map<std::string, std::string> parse_trailers(std::string_view message);

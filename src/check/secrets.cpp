@@ -278,7 +278,9 @@ bool is_dash_word_or_dot(char c)
     return is_dash_word(c) || c == '.';
 }
 
-bool is_dns_name(std::string_view v)
+// Shaped like a Kubernetes object name (a loose test: what a scanner looks
+// for in free text, not a validation).
+bool looks_like_object_name(std::string_view v)
 {
     return !v.empty() && v.front() != '-' && v.back() != '-' &&
            std::all_of(v.begin(), v.end(), [](char c) { return is_lower(c) || is_digit(c) || c == '-' || c == '.'; });
@@ -291,11 +293,12 @@ bool is_secret_name(std::string_view v)
 {
     std::size_t slash = v.find('/');
     if (slash == std::string_view::npos) {
-        return v.find('-') != v.npos && is_dns_name(v) && mentions_secret(v);
+        return v.find('-') != v.npos && looks_like_object_name(v) && mentions_secret(v);
     }
     std::string_view name = v.substr(0, slash);
     std::string_view rest = v.substr(slash + 1);
-    return is_dns_name(name) && !rest.empty() && std::all_of(rest.begin(), rest.end(), is_dash_word_or_dot) &&
+    return looks_like_object_name(name) && !rest.empty() &&
+           std::all_of(rest.begin(), rest.end(), is_dash_word_or_dot) &&
            (mentions_secret(name) || mentions_secret(rest));
 }
 

@@ -99,31 +99,6 @@ bool is_string_scalar(const yaml::Stream& s, NodeId id)
     return n.kind == Kind::scalar && yaml::resolve_node(n) == yaml::PlainType::string;
 }
 
-bool is_dns_name(std::string_view host)
-{
-    if (host.empty() || host.size() > 253) {
-        return false;
-    }
-    std::size_t start = 0;
-    while (start <= host.size()) {
-        auto dot = host.find('.', start);
-        auto label = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
-            return false;
-        }
-        for (char ch : label) {
-            if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) {
-                return false;
-            }
-        }
-        if (dot == std::string_view::npos) {
-            break;
-        }
-        start = dot + 1;
-    }
-    return true;
-}
-
 struct Stage {
     const canon::StageConfig* config = nullptr;
     File release;
@@ -519,7 +494,7 @@ void rule_env_domain(const canon::Config& c, const std::string& app, const Stage
         return;
     }
     const std::string& host = s.node(hit->node).value;
-    if (!is_dns_name(host)) {
+    if (!canon::is_dns_name(host)) {
         out.push_back(make_finding("env/domain", hit->where,
                                    fmt::format("{} '{}' is not a valid host name (lower-case DNS labels separated by "
                                                "dots)",

@@ -15,6 +15,22 @@
 #include "version.hpp"
 
 namespace kanon::cli {
+
+// Arguments and servers' words reach these lines: secrets are redacted, and
+// no control character gets to the terminal or the CI log.
+void print_error(const Context& ctx, const Error& e)
+{
+    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << terminal_safe(redact(e.describe())) << '\n';
+    if (!e.hint.empty()) {
+        print_hint(ctx, e.hint);
+    }
+}
+
+void print_hint(const Context& ctx, const std::string& hint)
+{
+    ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << terminal_safe(redact(hint)) << '\n';
+}
+
 namespace {
 
 const std::vector<Command>& commands()
@@ -58,14 +74,10 @@ Paint paint_for(bool tty, const GlobalOptions& g)
     return Paint{on};
 }
 
-void print_error(const Context& ctx, const Error& e, ExitCode code)
+// The error on stderr and, with -o json, as the one document on stdout.
+void report_failure(const Context& ctx, const Error& e, ExitCode code)
 {
-    // Arguments and servers' words reach this line: no control character
-    // gets to the terminal or the CI log.
-    ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << terminal_safe(redact(e.describe())) << '\n';
-    if (!e.hint.empty()) {
-        ctx.err << ctx.err_paint.dim("kanon: hint:") << ' ' << terminal_safe(redact(e.hint)) << '\n';
-    }
+    print_error(ctx, e);
     if (ctx.json()) {
         nlohmann::ordered_json j;
         j["ok"] = false;
@@ -195,11 +207,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         if (std::find(names.begin(), names.end(), a) == names.end()) {
             Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
             auto guess = did_you_mean(a, names);
-            print_error(ctx,
-                        usage_error(fmt::format("unknown command '{}'", a),
-                                    guess.empty() ? "run 'kanon --help' for the commands"
-                                                  : fmt::format("did you mean 'kanon {}'?", guess)),
-                        ExitCode::usage);
+            report_failure(ctx,
+                           usage_error(fmt::format("unknown command '{}'", a),
+                                       guess.empty() ? "run 'kanon --help' for the commands"
+                                                     : fmt::format("did you mean 'kanon {}'?", guess)),
+                           ExitCode::usage);
             return static_cast<int>(ExitCode::usage);
         }
         break;
@@ -240,13 +252,13 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         if (usage.hint.empty()) {
             usage.hint = "run 'kanon --help' for the commands and 'kanon COMMAND --help' for their flags";
         }
-        print_error(ctx, usage, ExitCode::usage);
+        report_failure(ctx, usage, ExitCode::usage);
         return static_cast<int>(ExitCode::usage);
     }
     global.output = output == "json" ? Format::json : Format::text;
     Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
     if (!runner) {
-        print_error(ctx, usage_error("no command given"), ExitCode::usage);
+        report_failure(ctx, usage_error("no command given"), ExitCode::usage);
         return static_cast<int>(ExitCode::usage);
     }
     Result<ExitCode> r = [&]() -> Result<ExitCode> {
@@ -264,7 +276,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
             e.message = "interrupted: " + e.message;
             e.code = ExitCode::interrupted;
         }
-        print_error(ctx, e, e.code);
+        report_failure(ctx, e, e.code);
         return static_cast<int>(e.code);
     }
     return static_cast<int>(*r);

@@ -6,33 +6,22 @@
 
 #include <fmt/format.h>
 
+#include "util/text.hpp"
+
 namespace kanon::cli {
 namespace {
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h)
-{
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-std::string plural(std::size_t n, const char* one, const char* many)
-{
-    return fmt::format("{} {}", n, n == 1 ? one : many);
-}
 
 std::string summary_line(const check::Report& r)
 {
     std::size_t errors = r.count(check::Severity::error);
     std::size_t warnings = r.count(check::Severity::warning);
     std::string what =
-        fmt::format("checked {}, {}", plural(r.apps.size(), "app", "apps"), plural(r.files, "file", "files"));
+        fmt::format("checked {}, {}", counted(r.apps.size(), "app", "apps"), counted(r.files, "file", "files"));
     if (errors == 0 && warnings == 0) {
         return what + ": no problems";
     }
-    return fmt::format("{}: {}, {}", what, plural(errors, "error", "errors"), plural(warnings, "warning", "warnings"));
+    return fmt::format("{}: {}, {}", what, counted(errors, "error", "errors"),
+                       counted(warnings, "warning", "warnings"));
 }
 
 }  // namespace
@@ -84,7 +73,7 @@ nlohmann::ordered_json check_json(const check::Report& r, bool strict)
 std::string finding_fingerprint(const check::Finding& f, std::size_t occurrence)
 {
     std::string key = fmt::format("{}\n{}\n{}\n{}", f.rule, f.file, f.message, occurrence);
-    return fmt::format("{:016x}{:016x}", fnv1a(key, 0xcbf29ce484222325ULL), fnv1a(key, 0x84222325cbf29ce4ULL));
+    return fmt::format("{:016x}{:016x}", fnv1a(key), fnv1a(key, 0x84222325cbf29ce4ULL));
 }
 
 nlohmann::ordered_json check_codeclimate(const check::Report& r)

@@ -79,7 +79,7 @@ public:
         auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         std::cout << std::flush;
         if (!code) {
-            m_ctx.err << "kanon: error: " << code.error().describe() << '\n';
+            print_error(m_ctx, code.error());
             return 1;
         }
         out << m_ctx.paint.dim(fmt::format("   (exit {}, {:.1f} s)", *code, static_cast<double>(took.count()) / 1000.0))
@@ -175,14 +175,14 @@ Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
         }
         auto env = argocd_env(sandbox_dir);
         if (!env) {
-            ctx.err << "kanon: error: " << env.error().describe() << '\n';
+            print_error(ctx, env.error());
             expect(1, 0);
             return;
         }
         std::string repo = env->at("KANON_SANDBOX_REPO");
         auto ref = tip_of(repo);
         if (!ref) {
-            ctx.err << "kanon: error: " << ref.error().describe() << '\n';
+            print_error(ctx, ref.error());
             expect(1, 0);
             return;
         }

@@ -142,7 +142,7 @@ void define_init(CLI::App& sub, Runner& run)
             }
             // Printed here, not returned: with -o json stdout already holds the one document.
             for (const auto& failure : r->failures) {
-                ctx.err << ctx.err_paint.red("kanon: error:") << ' ' << failure << '\n';
+                print_error(ctx, Error{failure});
             }
             return r->failures.empty() ? ExitCode::ok : ExitCode::failed;
         };

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "canon/names.hpp"
 #include "cli/context.hpp"
 #include "cli/render.hpp"
 #include "ops/status.hpp"
@@ -30,7 +31,8 @@ void define_status(CLI::App& sub, Runner& run)
                 ctx.out << status_json(*r).dump(2) << '\n';
             } else {
                 if (!ctx.global.quiet) {
-                    ctx.err << ctx.err_paint.dim(r->branch + " @ " + r->commit.substr(0, 12) + "  " + r->repo) << '\n';
+                    ctx.err << ctx.err_paint.dim(r->branch + " @ " + canon::short_sha(r->commit) + "  " + r->repo)
+                            << '\n';
                 }
                 ctx.out << render_status_text(*r, ctx.paint);
             }

@@ -10,9 +10,10 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
-#include "cli/smoke.hpp"
 #include "cli/verify.hpp"
 #include "cli/write.hpp"
+#include "flow/stage.hpp"
+#include "flow/stage_report.hpp"
 #include "ops/freeze.hpp"
 #include "ops/history.hpp"
 #include "ops/promotion.hpp"
@@ -124,51 +125,29 @@ void add_after_write_flags(CLI::App& sub, AfterWrite& a, bool is_reset)
     add_wait_flags(sub, a.flags, false);
 }
 
-// The wait of a write, in Argo CD or on the site: one of the two.
-struct WriteWait {
-    std::optional<StageWait> argo;
-    std::optional<SiteWait> site;
-
-    [[nodiscard]] bool deployed() const
-    {
-        return argo ? argo->result.outcome == verify::argocd::WaitOutcome::success : site_wait_accepted(*site);
-    }
-    [[nodiscard]] ExitCode code() const
-    {
-        return argo ? verify::argocd::exit_code_of(argo->result.outcome) : site_wait_code(*site);
-    }
-    [[nodiscard]] const std::optional<Error>& error() const { return argo ? argo->result.error : site->result.error; }
-    [[nodiscard]] nlohmann::ordered_json json() const
-    {
-        return argo ? wait_json(argo->target, argo->result) : site_wait_json(*site);
-    }
-    void print(const Context& ctx) const
-    {
-        if (argo) {
-            print_wait_text(ctx, argo->target, argo->result);
-        } else {
-            print_site_wait_text(ctx, *site);
-        }
-    }
-};
-
-Result<WriteWait> wait_after_write(const StageFlags& stage, const AfterWrite& after, const Context& ctx)
+// The check of a write that landed (flow::check_stage): its wait, then its
+// smoke check.
+Result<flow::CheckRequest> check_request(const ops::WriteReport& r, const AfterWrite& after,
+                                         const gitops::Target& target, const Context& ctx)
 {
-    WriteWait w;
-    if (after.http) {
-        auto s = wait_site(stage, after.flags, {}, {}, ctx);
-        if (!s) {
-            return s.take_error();
+    flow::CheckRequest c;
+    c.stage = {r.app, r.stage, target, ctx.global.config, r.commit, r.tag};
+    c.http = after.http;
+    c.smoke = after.smoke;
+    if (!c.http) {
+        auto access = argo_access(after.flags.argo);
+        if (!access) {
+            return access.take_error();
         }
-        w.site = std::move(*s);
-    } else {
-        auto a = wait_stage(stage, after.flags, ctx);
-        if (!a) {
-            return a.take_error();
-        }
-        w.argo = std::move(*a);
+        c.argo = std::move(*access);
     }
-    return w;
+    c.site.insecure = after.http && after.flags.argo.insecure;  // --insecure covers the site with --http
+    auto settings = wait_settings(after.flags);
+    if (!settings) {
+        return settings.take_error();
+    }
+    c.wait = std::move(*settings);
+    return c;
 }
 
 // The write's report, then (with --wait/--sync) the wait for its commit:
@@ -182,42 +161,35 @@ Result<ExitCode> write_then_wait(const Result<ops::WriteReport>& r, const AfterW
     if (!ctx.json()) {
         ctx.out << render_write_text(*r, ctx.paint);
     }
-    StageFlags stage{r->app, r->stage, target, r->commit, r->tag};
-    auto w = wait_after_write(stage, after, ctx);
-    if (!w) {
-        return w.take_error();
+    auto request = check_request(*r, after, target, ctx);
+    if (!request) {
+        return request.take_error();
     }
-    std::optional<SmokeRun> smoke;
-    if (w->deployed() && after.smoke) {
-        SmokeFlags sf;
-        sf.site = {target, ctx.global.config, r->app, r->stage, {}};
-        sf.insecure = after.http && after.flags.argo.insecure;  // --insecure covers the site with --http
-        auto s = smoke_stage(sf, ctx);
-        if (!s) {
-            return s.take_error();
-        }
-        smoke = std::move(*s);
+    auto c = flow::check_stage(*request, progress_of(ctx));
+    if (!c) {
+        return c.take_error();
     }
-    ExitCode code = w->code();
-    if (smoke && !smoke->report.ok()) {
-        code = verify::http::exit_code_of(smoke->report.outcome);
-    }
+    ExitCode code = c->code();
     if (ctx.json()) {
         auto j = write_json(*r);
         j["ok"] = code == ExitCode::ok;
-        j["wait"] = w->json();
-        if (smoke) {
-            j["smoke"] = smoke_json(smoke->report, smoke->site);
+        j["wait"] = c->argo ? flow::wait_json(c->argo->target, c->argo->result) : flow::site_wait_json(*c->site);
+        if (c->smoke) {
+            j["smoke"] = flow::smoke_json(c->smoke->report, c->smoke->site);
         }
         ctx.out << j.dump(2) << '\n';
         return code;
     }
-    if (w->error()) {
-        return *w->error();
+    if (c->wait_error()) {
+        return *c->wait_error();
     }
-    w->print(ctx);
-    if (smoke) {
-        ctx.out << render_smoke_text(smoke->report, ctx.paint);
+    if (c->argo) {
+        print_wait_text(ctx, c->argo->target, c->argo->result);
+    } else {
+        print_site_wait_text(ctx, *c->site);
+    }
+    if (c->smoke) {
+        ctx.out << flow::render_smoke_text(c->smoke->report, ctx.paint);
     }
     return code;
 }
@@ -318,10 +290,9 @@ void define_rollback(CLI::App& sub, Runner& run)
             auto result = ops::rollback(r);
             auto code = print_write(result, ctx);
             if (result && result->changed && !ctx.global.quiet) {
-                ctx.err << fmt::format(
-                    "kanon: hint: to keep automation from undoing this rollback: kanon freeze {} "
-                    "--stage {} --reason '...'\n",
-                    r.app, r.stage);
+                print_hint(ctx, fmt::format("to keep automation from undoing this rollback: kanon freeze {} "
+                                            "--stage {} --reason '...'",
+                                            r.app, r.stage));
             }
             return code;
         };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "util/error.hpp"
+#include "util/paint.hpp"
 
 namespace CLI {
 class App;
@@ -24,20 +25,6 @@ struct GlobalOptions {
     bool quiet = false;
 };
 
-// ANSI colour, only when enabled (a TTY, no NO_COLOR, no --no-color).
-struct Paint {
-    bool on = false;
-    [[nodiscard]] std::string wrap(const std::string& s, const char* code) const
-    {
-        return on ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
-    }
-    [[nodiscard]] std::string bold(const std::string& s) const { return wrap(s, "1"); }
-    [[nodiscard]] std::string red(const std::string& s) const { return wrap(s, "31"); }
-    [[nodiscard]] std::string green(const std::string& s) const { return wrap(s, "32"); }
-    [[nodiscard]] std::string yellow(const std::string& s) const { return wrap(s, "33"); }
-    [[nodiscard]] std::string dim(const std::string& s) const { return wrap(s, "2"); }
-};
-
 struct Context {
     GlobalOptions global;
     std::ostream& out;
@@ -46,6 +33,13 @@ struct Context {
     Paint err_paint;  // for `err`
     [[nodiscard]] bool json() const { return global.output == Format::json; }
 };
+
+// The one path for an error to reach people: "kanon: error: ..." (and its
+// hint) on stderr, secrets redacted, control characters made harmless.
+// Commands return their errors; these are for what a command reports and
+// still goes on from (a report it could not write, a failed step of many).
+void print_error(const Context& ctx, const Error& e);
+void print_hint(const Context& ctx, const std::string& hint);
 
 using Runner = std::function<Result<ExitCode>(const Context&)>;
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/render.hpp"
+#include "util/duration.hpp"
 
 namespace kanon::cli {
 namespace {
@@ -93,71 +94,6 @@ bool ran(StepStatus s)
 }
 
 }  // namespace
-
-const char* status_name(StepStatus s)
-{
-    switch (s) {
-        case StepStatus::passed:
-            return "passed";
-        case StepStatus::unverified:
-            return "unverified";
-        case StepStatus::failed:
-            return "failed";
-        case StepStatus::skipped:
-            return "skipped";
-        case StepStatus::not_run:
-            break;
-    }
-    return "not-run";
-}
-
-PipelineStep* PipelineReport::find(const std::string& name, const std::string& stage)
-{
-    auto it = std::find_if(steps.begin(), steps.end(),
-                           [&](const PipelineStep& s) { return s.name == name && s.stage == stage; });
-    return it == steps.end() ? nullptr : &*it;
-}
-
-bool PipelineReport::unverified() const
-{
-    return std::any_of(steps.begin(), steps.end(),
-                       [](const PipelineStep& s) { return s.status == StepStatus::unverified; });
-}
-
-const PipelineStep* PipelineReport::failed_step() const
-{
-    auto it =
-        std::find_if(steps.begin(), steps.end(), [](const PipelineStep& s) { return s.status == StepStatus::failed; });
-    return it == steps.end() ? nullptr : &*it;
-}
-
-std::vector<PipelineStep> plan_steps(const std::vector<std::string>& stages)
-{
-    std::vector<PipelineStep> steps;
-    PipelineStep contract;
-    contract.name = "build-contract";
-    steps.push_back(contract);
-    for (std::size_t i = 0; i < stages.size(); ++i) {
-        for (const char* name : {i == 0 ? "release" : "promote", "wait", "smoke"}) {
-            PipelineStep s;
-            s.name = name;
-            s.stage = stages[i];
-            steps.push_back(s);
-        }
-    }
-    return steps;
-}
-
-std::string format_elapsed(milliseconds d)
-{
-    auto ms = d.count() < 0 ? 0 : d.count();
-    if (ms < 59'950) {
-        auto tenths = (ms + 50) / 100;
-        return fmt::format("{}.{}s", tenths / 10, tenths % 10);
-    }
-    auto secs = (ms + 500) / 1000;
-    return fmt::format("{}m{:02}s", secs / 60, secs % 60);
-}
 
 std::string elapsed_prefix(milliseconds since_start)
 {

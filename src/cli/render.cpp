@@ -6,48 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "canon/names.hpp"
 #include "util/text.hpp"
 
 namespace kanon::cli {
-namespace {
-
-std::size_t width(const std::string& s)
-{
-    std::size_t n = 0;
-    for (char c : s) {
-        if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) {
-            ++n;
-        }
-    }
-    return n;
-}
-
-}  // namespace
-
-std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint)
-{
-    std::vector<std::size_t> widths;
-    for (const auto& r : rows) {
-        widths.resize(std::max(widths.size(), r.size()));
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            widths[i] = std::max(widths[i], width(r[i]));
-        }
-    }
-    std::string out;
-    for (std::size_t row = 0; row < rows.size(); ++row) {
-        std::string line;
-        const auto& r = rows[row];
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            std::string cell = r[i];
-            if (i + 1 < r.size()) {
-                cell += std::string(widths[i] - width(r[i]) + 2, ' ');
-            }
-            line += cell;
-        }
-        out += (row == 0 ? paint.bold(line) : line) + "\n";
-    }
-    return out;
-}
 
 std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
 {
@@ -258,7 +220,7 @@ std::string render_history_text(const ops::HistoryReport& r, const Paint& paint)
     }
     for (const auto& e : r.entries) {
         rows.push_back({e.time, e.stage, e.action, e.tag.empty() ? "-" : e.tag, e.from.empty() ? "-" : e.from, e.author,
-                        e.commit.substr(0, 12)});
+                        canon::short_sha(e.commit)});
         if (noted) {
             std::string note = history_note(e);
             rows.back().push_back(note.empty() ? "-" : terminal_safe(note));

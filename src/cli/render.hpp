@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/process.hpp"  // shell_quote, for the commands kanon prints
+#include "util/text.hpp"     // render_table
 
 #include "cli/context.hpp"
 #include "ops/explain.hpp"
@@ -16,10 +17,6 @@
 #include "ops/status.hpp"
 
 namespace kanon::cli {
-
-// Columns padded to their widest cell (counted in characters); the last
-// column is not padded.
-std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint = {});
 
 std::string render_status_text(const ops::StatusReport& r, const Paint& paint);
 nlohmann::ordered_json status_json(const ops::StatusReport& r);

@@ -35,18 +35,6 @@ constexpr std::size_t k_max_pathspecs = 64;
 // gc.autoPackLimit is 50; each run adds about two).
 constexpr std::size_t k_cache_pack_limit = 20;
 
-// FNV-1a, 64 bits: a cache directory's name must be the same for every
-// build of kanon (std::hash need not be).
-std::uint64_t fnv1a(std::string_view text)
-{
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (char c : text) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 // A git call that needs no remote, in the repository when git_dir is given.
 GitCall local_call(std::vector<std::string> args, std::string git_dir = {}, std::string input = {})
 {

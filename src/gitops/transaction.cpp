@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "canon/names.hpp"
 #include "gitops/git.hpp"
 #include "gitops/tree.hpp"
 #include "util/redact.hpp"
@@ -337,190 +338,269 @@ std::optional<std::chrono::milliseconds> retry_wait(const TransactionOptions& op
     return std::min(std::chrono::milliseconds(pick(rng)), opts.deadline - elapsed);
 }
 
-Result<TransactionResult> run_transaction(Snapshot snap_value, const TransactionOptions& opts, const Plan& plan)
-{
-    auto started = Clock::now();
-    auto say = [&](const std::string& line) {
-        if (opts.progress) {
-            opts.progress(line);
+namespace {
+
+// One write, attempt after attempt: edit at the tip, commit, push; on a
+// lost answer or a moved branch, find out what landed before trying again.
+// Each method returning an optional result ends the run when it holds one.
+class Transaction {
+public:
+    using Outcome = std::optional<Result<TransactionResult>>;
+
+    Transaction(Snapshot snap, const TransactionOptions& opts, const Plan& plan)
+        : m_snap(std::move(snap)),
+          m_opts(opts),
+          m_plan(plan),
+          m_started(Clock::now()),
+          m_author(opts.author ? *opts.author : default_identity()),
+          m_rng(std::random_device{}())
+    {
+        m_res.branch = m_snap.branch();
+        m_res.repo = redact(m_snap.url());
+    }
+
+    Result<TransactionResult> run();
+
+private:
+    void say(const std::string& line) const
+    {
+        if (m_opts.progress) {
+            m_opts.progress(line);
         }
-    };
-    Identity author = opts.author ? *opts.author : default_identity();
-    Snapshot* snap = &snap_value;
-    std::random_device seed;
-    std::mt19937 rng(seed());
-    TransactionResult res;
-    res.branch = snap->branch();
-    res.repo = redact(snap->url());
-    std::optional<Edit> edit;
-    int lost = 0;  // pushes whose connection failed
+    }
+    TransactionResult landed(const Unconfirmed& mine, const std::string& how);
+    Outcome look_for(const Unconfirmed& mine, bool look_back, const std::string& how, const std::string& if_unknown);
+    Outcome attempt(int n);
+    Outcome nothing_to_change();
+    Outcome after_lost_push(const PushOutcome& pushed, const std::string& commit, int n,
+                            std::optional<std::chrono::milliseconds> wait);
+    Outcome after_moved_branch(const std::string& commit, int n, std::chrono::milliseconds elapsed,
+                               std::optional<std::chrono::milliseconds> wait);
+    Result<TransactionResult> gave_up(int n, std::chrono::milliseconds elapsed);
+
+    Snapshot m_snap;
+    const TransactionOptions& m_opts;
+    const Plan& m_plan;
+    Clock::time_point m_started;
+    Identity m_author;
+    std::mt19937 m_rng;
+    TransactionResult m_res;
+    std::optional<Edit> m_edit;
+    int m_lost = 0;  // pushes whose connection failed
     // Our last push, when it may have landed unseen (lost, or stale after a
     // POST the transport retried): a retry that finds nothing to change
     // looks for it below the tip before saying so. (A retry that does find
     // something to change shows that the earlier pushes did not land.)
-    std::optional<Unconfirmed> unsure;
-    // The result for a push of ours found on the branch, saying how.
-    auto landed = [&](const Unconfirmed& mine, const std::string& how) {
-        say(fmt::format("{} is on {}{}", mine.commit.substr(0, 12), res.branch, how));
-        res.changed = true;
-        res.commit = mine.commit;
-        res.base = mine.base;
-        return res;
-    };
-    // Whether one push of ours is on the branch (`look_back`: also below
-    // its tip): its result if so, an error saying `if_unknown` when looking
-    // failed, nothing when it is not there.
-    auto look_for = [&](const Unconfirmed& mine, bool look_back, const std::string& how,
-                        const std::string& if_unknown) -> std::optional<Result<TransactionResult>> {
-        auto found = find_landed(*snap, mine.commit, look_back);
-        if (found.found) {
-            return landed(mine, how);
-        }
-        if (!found.unknown.empty()) {
-            return Error{
-                fmt::format("{}: {}", if_unknown, found.unknown), ExitCode::failed, {}, may_have_landed_hint()};
-        }
-        return std::nullopt;
-    };
-    for (int attempt = 1;; ++attempt) {
-        res.attempts = attempt;
-        res.base = snap->commit();
-        bool reused = false;
-        auto next = edit_at(*snap, plan, std::move(edit), reused);
-        if (!next) {
-            return next.take_error();
-        }
-        edit = std::move(*next);
-        res.tip = edit->tip;
-        if (reused) {
-            say(fmt::format("the files it reads are unchanged at {}: the same edit, the same blobs",
-                            snap->commit().substr(0, 12)));
-        }
-        auto commit = make_commit(*snap, *edit, author);
-        if (!commit) {
-            return commit.take_error();
-        }
-        if (commit->empty()) {
-            if (unsure) {
-                if (auto r = look_for(*unsure, true,
-                                      fmt::format(", below its tip {}: an earlier try of this push landed, only its "
-                                                  "answer was lost",
-                                                  snap->commit().substr(0, 12)),
-                                      fmt::format("{} already has the change, but whether it came from an earlier "
-                                                  "try of this push is unknown: looking below its tip failed",
-                                                  res.branch))) {
-                    return std::move(*r);
-                }
-            }
-            say(fmt::format("nothing to change at {}", snap->commit().substr(0, 12)));
-            res.changed = false;
-            res.commit.clear();
-            return res;
-        }
-        // The last moment to stop: once the push has started it is seen
-        // through and reported, so what landed is always known.
-        if (interrupted()) {
-            return interrupted_before_push(res.branch);
-        }
-        auto pushed = push(*snap, *commit);
-        if (!pushed) {
-            return pushed.take_error();
-        }
-        if (pushed->verdict == PushVerdict::pushed) {
-            say(fmt::format("pushed {} onto {} (attempt {})", commit->substr(0, 12), snap->commit().substr(0, 12),
-                            attempt));
-            res.changed = true;
-            res.commit = *commit;
-            return res;
-        }
-        if (pushed->verdict == PushVerdict::rejected) {
-            return Error{fmt::format("the push to {} was rejected: {}", res.repo, redact(pushed->message)),
-                         ExitCode::failed,
-                         {},
-                         rejected_hint(pushed->message)};
-        }
-        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-        auto wait = retry_wait(opts, attempt, elapsed, rng);
-        if (pushed->verdict == PushVerdict::lost) {
-            ++lost;
-            say(
-                fmt::format("the connection failed while pushing (attempt {}): {}; reading {} again to see whether "
-                            "the commit landed",
-                            attempt, redact(pushed->message), res.branch));
-            if (auto st = snap->refresh(); !st) {
-                return Error{fmt::format("the push to {} failed: {}; reading {} again failed too: {}", res.repo,
-                                         redact(pushed->message), res.branch, st.error().message),
-                             ExitCode::failed,
-                             {},
-                             may_have_landed_hint()};
-            }
-            bool last_try = lost > k_lost_push_retries || !wait;
-            Unconfirmed this_push{*commit, res.base};
-            if (auto r = look_for(this_push, last_try, ": the push landed, only its answer was lost",
-                                  fmt::format("the push to {} failed {} times: {}; looking for the commit below {}'s "
-                                              "tip failed too",
-                                              res.repo, lost, redact(pushed->message), res.branch))) {
-                return std::move(*r);
-            }
-            if (last_try) {
-                return Error{fmt::format("the push to {} failed {} times: {}", res.repo, lost, redact(pushed->message)),
-                             ExitCode::failed,
-                             {},
-                             fmt::format("nothing was changed ({} does not have the commit); check the remote and "
-                                         "the network, then run the command again",
-                                         res.branch)};
-            }
-            unsure = this_push;
-            say(fmt::format("the commit is not at {}'s tip; retrying in {} ms", res.branch, wait->count()));
-            if (nap_interrupted(*wait)) {
-                return interrupted_before_retry(res.branch);
-            }
-            continue;
-        }
-        unsure = Unconfirmed{*commit, res.base};
-        if (!wait) {
-            // The transport may have sent this push twice, the first landing
-            // unseen and the second finding the branch moved (by itself):
-            // look before saying nothing was pushed.
-            if (auto st = snap->refresh(); !st) {
-                return Error{fmt::format("{} moved under every one of {} attempts; reading it again failed: {}",
-                                         res.branch, attempt, st.error().message),
-                             ExitCode::failed,
-                             {},
-                             may_have_landed_hint()};
-            }
-            if (auto r = look_for(*unsure, true, ": an earlier try of this push landed",
-                                  fmt::format("{} moved under every one of {} attempts; looking for the last one "
-                                              "below its tip failed",
-                                              res.branch, attempt))) {
-                return std::move(*r);
-            }
-            bool capped = opts.max_attempts > 0 && attempt >= opts.max_attempts;
-            return Error{
-                fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing", res.branch,
-                            attempt, std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(),
-                            capped
-                                ? "the attempt limit"
-                                : fmt::format("the deadline is {}s",
-                                              std::chrono::duration_cast<std::chrono::seconds>(opts.deadline).count())),
-                ExitCode::failed,
-                {},
-                "run the command again; nothing was changed"};
-        }
-        say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", res.branch, attempt, wait->count()));
-        if (nap_interrupted(*wait)) {
-            return interrupted_before_retry(res.branch);
-        }
-        if (auto st = snap->refresh(); !st) {
-            return st.take_error();
-        }
-        // A POST retried under us (curl does, on a reused connection) may
-        // have landed first: at the tip, or (found when the retry has
-        // nothing to change) below it.
-        if (auto r = look_for(*unsure, false, ": an earlier try of this push landed", {})) {
-            return std::move(*r);
+    std::optional<Unconfirmed> m_unsure;
+};
+
+// The result for a push of ours found on the branch, saying how.
+TransactionResult Transaction::landed(const Unconfirmed& mine, const std::string& how)
+{
+    say(fmt::format("{} is on {}{}", canon::short_sha(mine.commit), m_res.branch, how));
+    m_res.changed = true;
+    m_res.commit = mine.commit;
+    m_res.base = mine.base;
+    return m_res;
+}
+
+// Whether one push of ours is on the branch (`look_back`: also below its
+// tip): its result if so, an error saying `if_unknown` when looking failed,
+// nothing when it is not there.
+Transaction::Outcome Transaction::look_for(const Unconfirmed& mine, bool look_back, const std::string& how,
+                                           const std::string& if_unknown)
+{
+    auto found = find_landed(m_snap, mine.commit, look_back);
+    if (found.found) {
+        return landed(mine, how);
+    }
+    if (!found.unknown.empty()) {
+        return Error{fmt::format("{}: {}", if_unknown, found.unknown), ExitCode::failed, {}, may_have_landed_hint()};
+    }
+    return std::nullopt;
+}
+
+Result<TransactionResult> Transaction::run()
+{
+    for (int n = 1;; ++n) {
+        if (auto done = attempt(n)) {
+            return std::move(*done);
         }
     }
+}
+
+Transaction::Outcome Transaction::attempt(int n)
+{
+    m_res.attempts = n;
+    m_res.base = m_snap.commit();
+    bool reused = false;
+    auto next = edit_at(m_snap, m_plan, std::move(m_edit), reused);
+    if (!next) {
+        return next.take_error();
+    }
+    m_edit = std::move(*next);
+    m_res.tip = m_edit->tip;
+    if (reused) {
+        say(fmt::format("the files it reads are unchanged at {}: the same edit, the same blobs",
+                        canon::short_sha(m_snap.commit())));
+    }
+    auto commit = make_commit(m_snap, *m_edit, m_author);
+    if (!commit) {
+        return commit.take_error();
+    }
+    if (commit->empty()) {
+        return nothing_to_change();
+    }
+    // The last moment to stop: once the push has started it is seen
+    // through and reported, so what landed is always known.
+    if (interrupted()) {
+        return interrupted_before_push(m_res.branch);
+    }
+    auto pushed = push(m_snap, *commit);
+    if (!pushed) {
+        return pushed.take_error();
+    }
+    if (pushed->verdict == PushVerdict::pushed) {
+        say(fmt::format("pushed {} onto {} (attempt {})", canon::short_sha(*commit), canon::short_sha(m_snap.commit()),
+                        n));
+        m_res.changed = true;
+        m_res.commit = *commit;
+        return m_res;
+    }
+    if (pushed->verdict == PushVerdict::rejected) {
+        return Error{fmt::format("the push to {} was rejected: {}", m_res.repo, redact(pushed->message)),
+                     ExitCode::failed,
+                     {},
+                     rejected_hint(pushed->message)};
+    }
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_started);
+    auto wait = retry_wait(m_opts, n, elapsed, m_rng);
+    if (pushed->verdict == PushVerdict::lost) {
+        return after_lost_push(*pushed, *commit, n, wait);
+    }
+    return after_moved_branch(*commit, n, elapsed, wait);
+}
+
+// The tip already holds what the plan makes: done, unless an earlier try of
+// ours may be what put it there.
+Transaction::Outcome Transaction::nothing_to_change()
+{
+    if (m_unsure) {
+        if (auto r = look_for(*m_unsure, true,
+                              fmt::format(", below its tip {}: an earlier try of this push landed, only its answer "
+                                          "was lost",
+                                          canon::short_sha(m_snap.commit())),
+                              fmt::format("{} already has the change, but whether it came from an earlier try of "
+                                          "this push is unknown: looking below its tip failed",
+                                          m_res.branch))) {
+            return r;
+        }
+    }
+    say(fmt::format("nothing to change at {}", canon::short_sha(m_snap.commit())));
+    m_res.changed = false;
+    m_res.commit.clear();
+    return m_res;
+}
+
+// The connection failed during the push: read the branch again and look
+// for the commit before trying again (never pushing it twice).
+Transaction::Outcome Transaction::after_lost_push(const PushOutcome& pushed, const std::string& commit, int n,
+                                                  std::optional<std::chrono::milliseconds> wait)
+{
+    ++m_lost;
+    say(
+        fmt::format("the connection failed while pushing (attempt {}): {}; reading {} again to see whether the "
+                    "commit landed",
+                    n, redact(pushed.message), m_res.branch));
+    if (auto st = m_snap.refresh(); !st) {
+        return Error{fmt::format("the push to {} failed: {}; reading {} again failed too: {}", m_res.repo,
+                                 redact(pushed.message), m_res.branch, st.error().message),
+                     ExitCode::failed,
+                     {},
+                     may_have_landed_hint()};
+    }
+    bool last_try = m_lost > k_lost_push_retries || !wait;
+    Unconfirmed this_push{commit, m_res.base};
+    if (auto r = look_for(this_push, last_try, ": the push landed, only its answer was lost",
+                          fmt::format("the push to {} failed {} times: {}; looking for the commit below {}'s tip "
+                                      "failed too",
+                                      m_res.repo, m_lost, redact(pushed.message), m_res.branch))) {
+        return r;
+    }
+    if (last_try) {
+        return Error{fmt::format("the push to {} failed {} times: {}", m_res.repo, m_lost, redact(pushed.message)),
+                     ExitCode::failed,
+                     {},
+                     fmt::format("nothing was changed ({} does not have the commit); check the remote and the "
+                                 "network, then run the command again",
+                                 m_res.branch)};
+    }
+    m_unsure = this_push;
+    say(fmt::format("the commit is not at {}'s tip; retrying in {} ms", m_res.branch, wait->count()));
+    if (nap_interrupted(*wait)) {
+        return interrupted_before_retry(m_res.branch);
+    }
+    return std::nullopt;
+}
+
+// The branch moved under the push: wait, read it again, and try again on
+// the new tip (unless an earlier try of ours is what moved it).
+Transaction::Outcome Transaction::after_moved_branch(const std::string& commit, int n,
+                                                     std::chrono::milliseconds elapsed,
+                                                     std::optional<std::chrono::milliseconds> wait)
+{
+    m_unsure = Unconfirmed{commit, m_res.base};
+    if (!wait) {
+        return gave_up(n, elapsed);
+    }
+    say(fmt::format("{} moved while pushing (attempt {}); retrying in {} ms", m_res.branch, n, wait->count()));
+    if (nap_interrupted(*wait)) {
+        return interrupted_before_retry(m_res.branch);
+    }
+    if (auto st = m_snap.refresh(); !st) {
+        return st.take_error();
+    }
+    // A POST retried under us (curl does, on a reused connection) may have
+    // landed first: at the tip, or (found when the retry has nothing to
+    // change) below it.
+    return look_for(*m_unsure, false, ": an earlier try of this push landed", {});
+}
+
+// Out of attempts or time while the branch kept moving. The transport may
+// have sent the last push twice, the first landing unseen and the second
+// finding the branch moved (by itself): look before saying nothing was pushed.
+Result<TransactionResult> Transaction::gave_up(int n, std::chrono::milliseconds elapsed)
+{
+    if (auto st = m_snap.refresh(); !st) {
+        return Error{fmt::format("{} moved under every one of {} attempts; reading it again failed: {}", m_res.branch,
+                                 n, st.error().message),
+                     ExitCode::failed,
+                     {},
+                     may_have_landed_hint()};
+    }
+    if (auto r = look_for(*m_unsure, true, ": an earlier try of this push landed",
+                          fmt::format("{} moved under every one of {} attempts; looking for the last one below its "
+                                      "tip failed",
+                                      m_res.branch, n))) {
+        return std::move(*r);
+    }
+    bool capped = m_opts.max_attempts > 0 && n >= m_opts.max_attempts;
+    return Error{
+        fmt::format("{} moved under every one of {} attempts in {}s ({}); gave up without pushing", m_res.branch, n,
+                    std::chrono::duration_cast<std::chrono::seconds>(elapsed).count(),
+                    capped ? "the attempt limit"
+                           : fmt::format("the deadline is {}s",
+                                         std::chrono::duration_cast<std::chrono::seconds>(m_opts.deadline).count())),
+        ExitCode::failed,
+        {},
+        "run the command again; nothing was changed"};
+}
+
+}  // namespace
+
+Result<TransactionResult> run_transaction(Snapshot snap, const TransactionOptions& opts, const Plan& plan)
+{
+    return Transaction(std::move(snap), opts, plan).run();
 }
 
 }  // namespace kanon::gitops

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "canon/names.hpp"
 #include "gitops/git.hpp"
 
 namespace kanon::gitops {
@@ -110,7 +111,7 @@ Result<std::map<std::string, Listed>> read_trees(const std::string& git_dir, con
         std::string_view body = rest.substr(0, size);
         rest.remove_prefix(size + 1);
         if (header.substr(sp1 + 1, sp2 - sp1 - 1) != "tree") {
-            return Error{fmt::format("{} is not a directory at {}", d, commit.substr(0, 12))};
+            return Error{fmt::format("{} is not a directory at {}", d, canon::short_sha(commit))};
         }
         auto items = parse_tree(body, sp1 / 2);
         if (!items) {

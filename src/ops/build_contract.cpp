@@ -96,20 +96,21 @@ Result<std::string> find_without_fetch_by_sha(const gitops::Snapshot& snap, cons
 
 Status validate_build_ref(const std::string& sha, const std::string& what)
 {
-    if (sha.size() == 40 && is_hex(sha)) {
-        return ok_status();
+    auto st = canon::validate_full_sha(sha, what);
+    if (st) {
+        return st;
     }
+    Error e = st.take_error();
     const std::string why =
         "a short SHA is ambiguous (more commits may match it later) and so cannot pin the build: it is "
         "unreproducible";
-    if (is_hex(sha) && sha.size() < 40) {
-        return usage_error(fmt::format("{} '{}' is a short SHA ({} of 40 hex characters)", what, sha, sha.size()),
-                           fmt::format("{}; give the full SHA ('git rev-parse {}' prints it)", why, sha));
-    }
-    return usage_error(fmt::format("{} '{}' is not a full 40-hex commit SHA", what, printable(sha, 80)),
-                       fmt::format("a branch or tag moves and {}; give the full SHA of the web-core commit the "
-                                   "image was built from",
-                                   why));
+    e.hint = is_hex(sha) && sha.size() < 40
+                 ? fmt::format("{}; give the full SHA ('git rev-parse {}' prints it)", why, sha)
+                 : fmt::format(
+                       "a branch or tag moves and {}; give the full SHA of the web-core commit the image was "
+                       "built from",
+                       why);
+    return e;
 }
 
 ShaFetch classify_sha_fetch(int exit_code, const std::string& err)
@@ -220,12 +221,13 @@ Result<VerifyBuildReport> verify_build(const VerifyBuildOptions& opts)
         } else if (lower(e.source_ref) == ref->sha) {
             rep.same_ref.push_back(e);
         } else {
-            return Error{fmt::format("tag {} was already released from another commit: {} ({} of {} to {} in "
-                                     "web-core commit {}, {}); a tag names one build forever",
-                                     opts.tag, e.source_ref, e.action, e.app, e.stage, e.commit.substr(0, 12), e.time),
-                         ExitCode::verify_failed,
-                         {},
-                         "build under a new tag (the usual one is the full SHA of the web-core commit)"};
+            return Error{
+                fmt::format("tag {} was already released from another commit: {} ({} of {} to {} in "
+                            "web-core commit {}, {}); a tag names one build forever",
+                            opts.tag, e.source_ref, e.action, e.app, e.stage, canon::short_sha(e.commit), e.time),
+                ExitCode::verify_failed,
+                {},
+                "build under a new tag (the usual one is the full SHA of the web-core commit)"};
         }
     }
     return rep;

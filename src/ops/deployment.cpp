@@ -23,11 +23,6 @@ namespace {
 
 constexpr int k_max_depth = 32768;  // how far back kanon looks for R and its descendants
 
-std::string short_sha(const std::string& sha)
-{
-    return sha.substr(0, 7);
-}
-
 // A scalar at a key path of a YAML text, or "" when absent or unreadable.
 std::string scalar(const std::string& text, const std::string& name, const std::string& key)
 {
@@ -55,12 +50,6 @@ std::set<std::string> lines_of(const std::string& text)
 
 }  // namespace
 
-bool is_full_sha(const std::string& text)
-{
-    return text.size() == 40 &&
-           std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
 std::string stage_url(const canon::Config& config, const std::string& app, const std::string& stage,
                       const std::string& env_host)
 {
@@ -84,9 +73,10 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
     if (auto st = canon::validate_app_name(o.app); !st) {
         return st.take_error();
     }
-    if (!o.revision.empty() && !is_full_sha(o.revision)) {
-        return usage_error(fmt::format("--revision '{}' is not a full 40-hex commit SHA", o.revision),
-                           "a short SHA can match more than one commit; give all 40 characters");
+    if (!o.revision.empty()) {
+        if (auto st = canon::validate_full_sha(o.revision, "--revision"); !st) {
+            return st.take_error();
+        }
     }
     if (!o.tag.empty()) {
         if (auto st = canon::validate_tag(o.tag); !st) {
@@ -159,22 +149,23 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
     auto at_r = d.m_snap.call({"cat-file", "blob", t.revision + ":" + t.release_file});
     auto text = gitops::git(at_r);
     if (!text) {
-        return Error{fmt::format("{} does not exist at {}", t.release_file, short_sha(t.revision))};
+        return Error{fmt::format("{} does not exist at {}", t.release_file, canon::argocd_short_sha(t.revision))};
     }
-    t.repository = scalar(*text, t.release_file, d.m_config.repository_key);
-    std::string tag_at_r = scalar(*text, t.release_file, d.m_config.tag_key);
+    auto fields = canon::read_release(canon::ReleaseKeys(d.m_config), t.release_file, *text);
+    t.repository = fields.repository;
+    std::string tag_at_r = fields.tag;
     t.tag = o.tag.empty() ? tag_at_r : o.tag;
     if (!o.tag.empty() && tag_at_r != o.tag) {
         if (o.revision.empty()) {  // the stage's last release is another tag: T was superseded, or never released
             return Error{fmt::format("{} {} no longer runs {}: its release file holds {} since {}, which superseded "
                                      "it (or {} was never released there)",
                                      o.app, o.stage, o.tag, tag_at_r.empty() ? "no tag" : tag_at_r,
-                                     short_sha(t.revision), o.tag),
+                                     canon::argocd_short_sha(t.revision), o.tag),
                          ExitCode::verify_failed,
                          {},
                          fmt::format("wait for what {} runs now: leave out --tag", o.stage)};
         }
-        return Error{fmt::format("at {} {} holds tag {}, not {}", short_sha(t.revision), t.release_file,
+        return Error{fmt::format("at {} {} holds tag {}, not {}", canon::argocd_short_sha(t.revision), t.release_file,
                                  tag_at_r.empty() ? "(none)" : tag_at_r, o.tag),
                      ExitCode::verify_failed,
                      {},
@@ -278,7 +269,7 @@ Acceptance Deployment::judge(const std::string& revision)
     if (rev == t.revision) {
         return m_verdicts[rev] = Acceptance{Acceptance::accepted, ""};
     }
-    if (!is_full_sha(rev)) {
+    if (!canon::is_full_sha(rev)) {
         return Acceptance{Acceptance::not_yet, fmt::format("'{}' is not a resolved commit", rev)};
     }
     if (!has_commit(rev)) {
@@ -287,8 +278,8 @@ Acceptance Deployment::judge(const std::string& revision)
         if (auto st = fetch_depth(m_depth); !st || !deepen_until({rev, t.revision}) || !has_commit(rev)) {
             // Not at the tip just fetched either: it never will be (remembered,
             // so a stage still on an old revision does not refetch per event).
-            return m_verdicts[rev] =
-                       Acceptance{Acceptance::not_yet, fmt::format("{} is not on {}", short_sha(rev), t.branch)};
+            return m_verdicts[rev] = Acceptance{Acceptance::not_yet,
+                                                fmt::format("{} is not on {}", canon::argocd_short_sha(rev), t.branch)};
         }
     }
     auto probe = [&](const std::string& a, const std::string& b) {
@@ -296,21 +287,24 @@ Acceptance Deployment::judge(const std::string& revision)
         return r && r->exit_code == 0;
     };
     if (!probe(t.revision, rev)) {
-        Acceptance a{Acceptance::not_yet, probe(rev, t.revision)
-                                              ? fmt::format("{} is older than ours", short_sha(rev))
-                                              : fmt::format("{} does not descend from ours", short_sha(rev))};
+        Acceptance a{Acceptance::not_yet,
+                     probe(rev, t.revision)
+                         ? fmt::format("{} is older than ours", canon::argocd_short_sha(rev))
+                         : fmt::format("{} does not descend from ours", canon::argocd_short_sha(rev))};
         return m_verdicts[rev] = a;
     }
     auto text = gitops::git(m_snap.call({"cat-file", "blob", rev + ":" + t.release_file}));
-    std::string tag = text ? scalar(*text, t.release_file, m_config.tag_key) : std::string{};
-    std::string repository = text ? scalar(*text, t.release_file, m_config.repository_key) : std::string{};
+    auto fields =
+        text ? canon::read_release(canon::ReleaseKeys(m_config), t.release_file, *text) : canon::ReleaseFields{};
+    const std::string& tag = fields.tag;
+    const std::string& repository = fields.repository;
     if (tag == t.tag && (t.repository.empty() || repository == t.repository)) {
         return m_verdicts[rev] = Acceptance{Acceptance::accepted, ""};
     }
     std::string holds =
         !text ? "no longer exists" : fmt::format("holds {}:{}", repository, tag.empty() ? "(no tag)" : tag);
-    return m_verdicts[rev] =
-               Acceptance{Acceptance::superseded, fmt::format("at {} {} {}", short_sha(rev), t.release_file, holds)};
+    return m_verdicts[rev] = Acceptance{
+               Acceptance::superseded, fmt::format("at {} {} {}", canon::argocd_short_sha(rev), t.release_file, holds)};
 }
 
 }  // namespace kanon::ops

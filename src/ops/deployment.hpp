@@ -73,6 +73,4 @@ private:
 std::string stage_url(const canon::Config& config, const std::string& app, const std::string& stage,
                       const std::string& env_host);
 
-bool is_full_sha(const std::string& text);
-
 }  // namespace kanon::ops

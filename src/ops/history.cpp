@@ -204,15 +204,8 @@ Result<std::map<std::string, std::string>> read_blobs(const std::string& repo_di
 std::pair<std::string, std::string> image_of(const canon::Config& config, const std::string& path,
                                              const std::string& text)
 {
-    auto stream = yaml::Stream::parse(text, path);
-    auto repository = yaml::parse_path(config.repository_key);
-    auto tag = yaml::parse_path(config.tag_key);
-    if (!stream || !repository || !tag) {
-        return {};
-    }
-    auto r = yaml::get_scalar(*stream, *repository);
-    auto t = yaml::get_scalar(*stream, *tag);
-    return {r ? *r : std::string(), t ? *t : std::string()};
+    auto fields = canon::read_release(canon::ReleaseKeys(config), path, text);
+    return {fields.repository, fields.tag};
 }
 
 // Every commit that changed the app's release files (of `o.stage`, or of

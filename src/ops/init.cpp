@@ -35,79 +35,14 @@ using yaml::Value;
 
 // --- the inputs ------------------------------------------------------------
 
-bool is_dns_label(std::string_view s)
-{
-    auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
-    return !s.empty() && s.size() <= 63 && std::all_of(s.begin(), s.end(), ok) && s.front() != '-' && s.back() != '-';
-}
-
-// A lower-case DNS name of at least two labels, as an Ingress host must be.
-bool is_domain(std::string_view d)
-{
-    if (d.size() > 253 || d.find('.') == std::string_view::npos) {
-        return false;
-    }
-    std::size_t from = 0;
-    while (from <= d.size()) {
-        auto dot = std::min(d.find('.', from), d.size());
-        if (!is_dns_label(d.substr(from, dot - from))) {
-            return false;
-        }
-        from = dot + 1;
-    }
-    return true;
-}
-
 Status validate_domain(std::string_view d)
 {
-    if (is_domain(d)) {
+    if (canon::is_dns_name(d, 2)) {
         return ok_status();
     }
     return usage_error(fmt::format("'{}' is not a domain", d),
                        "give the prod domain alone, e.g. example.org: lower-case letters, digits, '-' and '.', "
                        "no scheme, no port, no path");
-}
-
-// A path component of an image reference: [a-z0-9]+ joined by '.', '_',
-// '__' or runs of '-' (the distribution spec's grammar).
-bool is_path_component(std::string_view c)
-{
-    auto alnum = [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); };
-    if (c.empty() || !alnum(c.front()) || !alnum(c.back())) {
-        return false;
-    }
-    for (std::size_t i = 0; i < c.size();) {
-        if (alnum(c[i])) {
-            ++i;
-            continue;
-        }
-        std::size_t j = i;
-        while (j < c.size() && !alnum(c[j])) {
-            ++j;
-        }
-        std::string_view run = c.substr(i, j - i);
-        bool dashes = run.find_first_not_of('-') == std::string_view::npos;
-        if (!(run == "." || run == "_" || run == "__" || dashes)) {
-            return false;
-        }
-        i = j;
-    }
-    return true;
-}
-
-// A registry host: DNS labels (any case) and an optional :PORT.
-bool is_registry(std::string_view h)
-{
-    auto colon = h.find(':');
-    std::string_view port = colon == std::string_view::npos ? std::string_view() : h.substr(colon + 1);
-    std::string_view host = h.substr(0, colon);
-    if (colon != std::string_view::npos &&
-        (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)) {
-        return false;
-    }
-    auto ok = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '-' || ch == '.'; };
-    return !host.empty() && std::all_of(host.begin(), host.end(), ok) && host.front() != '.' && host.back() != '.' &&
-           host.find("..") == std::string_view::npos;
 }
 
 Status validate_image(std::string_view image)
@@ -121,19 +56,7 @@ Status validate_image(std::string_view image)
     if (image.find("://") == std::string_view::npos && last.find(':') != std::string_view::npos) {
         return usage_error(fmt::format("image '{}' holds a tag; give the tag with --tag", image), hint);
     }
-    std::vector<std::string_view> parts;
-    for (std::size_t from = 0; from <= image.size();) {
-        auto slash = std::min(image.find('/', from), image.size());
-        parts.push_back(image.substr(from, slash - from));
-        from = slash + 1;
-    }
-    std::size_t first = 0;
-    if (parts.size() > 1 && (parts[0].find_first_of(".:") != std::string_view::npos || parts[0] == "localhost")) {
-        first = is_registry(parts[0]) ? 1 : parts.size() + 1;
-    }
-    bool ok = image.size() <= 255 && first <= parts.size() &&
-              std::all_of(parts.begin() + static_cast<std::ptrdiff_t>(std::min(first, parts.size())), parts.end(),
-                          is_path_component);
+    bool ok = canon::is_image_repository(image);
     if (!ok) {
         return usage_error(fmt::format("'{}' is not an image repository", image), hint);
     }
@@ -171,7 +94,7 @@ Result<std::vector<std::string>> stage_hosts(const canon::Config& c, const InitO
     std::vector<std::string> hosts;
     for (const auto& s : c.stages) {
         hosts.push_back(canon::expand(s.host, o.app, s.name, o.domain));
-        if (!is_domain(hosts.back())) {
+        if (!canon::is_dns_name(hosts.back(), 2)) {
             return usage_error(
                 fmt::format("stage {}'s host '{}' (from \"{}\") is not a DNS name", s.name, hosts.back(), s.host));
         }

@@ -40,86 +40,12 @@ Result<Setup> setup(const WriteOptions& w)
     return Setup{std::move(*snap), std::move(*config)};
 }
 
-// A value from the command line as it may appear in a one-line error.
 // --source-ref becomes a trailer (Kanon-Source-Ref): a full commit SHA and
-// nothing else, so no other trailer can ride in on it (CANON.md 3.1: a
-// short SHA may be ambiguous or unreproducible later).
+// nothing else, so no other trailer can ride in on it (a short SHA may be
+// ambiguous or unreproducible later).
 Status validate_source_ref(const std::string& ref)
 {
-    if (ref.empty() || ((ref.size() == 40 || ref.size() == 64) &&
-                        ref.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos)) {
-        return ok_status();
-    }
-    return usage_error(fmt::format("--source-ref '{}' is not a full commit SHA", printable(ref)),
-                       "pass the 40-hex SHA of the web-core commit the image was built from");
-}
-
-// An image repository: [HOST[:PORT]/]PATH, PATH being lower-case components
-// ([a-z0-9] runs joined by '.', '_', '__' or dashes) separated by '/', as the
-// distribution spec names them. It lands in the release file and a trailer.
-bool is_valid_repository(const std::string& r)
-{
-    if (r.empty() || r.size() > 255) {
-        return false;
-    }
-    std::vector<std::string> parts;
-    for (std::size_t pos = 0;;) {
-        auto slash = r.find('/', pos);
-        parts.push_back(r.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos));
-        if (slash == std::string::npos) {
-            break;
-        }
-        pos = slash + 1;
-    }
-    auto alnum = [](char c, bool upper) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z');
-    };
-    std::size_t first = 0;
-    const std::string& head = parts.front();
-    bool has_upper = std::any_of(head.begin(), head.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-    if (parts.size() > 1 && (head.find_first_of(".:") != std::string::npos || head == "localhost" || has_upper)) {
-        auto colon = head.find(':');
-        std::string host = head.substr(0, colon);
-        if (colon != std::string::npos) {
-            std::string port = head.substr(colon + 1);
-            if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
-                return false;
-            }
-        }
-        for (std::size_t pos = 0;;) {  // dot-separated labels of letters, digits and inner dashes
-            auto dot = host.find('.', pos);
-            std::string label = host.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-            if (label.empty() || !alnum(label.front(), true) || !alnum(label.back(), true) ||
-                !std::all_of(label.begin(), label.end(), [&](char c) { return alnum(c, true) || c == '-'; })) {
-                return false;
-            }
-            if (dot == std::string::npos) {
-                break;
-            }
-            pos = dot + 1;
-        }
-        first = 1;
-    }
-    for (std::size_t i = first; i < parts.size(); ++i) {
-        const std::string& p = parts[i];
-        if (p.empty() || !alnum(p.front(), false) || !alnum(p.back(), false)) {
-            return false;
-        }
-        for (std::size_t k = 0; k < p.size();) {
-            if (alnum(p[k], false)) {
-                ++k;
-                continue;
-            }
-            std::size_t end = p.find_first_not_of("._-", k);
-            std::string sep = p.substr(k, end - k);
-            if (end == std::string::npos || sep.empty() ||
-                !(sep == "." || sep == "_" || sep == "__" || sep.find_first_not_of('-') == std::string::npos)) {
-                return false;
-            }
-            k = end;
-        }
-    }
-    return true;
+    return ref.empty() ? ok_status() : canon::validate_full_sha(ref, "--source-ref");
 }
 
 // A well-formed app the repo does not have: exit 1, naming the closest it has.
@@ -151,23 +77,11 @@ Error unknown_app(const Setup& s, const std::string& app, const std::string& fil
 
 Result<Release> read_release(const canon::Config& c, const std::string& file, const std::string& text)
 {
-    auto s = yaml::Stream::parse(text, file);
-    if (!s) {
-        return s.take_error();
+    auto fields = canon::read_release(canon::ReleaseKeys(c), file, text);
+    if (fields.problem) {
+        return *fields.problem;
     }
-    Release r;
-    for (auto [key, out] : {std::pair{&c.repository_key, &r.repository}, std::pair{&c.tag_key, &r.tag}}) {
-        auto path = yaml::parse_path(*key);
-        if (!path) {
-            return path.take_error();
-        }
-        auto v = yaml::get_scalar(*s, *path);
-        if (!v) {
-            return v.take_error();
-        }
-        *out = *v;
-    }
-    return r;
+    return Release{std::move(fields.repository), std::move(fields.tag)};
 }
 
 // The release file with tag (and repository, when given) set, bytes exact.
@@ -410,7 +324,7 @@ Result<WriteReport> release(const ReleaseOptions& o)
     if (auto st = canon::validate_tag(o.tag); !st) {
         return st.take_error();
     }
-    if (!o.repository.empty() && !is_valid_repository(o.repository)) {
+    if (!o.repository.empty() && !canon::is_image_repository(o.repository)) {
         return usage_error(fmt::format("--repository '{}' is not a valid image repository", printable(o.repository)),
                            "e.g. registry.example.com/web/web-APP: lower-case path components, an optional host");
     }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "canon/names.hpp"
 #include "ops/deployment.hpp"
 #include "ops/status.hpp"
 #include "util/redact.hpp"
@@ -94,7 +95,7 @@ Result<Site> site_of(const SiteOptions& o)
     if (auto st = canon::validate_stage(site.config, o.stage); !st) {
         return st.take_error();
     }
-    site.from = fmt::format("{} @ {} of {}", snap->branch(), snap->commit().substr(0, 12), redact(snap->url()));
+    site.from = fmt::format("{} @ {} of {}", snap->branch(), canon::short_sha(snap->commit()), redact(snap->url()));
     if (site.config.app_url(o.app, o.stage) != nullptr) {
         site.from += fmt::format(", kanon.yaml apps.{}.urls.{}", o.app, o.stage);
     }

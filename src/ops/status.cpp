@@ -17,33 +17,7 @@
 namespace kanon::ops {
 namespace {
 
-// The release keys of a Config, parsed once (not once per file).
-struct ReleaseKeys {
-    Result<yaml::Path> repository;
-    Result<yaml::Path> tag;
-    explicit ReleaseKeys(const canon::Config& c)
-        : repository(yaml::parse_path(c.repository_key)), tag(yaml::parse_path(c.tag_key))
-    {
-    }
-};
-
-std::string scalar_at(const yaml::Stream& s, const Result<yaml::Path>& path, std::string& problem)
-{
-    if (!path) {
-        problem = path.error().message;
-        return {};
-    }
-    auto v = yaml::get_scalar(s, *path);
-    if (!v) {
-        if (problem.empty()) {
-            problem = v.error().describe();
-        }
-        return {};
-    }
-    return *v;
-}
-
-StageRelease read_release(const ReleaseKeys& keys, const std::string& file, const std::string* text)
+StageRelease read_release(const canon::ReleaseKeys& keys, const std::string& file, const std::string* text)
 {
     StageRelease r;
     r.file = file;
@@ -52,13 +26,12 @@ StageRelease read_release(const ReleaseKeys& keys, const std::string& file, cons
         return r;
     }
     r.present = true;
-    auto s = yaml::Stream::parse(*text, file);
-    if (!s) {
-        r.problem = s.error().describe();
-        return r;
+    auto fields = canon::read_release(keys, file, *text);
+    r.repository = std::move(fields.repository);
+    r.tag = std::move(fields.tag);
+    if (fields.problem) {
+        r.problem = fields.problem->describe();
     }
-    r.repository = scalar_at(*s, keys.repository, r.problem);
-    r.tag = scalar_at(*s, keys.tag, r.problem);
     return r;
 }
 
@@ -146,7 +119,7 @@ Result<std::map<std::string, std::string>> read_releases(const gitops::Snapshot&
     return snap.read_entries(hits);
 }
 
-AppStatus app_status(const canon::Config& config, const ReleaseKeys& keys, const std::string& app,
+AppStatus app_status(const canon::Config& config, const canon::ReleaseKeys& keys, const std::string& app,
                      const std::map<std::string, std::string>& files)
 {
     AppStatus as;
@@ -251,7 +224,7 @@ Result<StatusReport> status(const StatusOptions& opts)
     if (!files) {
         return files.take_error();
     }
-    const ReleaseKeys keys(*config);
+    const canon::ReleaseKeys keys(*config);
     for (const auto& a : apps) {
         AppStatus as = app_status(*config, keys, a, *files);
         bool any = std::any_of(as.stages.begin(), as.stages.end(), [](const StageRelease& r) { return r.present; });

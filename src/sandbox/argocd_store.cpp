@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "canon/names.hpp"
+
 namespace kanon::sandbox {
 
 namespace {
@@ -20,11 +22,6 @@ bool take(const std::optional<int>& count, int& used)
     }
     ++used;
     return true;
-}
-
-bool is_full_sha(std::string_view revision)
-{
-    return revision.size() == 40 && revision.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
 void keep_earliest(std::optional<ApplicationStore::Clock::time_point>& earliest,
@@ -205,7 +202,7 @@ std::variant<ApplicationStore::Object, wire::GrpcError> ApplicationStore::sync(s
     // Argo CD resolves a branch or tag through repo-server; the simulator
     // takes the scenario's SHA, else the revision the app last compared.
     std::string revision = request.revision;
-    if (!is_full_sha(revision)) {
+    if (!canon::is_full_sha(revision)) {
         revision = !live.scenario->sync_revision.empty() ? live.scenario->sync_revision
                                                          : application::compared_revision(*live.object);
     }

@@ -16,9 +16,9 @@
 
 #include <fmt/format.h>
 
+#include "gitops/git.hpp"
 #include "sandbox/argocd_application.hpp"
 #include "sandbox/argocd_sim.hpp"
-#include "util/process.hpp"
 #include "yaml/document.hpp"
 #include "yaml/merge.hpp"
 #include "yaml/value.hpp"
@@ -46,21 +46,13 @@ std::string rfc3339(Wall::time_point t)
 
 Result<std::string> git_output(const fs::path& git_dir, std::vector<std::string> args, std::string input = {})
 {
-    std::vector<std::string> argv = {"git", "--git-dir=" + git_dir.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessSpec spec;
-    spec.argv = std::move(argv);
-    spec.input = std::move(input);
-    spec.timeout = std::chrono::seconds(30);
-    spec.env["GIT_CONFIG_NOSYSTEM"] = "1";
-    auto r = run_process(spec);
-    if (!r) {
-        return r.take_error();
-    }
-    if (!r->ok()) {
-        return Error{fmt::format("git {} {}: {}", spec.argv[2], r->status_text(), r->err)};
-    }
-    return std::move(r->out);
+    gitops::GitCall call;
+    call.args = std::move(args);
+    call.input = std::move(input);
+    call.git_dir = git_dir.string();
+    call.timeout = std::chrono::seconds(30);
+    call.env["GIT_CONFIG_NOSYSTEM"] = "1";
+    return gitops::git(call);
 }
 
 // `git cat-file --batch` of REV:PATH for each path: the blob, or nullopt.

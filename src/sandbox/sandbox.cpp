@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
+#include "gitops/git.hpp"
 #include "sandbox/argocd_sim.hpp"
 #include "sandbox/git_http.hpp"
 #include "sandbox/site.hpp"
 #include "util/files.hpp"
-#include "util/process.hpp"
 
 namespace kanon::sandbox {
 
@@ -91,20 +91,19 @@ description: The web chart every app of web-core deploys with
 version: 1.4.2
 )";
 
-Result<ProcessResult> git(const fs::path& git_dir, std::vector<std::string> args,
-                          std::map<std::string, std::string> env = {})
+// git in the sandbox's repository, with no system config.
+Status git(const fs::path& git_dir, std::vector<std::string> args, std::map<std::string, std::string> env = {})
 {
-    std::vector<std::string> argv = {"git", "--git-dir=" + git_dir.string()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessSpec spec;
-    spec.argv = std::move(argv);
-    spec.env = std::move(env);
-    spec.env["GIT_CONFIG_NOSYSTEM"] = "1";
-    auto r = run_process(spec);
-    if (r && !r->ok()) {
-        return Error{fmt::format("git {}: {}: {}", spec.argv[2], r->status_text(), r->err)};
+    gitops::GitCall call;
+    call.args = std::move(args);
+    call.git_dir = git_dir.string();
+    call.env = std::move(env);
+    call.env["GIT_CONFIG_NOSYSTEM"] = "1";
+    auto r = gitops::git(call);
+    if (!r) {
+        return r.take_error();
     }
-    return r;
+    return ok_status();
 }
 
 std::string random_hex(std::size_t bytes)
@@ -178,12 +177,11 @@ Status create_webcore(const fs::path& git_dir, const std::string& repo_url,
 {
     std::error_code ec;
     fs::create_directories(git_dir.parent_path(), ec);
-    ProcessSpec init;
-    init.argv = {"git", "init", "-q", "--bare", "-b", "main", git_dir.string()};
+    gitops::GitCall init;
+    init.args = {"init", "-q", "--bare", "-b", "main", git_dir.string()};
     init.env["GIT_CONFIG_NOSYSTEM"] = "1";
-    auto made = run_process(init);
-    if (!made || !made->ok()) {
-        return Error{"cannot create " + git_dir.string() + (made ? ": " + made->err : "")};
+    if (auto made = gitops::git(init); !made) {
+        return Error{"cannot create " + git_dir.string() + ": " + made.error().message};
     }
     fs::path work = git_dir.string() + ".init";
     fs::remove_all(work, ec);

@@ -64,4 +64,15 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text, std::str
     return std::chrono::milliseconds(total_ms);
 }
 
+std::string format_elapsed(std::chrono::milliseconds d)
+{
+    auto ms = d.count() < 0 ? 0 : d.count();
+    if (ms < 59'950) {
+        auto tenths = (ms + 50) / 100;
+        return fmt::format("{}.{}s", tenths / 10, tenths % 10);
+    }
+    auto secs = (ms + 500) / 1000;
+    return fmt::format("{}m{:02}s", secs / 60, secs % 60);
+}
+
 }  // namespace kanon

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 #include "util/error.hpp"
@@ -11,5 +12,8 @@ namespace kanon {
 
 // A usage error (exit 2) naming `flag` when the text is not a duration.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text, std::string_view flag);
+
+// "0.4s", "12.3s", "2m05s": how long something took, for people.
+std::string format_elapsed(std::chrono::milliseconds d);
 
 }  // namespace kanon

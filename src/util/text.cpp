@@ -67,4 +67,54 @@ std::string lower(std::string_view s)
     return out;
 }
 
+std::uint64_t fnv1a(std::string_view text, std::uint64_t seed)
+{
+    std::uint64_t h = seed;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+namespace {
+
+std::size_t display_width(const std::string& s)
+{
+    std::size_t n = 0;
+    for (char c : s) {
+        if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint)
+{
+    std::vector<std::size_t> widths;
+    for (const auto& r : rows) {
+        widths.resize(std::max(widths.size(), r.size()));
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            widths[i] = std::max(widths[i], display_width(r[i]));
+        }
+    }
+    std::string out;
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        std::string line;
+        const auto& r = rows[row];
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            std::string cell = r[i];
+            if (i + 1 < r.size()) {
+                cell += std::string(widths[i] - display_width(r[i]) + 2, ' ');
+            }
+            line += cell;
+        }
+        out += (row == 0 ? paint.bold(line) : line) + "\n";
+    }
+    return out;
+}
+
 }  // namespace kanon

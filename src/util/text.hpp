@@ -2,9 +2,12 @@
 // what it read.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/paint.hpp"
 
 namespace kanon {
 
@@ -26,5 +29,15 @@ std::string printable(std::string_view s, std::size_t max = std::string_view::np
 std::string terminal_safe(std::string_view s);
 // `s` with A-Z as a-z (ASCII only: header names, hex, schemes).
 std::string lower(std::string_view s);
+
+// FNV-1a, 64 bits, from `seed` (the standard offset basis by default): the
+// same for every build of kanon, where std::hash need not be (cache
+// directory names, fingerprints in reports).
+inline constexpr std::uint64_t k_fnv1a_basis = 0xcbf29ce484222325ULL;
+[[nodiscard]] std::uint64_t fnv1a(std::string_view text, std::uint64_t seed = k_fnv1a_basis);
+
+// Columns padded to their widest cell (counted in characters, not bytes);
+// the last column is not padded; the first row (the header) in bold.
+std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint = {});
 
 }  // namespace kanon

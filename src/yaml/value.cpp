@@ -44,14 +44,14 @@ public:
                                   fmt::format("Helm cannot read this value: '{}' is not a valid {}", n.value,
                                               n.tag.substr(n.tag.rfind(':') + 1)));
             }
-            using HK = HelmScalar::Kind;
-            v.scalar_type = h->kind == HK::null                                         ? PlainType::null
-                            : h->kind == HK::boolean                                    ? PlainType::boolean
-                            : h->kind == HK::integer || h->kind == HK::unsigned_integer ? PlainType::integer
-                            : h->kind == HK::floating                                   ? PlainType::floating
-                                                                                        : PlainType::string;
+            using HelmKind = HelmScalar::Kind;
+            v.scalar_type = h->kind == HelmKind::null                                               ? PlainType::null
+                            : h->kind == HelmKind::boolean                                          ? PlainType::boolean
+                            : h->kind == HelmKind::integer || h->kind == HelmKind::unsigned_integer ? PlainType::integer
+                            : h->kind == HelmKind::floating ? PlainType::floating
+                                                            : PlainType::string;
             v.type = v.scalar_type == PlainType::null ? Value::Type::null : Value::Type::scalar;
-            v.text = h->kind == HK::string ? h->text : n.value;
+            v.text = h->kind == HelmKind::string ? h->text : n.value;
             v.helm = std::move(*h);
             return v;
         }
@@ -168,21 +168,21 @@ std::string utf8_or_replaced(const std::string& s)
 
 nlohmann::ordered_json scalar_json(const Value& v)
 {
-    using HK = HelmScalar::Kind;
+    using HelmKind = HelmScalar::Kind;
     const HelmScalar& h = v.helm;
     switch (h.kind) {
-        case HK::null:
+        case HelmKind::null:
             return nullptr;
-        case HK::boolean:
+        case HelmKind::boolean:
             return h.boolean;
-        case HK::integer:
+        case HelmKind::integer:
             return h.integer;
-        case HK::unsigned_integer:
+        case HelmKind::unsigned_integer:
             return h.unsigned_integer;
-        case HK::floating:
+        case HelmKind::floating:
             // JSON has no infinity or NaN (and Helm fails on them): shown as written.
             return std::isfinite(h.floating) ? nlohmann::ordered_json(h.floating) : nlohmann::ordered_json(v.text);
-        case HK::string:
+        case HelmKind::string:
             return utf8_or_replaced(v.text);
     }
     return utf8_or_replaced(v.text);

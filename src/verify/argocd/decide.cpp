@@ -2,14 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "canon/names.hpp"
+
 namespace kanon::verify::argocd {
 
 namespace {
-
-std::string short_sha(const std::string& rev)
-{
-    return rev.size() == 40 ? rev.substr(0, 7) : rev;
-}
 
 bool in_progress(const std::string& phase)
 {
@@ -67,7 +64,7 @@ std::string image_mismatch(const Application& app, const Expectation& expect)
 
 std::string failure_reason(const Application& app)
 {
-    std::string reason = fmt::format("sync of {} {}", short_sha(app.op_sync_revision), app.op_phase);
+    std::string reason = fmt::format("sync of {} {}", canon::argocd_short_sha(app.op_sync_revision), app.op_phase);
     if (!app.op_message.empty()) {
         reason += ": " + app.op_message;
     }
@@ -162,9 +159,9 @@ Decision decide(const Application& app, const Expectation& expect)
             std::string by = app.operation_initiated_by.empty() ? (app.operation_automated ? "auto-sync" : "someone")
                                                                 : app.operation_initiated_by;
             return {Verdict::wait_operation,
-                    fmt::format("sync of {} requested by {}", short_sha(app.operation_revision), by)};
+                    fmt::format("sync of {} requested by {}", canon::argocd_short_sha(app.operation_revision), by)};
         }
-        std::string reason = fmt::format("sync of {} {}", short_sha(app.op_sync_revision), app.op_phase);
+        std::string reason = fmt::format("sync of {} {}", canon::argocd_short_sha(app.op_sync_revision), app.op_phase);
         if (!app.op_message.empty()) {
             reason += ": " + app.op_message;
         }
@@ -176,11 +173,12 @@ Decision decide(const Application& app, const Expectation& expect)
     }
     Acceptance rev = app.sync_revision.empty() ? Acceptance{} : expect.accept(app.sync_revision);
     if (rev.kind == Acceptance::superseded) {
-        return {Verdict::superseded, fmt::format("superseded: Argo CD now deploys {}{}", short_sha(app.sync_revision),
-                                                 rev.reason.empty() ? "" : " (" + rev.reason + ")")};
+        return {Verdict::superseded,
+                fmt::format("superseded: Argo CD now deploys {}{}", canon::argocd_short_sha(app.sync_revision),
+                            rev.reason.empty() ? "" : " (" + rev.reason + ")")};
     }
     if (rev.kind != Acceptance::accepted) {
-        std::string at = app.sync_revision.empty() ? "no revision" : short_sha(app.sync_revision);
+        std::string at = app.sync_revision.empty() ? "no revision" : canon::argocd_short_sha(app.sync_revision);
         return {Verdict::wait_revision,
                 fmt::format("Argo CD compares against {}, not ours yet{}{}", at,
                             rev.reason.empty() ? "" : " (" + rev.reason + ")", condition_text(app))};
@@ -191,13 +189,13 @@ Decision decide(const Application& app, const Expectation& expect)
     if (app.sync_status != "Synced") {
         return {Verdict::wait_sync,
                 fmt::format("{} at {}{}", app.sync_status.empty() ? "no sync status" : app.sync_status,
-                            short_sha(app.sync_revision), condition_text(app))};
+                            canon::argocd_short_sha(app.sync_revision), condition_text(app))};
     }
     if (app.health_status == "Healthy") {
         if (std::string wait = image_mismatch(app, expect); !wait.empty()) {
             return {Verdict::wait_health, wait};
         }
-        return {Verdict::success, fmt::format("Synced at {} and Healthy", short_sha(app.sync_revision))};
+        return {Verdict::success, fmt::format("Synced at {} and Healthy", canon::argocd_short_sha(app.sync_revision))};
     }
     if (app.health_status == "Degraded") {
         return {Verdict::degraded, degraded_reason(app)};
@@ -211,7 +209,7 @@ std::string summarize(const Application& app)
 {
     std::string out = app.sync_status.empty() ? "?" : app.sync_status;
     if (!app.sync_revision.empty()) {
-        out += " @" + short_sha(app.sync_revision);
+        out += " @" + canon::argocd_short_sha(app.sync_revision);
     }
     out += " · " + (app.health_status.empty() ? std::string("?") : app.health_status);
     if (app.operation && !app.has_operation_state) {

@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "canon/names.hpp"
+#include "verify/argocd/sync.hpp"
+
 namespace kanon::verify::argocd {
 
 using Clock = std::chrono::steady_clock;
@@ -264,7 +267,7 @@ std::optional<WaitResult> Waiter::act(const Application& app, const Decision& d)
                               after_our_sync
                                   ? fmt::format("{} (after the sync of {} finished: Argo CD calls a Deployment "
                                                 "Degraded once its progress deadline has passed)",
-                                                d.reason, app.op_sync_revision.substr(0, 7))
+                                                d.reason, canon::argocd_short_sha(app.op_sync_revision))
                                   : fmt::format("{} (for {} s, past the grace period)", d.reason, held));
             }
             return std::nullopt;
@@ -288,30 +291,29 @@ std::optional<WaitResult> Waiter::trigger_sync(const Application& app)
 {
     // Omit the revision: an auto-sync app refuses any other than its
     // targetRevision, and the branch head is what `accept` judged.
-    Reply r = m_client.sync(m_opts.app, m_opts.project, SyncRequest{});
-    if (r.accepted()) {  // a 2xx whose body was cut short started the sync all the same: never sent twice
-        m_synced_for = app.sync_revision;
-        std::string rev;
-        if (auto a = read_application(r.body, m_opts.repo_url); r.ok() && a.ok()) {
-            rev = a->operation_revision;
-        }
-        step("sync", "", "", fmt::format("sync requested{}", rev.empty() ? "" : " for " + rev.substr(0, 7)));
-        return std::nullopt;
+    SyncAttempt a = send_sync(m_client, m_opts.app, m_opts.project, m_opts.repo_url, SyncRequest{});
+    switch (a.sent) {
+        case SyncSent::started:  // a 2xx whose body was cut short started the sync all the same: never sent twice
+            m_synced_for = app.sync_revision;
+            step("sync", "", "",
+                 fmt::format("sync requested{}",
+                             a.revision.empty() ? "" : " for " + canon::argocd_short_sha(a.revision)));
+            return std::nullopt;
+        case SyncSent::busy:
+            m_synced_for = app.sync_revision;
+            note("a sync is already running (auto-sync got there first); waiting for it");
+            return std::nullopt;
+        case SyncSent::refused:
+            return finish(WaitOutcome::failed, "Argo CD refuses to sync: " + a.message);
+        case SyncSent::retryable:
+            note("sync request failed, will try again: " +
+                 (a.message.empty() ? fmt::format("HTTP {}", a.reply.status) : a.message));
+            return std::nullopt;
+        case SyncSent::unanswered:
+        case SyncSent::failed:
+            break;
     }
-    if (r.operation_in_progress()) {
-        m_synced_for = app.sync_revision;
-        note("a sync is already running (auto-sync got there first); waiting for it");
-        return std::nullopt;
-    }
-    if (r.status == 403 && r.message.find("sync window") != std::string::npos) {
-        return finish(WaitOutcome::failed, "Argo CD refuses to sync: " + r.message);
-    }
-    if (r.retryable()) {
-        note("sync request failed, will try again: " +
-             (r.message.empty() ? fmt::format("HTTP {}", r.status) : r.message));
-        return std::nullopt;
-    }
-    return fatal(r, "sync " + m_opts.app);
+    return fatal(a.reply, "sync " + m_opts.app);
 }
 
 std::optional<WaitResult> Waiter::get_and_observe(const std::string& source)

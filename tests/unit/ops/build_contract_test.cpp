@@ -19,7 +19,8 @@ TEST(BuildRef, AShortShaIsAUsageErrorSayingWhy)
     auto st = validate_build_ref("1a2b3c4");
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.error().code, ExitCode::usage);
-    EXPECT_EQ(st.error().message, "--ref '1a2b3c4' is a short SHA (7 of 40 hex characters)");
+    EXPECT_EQ(st.error().message,
+              "--ref '1a2b3c4' is not a full commit SHA: it is a short SHA (7 of the full 40-hex characters)");
     EXPECT_NE(st.error().hint.find("ambiguous"), std::string::npos) << st.error().hint;
     EXPECT_NE(st.error().hint.find("unreproducible"), std::string::npos) << st.error().hint;
     EXPECT_NE(st.error().hint.find("git rev-parse 1a2b3c4"), std::string::npos) << st.error().hint;
@@ -35,7 +36,7 @@ TEST(BuildRef, NamesAndOtherLengthsAreUsageErrors)
         EXPECT_EQ(st.error().code, ExitCode::usage) << bad;
     }
     auto st = validate_build_ref("a\nb", "WEB_CORE_REF");
-    EXPECT_EQ(st.error().message, "WEB_CORE_REF 'a?b' is not a full 40-hex commit SHA");
+    EXPECT_EQ(st.error().message, "WEB_CORE_REF 'a?b' is not a full commit SHA (the full 40-hex characters)");
 }
 
 TEST(ShaFetch, SuccessIsFound)

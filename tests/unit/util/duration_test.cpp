@@ -27,5 +27,14 @@ TEST(Duration, RefusalsAreUsageErrors)
     }
 }
 
+TEST(Duration, ElapsedForPeople)
+{
+    EXPECT_EQ(format_elapsed(milliseconds(3917)), "3.9s");
+    EXPECT_EQ(format_elapsed(milliseconds(95)), "0.1s");
+    EXPECT_EQ(format_elapsed(milliseconds(59'960)), "1m00s");
+    EXPECT_EQ(format_elapsed(milliseconds(125'000)), "2m05s");
+    EXPECT_EQ(format_elapsed(milliseconds(-5)), "0.0s");
+}
+
 }  // namespace
 }  // namespace kanon
