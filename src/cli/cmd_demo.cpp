@@ -19,6 +19,8 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
+#include "gitops/git.hpp"
+#include "sandbox/control.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/signals.hpp"
@@ -95,28 +97,19 @@ private:
 // The sandbox's token, for the children's environment only: never printed.
 Result<std::map<std::string, std::string>> argocd_env(const fs::path& dir)
 {
-    auto text = read_file((dir / "sandbox.json").string());
-    if (!text) {
-        return text.take_error();
+    auto env = sandbox::client_env(dir);
+    if (!env) {
+        return env.take_error();
     }
-    auto info = nlohmann::json::parse(*text, nullptr, false);
-    if (info.is_discarded()) {
-        return Error{"the sandbox's sandbox.json is not JSON"};
-    }
-    std::map<std::string, std::string> env = {
-        {"ARGOCD_SERVER", info["argocd"]["server"].get<std::string>()},
-        {"ARGOCD_AUTH_TOKEN", info["argocd"]["token"].get<std::string>()},
-        {"KANON_SANDBOX_REPO", info["repo"].get<std::string>()},
-    };
     // Commits need an author; a fresh machine may have no git identity.
     for (const char* who : {"AUTHOR", "COMMITTER"}) {
         std::string name = fmt::format("GIT_{}_NAME", who);
         std::string email = fmt::format("GIT_{}_EMAIL", who);
         if (std::getenv(name.c_str()) == nullptr) {
-            env[name] = "kanon demo";
+            (*env)[name] = "kanon demo";
         }
         if (std::getenv(email.c_str()) == nullptr) {
-            env[email] = "demo@kanon.test";
+            (*env)[email] = "demo@kanon.test";
         }
     }
     return env;
@@ -124,13 +117,14 @@ Result<std::map<std::string, std::string>> argocd_env(const fs::path& dir)
 
 Result<std::string> tip_of(const std::string& repo)
 {
-    ProcessSpec spec;
-    spec.argv = {"git", "ls-remote", repo, "refs/heads/main"};
-    auto r = run_process(spec);
-    if (!r || !r->ok() || r->out.size() < 40) {
-        return Error{"cannot read the sandbox's web-core: " + (r ? r->err : r.error().describe())};
+    gitops::GitCall call;
+    call.args = {"ls-remote", repo, "refs/heads/main"};
+    auto out = gitops::git(call);
+    if (!out || out->size() < 40) {
+        return Error{"cannot read the sandbox's web-core: " +
+                     (out ? std::string("no main branch") : out.error().describe())};
     }
-    return r->out.substr(0, 40);
+    return out->substr(0, 40);
 }
 
 Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)

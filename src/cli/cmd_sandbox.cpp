@@ -1,17 +1,14 @@
-// kanon sandbox up|status|down|env: the sandbox (src/sandbox/sandbox.hpp)
-// as a background process. `up` starts `kanon sandbox serve` in a session
-// of its own and returns once sandbox.json says everything answers; `down`
-// stops that process by its pid — after checking that the pid is still that
-// process — and nothing else.
-#include <sys/wait.h>
+// kanon sandbox up|status|down|env|serve: the sandbox (src/sandbox/sandbox.hpp)
+// as a background process (src/sandbox/control.hpp: `up` starts `kanon
+// sandbox serve` and returns once sandbox.json says everything answers;
+// `down` stops that process by its pid, after checking that the pid is
+// still that process, and nothing else). This file parses and renders.
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -20,15 +17,12 @@
 
 #include "cli/context.hpp"
 #include "cli/render.hpp"
+#include "sandbox/control.hpp"
 #include "sandbox/sandbox.hpp"
 #include "util/duration.hpp"
-#include "util/files.hpp"
-#include "util/http.hpp"
 #include "util/process.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
-#include "verify/argocd/application.hpp"
-#include "verify/argocd/client.hpp"
 
 namespace kanon::cli {
 namespace {
@@ -37,8 +31,6 @@ namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
 using namespace std::chrono_literals;
 
-constexpr auto k_start_timeout = 60s;
-constexpr auto k_stop_timeout = 10s;
 using sandbox::Millis;
 
 struct SandboxCommand {
@@ -50,86 +42,16 @@ struct SandboxCommand {
     std::string progress_deadline = "4s";
 };
 
-fs::path absolute_dir(const std::string& dir)
-{
-    return fs::weakly_canonical(fs::absolute(dir));
-}
-
-// The pid in D/sandbox.pid, if that process is still this directory's
-// `kanon sandbox serve` (a pid can be reused by anything after a crash).
-std::optional<int> running_pid(const fs::path& dir)
-{
-    auto text = read_file((dir / "sandbox.pid").string());
-    if (!text) {
-        return std::nullopt;
-    }
-    int pid = std::atoi(text->c_str());
-    if (pid <= 1) {
-        return std::nullopt;
-    }
-    auto cmdline = read_file(fmt::format("/proc/{}/cmdline", pid));
-    if (!cmdline) {
-        return std::nullopt;
-    }
-    std::vector<std::string> args;
-    std::string arg;
-    for (char c : *cmdline) {
-        if (c == '\0') {
-            args.push_back(arg);
-            arg.clear();
-        } else {
-            arg += c;
-        }
-    }
-    bool serve = false;
-    bool same_dir = false;
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-        serve = serve || (args[i] == "sandbox" && args[i + 1] == "serve");
-        same_dir = same_dir || (args[i] == "--dir" && args[i + 1] == dir.string());
-    }
-    if (!serve || !same_dir) {
-        return std::nullopt;
-    }
-    return pid;
-}
-
-Result<ojson> read_info(const fs::path& dir)
-{
-    auto text = read_file((dir / "sandbox.json").string());
-    if (!text) {
-        return Error{fmt::format("no sandbox in {}", dir.string()),
-                     ExitCode::failed,
-                     {},
-                     fmt::format("start one with 'kanon sandbox up --dir {}'", dir.string())};
-    }
-    auto j = ojson::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-        return Error{fmt::format("{}: not a sandbox description", (dir / "sandbox.json").string())};
-    }
-    return j;
-}
-
-// sandbox.json without its token: what output may show.
-ojson public_info(ojson info, const fs::path& dir)
-{
-    if (info.contains("argocd") && info["argocd"].contains("token")) {
-        info["argocd"].erase("token");
-        info["argocd"]["token_file"] = (dir / "argocd.token").string();
-    }
-    return info;
-}
-
 Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)
 {
-    fs::path dir = absolute_dir(c.dir);
-    if (auto pid = running_pid(dir)) {
+    fs::path dir = sandbox::absolute_dir(c.dir);
+    if (auto pid = sandbox::running_pid(dir)) {
         return Error{fmt::format("a sandbox already runs in {} (pid {})", dir.string(), *pid),
                      ExitCode::failed,
                      {},
                      fmt::format("stop it first: kanon sandbox down --dir {}", shell_quote(dir.string()))};
     }
-    std::vector<std::string> argv = {self_executable(),     "sandbox", "serve", "--dir", dir.string(), "--apps",
-                                     std::to_string(c.apps)};
+    std::vector<std::string> args = {"--apps", std::to_string(c.apps)};
     for (const auto& [flag, value] :
          std::vector<std::pair<std::string, std::string>>{{"--poll", c.poll},
                                                           {"--sync-time", c.sync_time},
@@ -139,59 +61,21 @@ Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)
         if (!d) {
             return d.take_error();
         }
-        argv.push_back(flag);
-        argv.push_back(value);
+        args.push_back(flag);
+        args.push_back(value);
     }
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) {
-        return Error{fmt::format("cannot create {}: {}", dir.string(), ec.message())};
-    }
-    ProcessSpec spec;
-    spec.argv = argv;
-    spec.cwd = dir.string();
-    // The servers need none of the caller's secrets.
-    spec.unset_env = {"ARGOCD_AUTH_TOKEN", "KANON_GIT_TOKEN", "CI_JOB_TOKEN", "GIT_DIR", "GIT_WORK_TREE"};
-    auto pid = spawn_detached(spec, (dir / "sandbox.log").string());
-    if (!pid) {
-        return pid.take_error();
-    }
-    if (auto st = write_file_atomic((dir / "sandbox.pid").string(), std::to_string(*pid) + "\n"); !st) {
-        ::kill(*pid, SIGTERM);
-        return st.take_error();
-    }
-    if (!ctx.global.quiet) {
-        ctx.err << fmt::format("kanon: starting the sandbox in {} (pid {})\n", dir.string(), *pid);
-    }
-    auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
-    std::optional<ojson> info;
-    while (!info) {
-        int status = 0;
-        if (::waitpid(*pid, &status, WNOHANG) == *pid) {
-            auto log = read_file((dir / "sandbox.log").string());
-            std::string tail = log ? *log : std::string{};
-            if (tail.size() > 2000) {
-                tail = tail.substr(tail.size() - 2000);
-            }
-            std::error_code ignored;
-            fs::remove(dir / "sandbox.pid", ignored);
-            return Error{fmt::format("the sandbox stopped while starting:\n{}", redact(tail))};
+    auto started = sandbox::start_background(dir, args, [&ctx, &dir](int pid) {
+        if (!ctx.global.quiet) {
+            ctx.err << fmt::format("kanon: starting the sandbox in {} (pid {})\n", dir.string(), pid);
         }
-        auto j = read_info(dir);
-        if (j && j->value("pid", 0L) == *pid) {
-            info = std::move(*j);
-            break;
-        }
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(*pid, SIGTERM);
-            return Error{fmt::format("the sandbox did not start within {}s; see {}", k_start_timeout.count(),
-                                     (dir / "sandbox.log").string()),
-                         ExitCode::timed_out};
-        }
-        std::this_thread::sleep_for(50ms);
+    });
+    if (!started) {
+        return started.take_error();
     }
+    const int* pid = &started->pid;
+    const ojson* info = &started->info;
     if (ctx.json()) {
-        ctx.out << public_info(*info, dir).dump(2) << '\n';
+        ctx.out << sandbox::public_info(*info, dir).dump(2) << '\n';
         return ExitCode::ok;
     }
     auto& out = ctx.out;
@@ -214,18 +98,11 @@ Result<ExitCode> run_up(const SandboxCommand& c, const Context& ctx)
     return ExitCode::ok;
 }
 
-bool alive(int pid)
-{
-    return ::kill(pid, 0) == 0 || errno == EPERM;
-}
-
 Result<ExitCode> run_down(const SandboxCommand& c, const Context& ctx)
 {
-    fs::path dir = absolute_dir(c.dir);
-    auto pid = running_pid(dir);
-    std::error_code ec;
-    if (!pid) {
-        fs::remove(dir / "sandbox.pid", ec);
+    fs::path dir = sandbox::absolute_dir(c.dir);
+    auto stopped = sandbox::stop_background(dir);
+    if (!stopped.pid) {
         if (ctx.json()) {
             ctx.out << ojson{{"ok", true}, {"stopped", nullptr}, {"dir", dir.string()}}.dump(2) << '\n';
         } else {
@@ -233,70 +110,28 @@ Result<ExitCode> run_down(const SandboxCommand& c, const Context& ctx)
         }
         return ExitCode::ok;
     }
-    ::kill(*pid, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + k_stop_timeout;
-    bool killed = false;
-    while (alive(*pid) && running_pid(dir)) {
-        if (std::chrono::steady_clock::now() > deadline && !killed) {
-            ::kill(*pid, SIGKILL);
-            killed = true;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-    fs::remove(dir / "sandbox.pid", ec);
     if (ctx.json()) {
-        ctx.out << ojson{{"ok", true}, {"stopped", *pid}, {"dir", dir.string()}, {"killed", killed}}.dump(2) << '\n';
+        ctx.out
+            << ojson{{"ok", true}, {"stopped", *stopped.pid}, {"dir", dir.string()}, {"killed", stopped.killed}}.dump(2)
+            << '\n';
     } else {
         ctx.out << fmt::format(
-            "sandbox down: stopped pid {}{}; its directory stays (kanon sandbox up --dir {} resumes it)\n", *pid,
-            killed ? " with SIGKILL" : "", shell_quote(dir.string()));
+            "sandbox down: stopped pid {}{}; its directory stays (kanon sandbox up --dir {} resumes it)\n",
+            *stopped.pid, stopped.killed ? " with SIGKILL" : "", shell_quote(dir.string()));
     }
     return ExitCode::ok;
 }
 
 Result<ExitCode> run_status(const SandboxCommand& c, const Context& ctx)
 {
-    fs::path dir = absolute_dir(c.dir);
-    auto info = read_info(dir);
+    fs::path dir = sandbox::absolute_dir(c.dir);
+    auto info = sandbox::read_info(dir);
     if (!info) {
         return info.take_error();
     }
-    auto pid = running_pid(dir);
-    ojson report = public_info(*info, dir);
-    report["running"] = pid.has_value();
-    ojson apps = ojson::array();
-    verify::argocd::ServerOptions server;
-    server.server = (*info)["argocd"]["server"].get<std::string>();
-    server.token = (*info)["argocd"].value("token", std::string{});
-    server.plaintext = true;
-    server.request_timeout = 3s;
-    server.connect_timeout = 1s;
-    register_secret(server.token);
-    verify::argocd::Client client(server);
-    for (const auto& [app, stages] : (*info)["sites"].items()) {
-        for (const auto& [stage, url] : stages.items()) {
-            ojson row{{"app", app}, {"stage", stage}, {"url", url}};
-            if (pid) {
-                http::Request get;
-                get.url = url.get<std::string>() + "/";
-                get.timeout = 3s;
-                auto r = http::perform(get);
-                row["serving"] = r.answered() ? ojson(r.header("x-release")) : ojson(nullptr);
-                auto reply = client.get(fmt::format("web-{}-{}", app, stage), "");
-                if (reply.ok()) {
-                    auto a = verify::argocd::read_application(reply.body, (*info)["repo"].get<std::string>());
-                    if (a) {
-                        row["sync"] = a->sync_status;
-                        row["health"] = a->health_status;
-                        row["revision"] = a->sync_revision;
-                        row["operation_running"] = a->operation;
-                    }
-                }
-            }
-            apps.push_back(row);
-        }
-    }
-    report["stages"] = apps;
+    auto pid = sandbox::running_pid(dir);
+    ojson report = sandbox::probe(dir, *info, pid.has_value());
+    const ojson& apps = report["stages"];
     if (ctx.json()) {
         ctx.out << report.dump(2) << '\n';
         return pid ? ExitCode::ok : ExitCode::failed;
@@ -323,8 +158,8 @@ Result<ExitCode> run_status(const SandboxCommand& c, const Context& ctx)
 
 Result<ExitCode> run_env(const SandboxCommand& c, const Context& ctx)
 {
-    fs::path dir = absolute_dir(c.dir);
-    auto info = read_info(dir);
+    fs::path dir = sandbox::absolute_dir(c.dir);
+    auto info = sandbox::read_info(dir);
     if (!info) {
         return info.take_error();
     }
@@ -352,7 +187,7 @@ Result<ExitCode> run_serve(const SandboxCommand& c, const Context& ctx)
 {
     sigset_t stop_signals = block_stop_signals();
     sandbox::SandboxOptions o;
-    o.dir = absolute_dir(c.dir);
+    o.dir = sandbox::absolute_dir(c.dir);
     o.apps = c.apps;
     for (auto [text, flag, field] : std::vector<std::tuple<std::string, const char*, Millis*>>{
              {c.poll, "--poll", &o.timings.poll},
