@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -158,6 +159,83 @@ bool asks_for_json(const std::vector<std::string>& args)
     return false;
 }
 
+// An unknown command gets its own message (CLI11 would only say that a
+// subcommand is required): the first word that is not a flag or a flag's
+// value must name one.
+std::optional<Error> unknown_command(const std::vector<std::string>& args)
+{
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-o" || a == "--output" || a == "--config") {
+            ++i;
+            continue;
+        }
+        if (!a.empty() && a[0] == '-') {
+            continue;
+        }
+        std::vector<std::string> names;
+        for (const auto& c : commands()) {
+            names.emplace_back(c.name);
+        }
+        if (std::find(names.begin(), names.end(), a) != names.end()) {
+            return std::nullopt;
+        }
+        auto guess = did_you_mean(a, names);
+        return usage_error(
+            fmt::format("unknown command '{}'", a),
+            guess.empty() ? "run 'kanon --help' for the commands" : fmt::format("did you mean 'kanon {}'?", guess));
+    }
+    return std::nullopt;
+}
+
+// A token given as a flag is hidden from every message from now on, the
+// parser's own included (a misspelt or misplaced --argocd-token echoes its
+// value): any value of a flag whose name says token, password or secret.
+void hide_secret_flags(const std::vector<std::string>& args)
+{
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.size() < 3 || a.rfind("--", 0) != 0) {
+            continue;
+        }
+        auto eq = a.find('=');
+        std::string name = lower(a.substr(0, eq));
+        if (name.find("token") == std::string::npos && name.find("passw") == std::string::npos &&
+            name.find("secret") == std::string::npos) {
+            continue;
+        }
+        if (eq != std::string::npos) {
+            register_secret(a.substr(eq + 1));
+        } else if (i + 1 < args.size()) {
+            register_secret(args[i + 1]);
+        }
+    }
+}
+
+// The command, its failure (an exception included) reported; its exit code.
+int run_command(const Runner& runner, const Context& ctx)
+{
+    Result<ExitCode> r = [&]() -> Result<ExitCode> {
+        try {
+            return runner(ctx);
+        } catch (const std::exception& e) {
+            return Error{fmt::format("internal error: {}; please report this", e.what())};
+        }
+    }();
+    if (!r) {
+        Error e = r.error();
+        // A signal that came mid-command often surfaces as another failure
+        // (the git it was running died of it): say what really happened.
+        if (interrupted() && e.code != ExitCode::interrupted && e.code != ExitCode::usage) {
+            e.message = "interrupted: " + e.message;
+            e.code = ExitCode::interrupted;
+        }
+        report_failure(ctx, e, e.code);
+        return static_cast<int>(e.code);
+    }
+    return static_cast<int>(*r);
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err, bool out_is_tty, bool err_is_tty)
@@ -187,57 +265,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         "4 verification failed, 5 timed out, 130 interrupted.\n"
         "Run 'kanon COMMAND --help' for a command's flags.");
 
-    // An unknown command gets its own message (CLI11 would only say that a
-    // subcommand is required).
     global.no_color = std::find(args.begin(), args.end(), "--no-color") != args.end();
     global.output = asks_for_json(args) ? Format::json : Format::text;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "-o" || a == "--output" || a == "--config") {
-            ++i;
-            continue;
-        }
-        if (!a.empty() && a[0] == '-') {
-            continue;
-        }
-        std::vector<std::string> names;
-        for (const auto& c : commands()) {
-            names.emplace_back(c.name);
-        }
-        if (std::find(names.begin(), names.end(), a) == names.end()) {
-            Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
-            auto guess = did_you_mean(a, names);
-            report_failure(ctx,
-                           usage_error(fmt::format("unknown command '{}'", a),
-                                       guess.empty() ? "run 'kanon --help' for the commands"
-                                                     : fmt::format("did you mean 'kanon {}'?", guess)),
-                           ExitCode::usage);
-            return static_cast<int>(ExitCode::usage);
-        }
-        break;
+    if (auto unknown = unknown_command(args)) {
+        Context ctx{global, out, err, paint_for(out_is_tty, global), paint_for(err_is_tty, global)};
+        report_failure(ctx, *unknown, ExitCode::usage);
+        return static_cast<int>(ExitCode::usage);
     }
-    // A token given as a flag is hidden from every message from now on, the
-    // parser's own included (a misspelt or misplaced --argocd-token echoes
-    // its value): any value of a flag whose name says token, password or
-    // secret.
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a.size() < 3 || a.rfind("--", 0) != 0) {
-            continue;
-        }
-        auto eq = a.find('=');
-        std::string name = a.substr(0, eq);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (name.find("token") == std::string::npos && name.find("passw") == std::string::npos &&
-            name.find("secret") == std::string::npos) {
-            continue;
-        }
-        if (eq != std::string::npos) {
-            register_secret(a.substr(eq + 1));
-        } else if (i + 1 < args.size()) {
-            register_secret(args[i + 1]);
-        }
-    }
+    hide_secret_flags(args);
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
     try {
         app.parse(reversed);
@@ -261,25 +296,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         report_failure(ctx, usage_error("no command given"), ExitCode::usage);
         return static_cast<int>(ExitCode::usage);
     }
-    Result<ExitCode> r = [&]() -> Result<ExitCode> {
-        try {
-            return runner(ctx);
-        } catch (const std::exception& e) {
-            return Error{fmt::format("internal error: {}; please report this", e.what())};
-        }
-    }();
-    if (!r) {
-        Error e = r.error();
-        // A signal that came mid-command often surfaces as another failure
-        // (the git it was running died of it): say what really happened.
-        if (interrupted() && e.code != ExitCode::interrupted && e.code != ExitCode::usage) {
-            e.message = "interrupted: " + e.message;
-            e.code = ExitCode::interrupted;
-        }
-        report_failure(ctx, e, e.code);
-        return static_cast<int>(e.code);
-    }
-    return static_cast<int>(*r);
+    return run_command(runner, ctx);
 }
 
 }  // namespace kanon::cli

@@ -68,20 +68,32 @@ std::string stage_url(const canon::Config& config, const std::string& app, const
     return canon::expand(config.url_template, app, stage, domain, host);
 }
 
-Result<Deployment> Deployment::open(const DeploymentOptions& o)
+namespace {
+
+Status validate_options(const DeploymentOptions& o)
 {
     if (auto st = canon::validate_app_name(o.app); !st) {
-        return st.take_error();
+        return st;
     }
     if (!o.revision.empty()) {
         if (auto st = canon::validate_full_sha(o.revision, "--revision"); !st) {
-            return st.take_error();
+            return st;
         }
     }
     if (!o.tag.empty()) {
         if (auto st = canon::validate_tag(o.tag); !st) {
-            return st.take_error();
+            return st;
         }
+    }
+    return ok_status();
+}
+
+}  // namespace
+
+Result<Deployment> Deployment::open(const DeploymentOptions& o)
+{
+    if (auto st = validate_options(o); !st) {
+        return st.take_error();
     }
     gitops::Target target = o.target;
     target.cache_dir.clear();  // a wait only reads, and deepens: keep the cache lean
@@ -98,15 +110,27 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
     if (auto st = canon::validate_stage(d.m_config, o.stage); !st) {
         return st.take_error();
     }
-    StageTarget& t = d.m_target;
+    for (auto step : {&Deployment::read_stage, &Deployment::pick_revision, &Deployment::read_tag}) {
+        if (auto st = (d.*step)(o); !st) {
+            return st.take_error();
+        }
+    }
+    return d;
+}
+
+// The stage's files at the tip: its release file, and its Application's
+// name, project and source, and its URL (manifest and env layer).
+Status Deployment::read_stage(const DeploymentOptions& o)
+{
+    StageTarget& t = m_target;
     t.app = o.app;
     t.stage = o.stage;
-    t.repo = redact(d.m_snap.url());
-    t.branch = d.m_snap.branch();
-    t.release_file = d.m_config.release_file(o.app, o.stage);
-    std::string manifest = d.m_config.application_file(o.app, o.stage);
-    std::string env = d.m_config.env_file(o.app, o.stage);
-    auto files = d.m_snap.read({t.release_file, manifest, env});
+    t.repo = redact(m_snap.url());
+    t.branch = m_snap.branch();
+    t.release_file = m_config.release_file(o.app, o.stage);
+    std::string manifest = m_config.application_file(o.app, o.stage);
+    std::string env = m_config.env_file(o.app, o.stage);
+    auto files = m_snap.read({t.release_file, manifest, env});
     if (!files) {
         return files.take_error();
     }
@@ -116,7 +140,7 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
                      {},
                      "check the app and stage names ('kanon status' lists them)"};
     }
-    t.application = d.m_config.application(o.app, o.stage);
+    t.application = m_config.application(o.app, o.stage);
     if (auto it = files->find(manifest); it != files->end()) {
         if (std::string name = scalar(it->second, manifest, "metadata.name"); !name.empty()) {
             t.application = name;
@@ -126,52 +150,65 @@ Result<Deployment> Deployment::open(const DeploymentOptions& o)
     }
     std::string host;
     if (auto it = files->find(env); it != files->end()) {
-        host = scalar(it->second, env, d.m_config.host_key);
+        host = scalar(it->second, env, m_config.host_key);
     }
-    t.url = stage_url(d.m_config, o.app, o.stage, host);
+    t.url = stage_url(m_config, o.app, o.stage, host);
+    return ok_status();
+}
 
-    if (!o.revision.empty()) {
-        t.revision = verify::argocd::normalize_sha(o.revision);
-        if (auto st = d.deepen_until({t.revision}); !st) {
-            return st.take_error();
-        }
-        if (!d.has_commit(t.revision)) {
-            return Error{fmt::format("--revision {} is not on {} of {} (looked back {} commits)", t.revision, t.branch,
-                                     t.repo, d.m_depth)};
-        }
-    } else {
-        auto r = d.last_change();
+// R: the revision given (which must be on the branch), else the last commit
+// that changed the release file.
+Status Deployment::pick_revision(const DeploymentOptions& o)
+{
+    StageTarget& t = m_target;
+    if (o.revision.empty()) {
+        auto r = last_change();
         if (!r) {
             return r.take_error();
         }
         t.revision = *r;
+        return ok_status();
     }
-    auto at_r = d.m_snap.call({"cat-file", "blob", t.revision + ":" + t.release_file});
-    auto text = gitops::git(at_r);
+    t.revision = verify::argocd::normalize_sha(o.revision);
+    if (auto st = deepen_until({t.revision}); !st) {
+        return st;
+    }
+    if (!has_commit(t.revision)) {
+        return Error{fmt::format("--revision {} is not on {} of {} (looked back {} commits)", t.revision, t.branch,
+                                 t.repo, m_depth)};
+    }
+    return ok_status();
+}
+
+// T: the release file's at R, which must be the tag given, if one was.
+Status Deployment::read_tag(const DeploymentOptions& o)
+{
+    StageTarget& t = m_target;
+    auto text = gitops::git(m_snap.call({"cat-file", "blob", t.revision + ":" + t.release_file}));
     if (!text) {
         return Error{fmt::format("{} does not exist at {}", t.release_file, canon::argocd_short_sha(t.revision))};
     }
-    auto fields = canon::read_release(canon::ReleaseKeys(d.m_config), t.release_file, *text);
+    auto fields = canon::read_release(canon::ReleaseKeys(m_config), t.release_file, *text);
     t.repository = fields.repository;
-    std::string tag_at_r = fields.tag;
+    const std::string& tag_at_r = fields.tag;
     t.tag = o.tag.empty() ? tag_at_r : o.tag;
-    if (!o.tag.empty() && tag_at_r != o.tag) {
-        if (o.revision.empty()) {  // the stage's last release is another tag: T was superseded, or never released
-            return Error{fmt::format("{} {} no longer runs {}: its release file holds {} since {}, which superseded "
-                                     "it (or {} was never released there)",
-                                     o.app, o.stage, o.tag, tag_at_r.empty() ? "no tag" : tag_at_r,
-                                     canon::argocd_short_sha(t.revision), o.tag),
-                         ExitCode::verify_failed,
-                         {},
-                         fmt::format("wait for what {} runs now: leave out --tag", o.stage)};
-        }
-        return Error{fmt::format("at {} {} holds tag {}, not {}", canon::argocd_short_sha(t.revision), t.release_file,
-                                 tag_at_r.empty() ? "(none)" : tag_at_r, o.tag),
+    if (o.tag.empty() || tag_at_r == o.tag) {
+        return ok_status();
+    }
+    if (o.revision.empty()) {  // the stage's last release is another tag: T was superseded, or never released
+        return Error{fmt::format("{} {} no longer runs {}: its release file holds {} since {}, which superseded "
+                                 "it (or {} was never released there)",
+                                 o.app, o.stage, o.tag, tag_at_r.empty() ? "no tag" : tag_at_r,
+                                 canon::argocd_short_sha(t.revision), o.tag),
                      ExitCode::verify_failed,
                      {},
-                     "--revision must be the commit that released --tag (or leave one of them out)"};
+                     fmt::format("wait for what {} runs now: leave out --tag", o.stage)};
     }
-    return d;
+    return Error{fmt::format("at {} {} holds tag {}, not {}", canon::argocd_short_sha(t.revision), t.release_file,
+                             tag_at_r.empty() ? "(none)" : tag_at_r, o.tag),
+                 ExitCode::verify_failed,
+                 {},
+                 "--revision must be the commit that released --tag (or leave one of them out)"};
 }
 
 bool Deployment::has_commit(const std::string& rev) const

@@ -52,6 +52,9 @@ public:
 
 private:
     Deployment(gitops::Snapshot snap) : m_snap(std::move(snap)) {}
+    Status read_stage(const DeploymentOptions& o);     // the stage's files at the tip
+    Status pick_revision(const DeploymentOptions& o);  // R
+    Status read_tag(const DeploymentOptions& o);       // T, at R
     Status fetch_depth(int depth);  // the branch's last `depth` commits (moves the local branch to its tip)
     Status deepen();                // 64, then 8x as many
     Status deepen_until(const std::vector<std::string>& commits);

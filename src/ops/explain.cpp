@@ -254,29 +254,19 @@ void hide_secrets(ExplainReport& rep)
     }
 }
 
-}  // namespace
-
-Result<ExplainReport> explain(const ExplainOptions& opts)
-{
-    if (auto st = canon::validate_app_name(opts.app); !st) {
-        return st.take_error();
-    }
-    auto config = canon::load_config(opts.dir, opts.config_path);
-    if (!config) {
-        return config.take_error();
-    }
-    if (auto st = canon::validate_stage(*config, opts.stage); !st) {
-        return st.take_error();
-    }
-    ExplainReport rep;
-    rep.app = opts.app;
-    rep.stage = opts.stage;
-    rep.application_file = config->application_file(opts.app, opts.stage);
-    std::string release = config->release_file(opts.app, opts.stage);
-    std::string env = config->env_file(opts.app, opts.stage);
-    std::string chart = config->chart_path;
-    std::vector<std::string> files = {release, env};
+// What Argo CD renders the stage from: its Application's valueFiles, chart
+// and inline values when it has one, else the canon's release and env files.
+struct Inputs {
+    std::vector<std::string> files;
+    std::string chart;
     AppSource inline_source;
+};
+
+Result<Inputs> inputs_of(const ExplainOptions& opts, const canon::Config& config, ExplainReport& rep)
+{
+    Inputs in;
+    in.files = {config.release_file(opts.app, opts.stage), config.env_file(opts.app, opts.stage)};
+    in.chart = config.chart_path;
     if (file_exists(opts.dir + "/" + rep.application_file)) {
         auto app = read_application(opts.dir, rep.application_file);
         if (!app) {
@@ -284,17 +274,25 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
         }
         if (!app->value_files.empty()) {
             rep.from_application = true;
-            files = app->value_files;
+            in.files = app->value_files;
         }
         if (!app->chart.empty()) {
-            chart = app->chart;
+            in.chart = app->chart;
         }
-        inline_source = std::move(*app);
+        in.inline_source = std::move(*app);
     }
-    if (!file_exists(opts.dir + "/" + release) && !file_exists(opts.dir + "/" + env)) {
-        return Error{fmt::format("app '{}' has neither {} nor {} in {}", opts.app, release, env, opts.dir)};
-    }
-    std::string chart_values = (fs::path(chart) / "values.yaml").lexically_normal().string();
+    return in;
+}
+
+// Helm's merge: the chart's values, then each values file left to right,
+// then the Application's inline values and parameters. Every source is
+// listed in the report, present or not.
+Result<yaml::Value> merge_values(const ExplainOptions& opts, const canon::Config& config, Inputs& in,
+                                 ExplainReport& rep)
+{
+    std::string release = config.release_file(opts.app, opts.stage);
+    std::string env = config.env_file(opts.app, opts.stage);
+    std::string chart_values = (fs::path(in.chart) / "values.yaml").lexically_normal().string();
     yaml::Value chart_value;
     rep.sources.push_back({chart_values, file_exists(opts.dir + "/" + chart_values), "chart"});
     if (rep.sources.back().present) {
@@ -305,7 +303,7 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
         chart_value = std::move(*v);
     }
     std::vector<yaml::Value> layers;
-    for (const auto& f : files) {
+    for (const auto& f : in.files) {
         std::string role = f == release ? "release" : f == env ? "env" : "values";
         bool present = file_exists(opts.dir + "/" + f);
         rep.sources.push_back({f, present, role});
@@ -318,17 +316,20 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
         }
         layers.push_back(std::move(*v));
     }
-    if (inline_source.inline_values) {
-        rep.sources.push_back({inline_source.inline_name, true, "inline"});
-        layers.push_back(std::move(*inline_source.inline_values));
+    if (in.inline_source.inline_values) {
+        rep.sources.push_back({in.inline_source.inline_name, true, "inline"});
+        layers.push_back(std::move(*in.inline_source.inline_values));
     }
-    if (inline_source.parameters) {
+    if (in.inline_source.parameters) {
         rep.sources.push_back({rep.application_file + " (spec.source.helm.parameters)", true, "parameters"});
-        layers.push_back(std::move(*inline_source.parameters));
+        layers.push_back(std::move(*in.inline_source.parameters));
     }
-    rep.merged = yaml::helm_merge(chart_value, layers);
-    warn_overrides(*config, rep, release);
+    return yaml::helm_merge(chart_value, layers);
+}
 
+// The leaves under --key (all of them without one).
+Status select_leaves(const ExplainOptions& opts, ExplainReport& rep)
+{
     const yaml::Value* root = &rep.merged;
     std::string prefix;
     if (!opts.key.empty()) {
@@ -352,6 +353,45 @@ Result<ExplainReport> explain(const ExplainOptions& opts)
         prefix = path->prefix(path->segments.size());
     }
     rep.leaves = yaml::leaves(*root, prefix);
+    return ok_status();
+}
+
+}  // namespace
+
+Result<ExplainReport> explain(const ExplainOptions& opts)
+{
+    if (auto st = canon::validate_app_name(opts.app); !st) {
+        return st.take_error();
+    }
+    auto config = canon::load_config(opts.dir, opts.config_path);
+    if (!config) {
+        return config.take_error();
+    }
+    if (auto st = canon::validate_stage(*config, opts.stage); !st) {
+        return st.take_error();
+    }
+    ExplainReport rep;
+    rep.app = opts.app;
+    rep.stage = opts.stage;
+    rep.application_file = config->application_file(opts.app, opts.stage);
+    std::string release = config->release_file(opts.app, opts.stage);
+    std::string env = config->env_file(opts.app, opts.stage);
+    auto in = inputs_of(opts, *config, rep);
+    if (!in) {
+        return in.take_error();
+    }
+    if (!file_exists(opts.dir + "/" + release) && !file_exists(opts.dir + "/" + env)) {
+        return Error{fmt::format("app '{}' has neither {} nor {} in {}", opts.app, release, env, opts.dir)};
+    }
+    auto merged = merge_values(opts, *config, *in, rep);
+    if (!merged) {
+        return merged.take_error();
+    }
+    rep.merged = std::move(*merged);
+    warn_overrides(*config, rep, release);
+    if (auto st = select_leaves(opts, rep); !st) {
+        return st.take_error();
+    }
     hide_secrets(rep);
     return rep;
 }

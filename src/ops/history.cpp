@@ -269,32 +269,13 @@ Result<std::vector<HistoryEntry>> file_history(const std::string& repo_dir, cons
 
 }  // namespace
 
-Result<HistoryReport> history(const HistoryOptions& o)
+namespace {
+
+// A bare clone of web-core's branch in `repo_dir`: commits only, and the
+// trees too for an app's history (which commits changed its files). A
+// server without filters sends everything, which is slower but as correct.
+Status clone_for_history(const HistoryOptions& o, const std::string& url, const std::string& repo_dir)
 {
-    // Every app's history only for one tag (verify-build); else one app's.
-    if (auto st = canon::validate_app_name(o.app.empty() && !o.tag.empty() ? "every-app" : o.app); !st) {
-        return st.take_error();
-    }
-    std::string repo = o.target.repo;
-    if (repo.empty()) {
-        auto r = gitops::default_remote();
-        if (!r) {
-            return r.take_error();
-        }
-        repo = *r;
-    }
-    std::string url = gitops::normalize_remote(repo);
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/kanon-history-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-        return Error{"cannot create a temporary directory"};
-    }
-    TempDir dir{tmpl};
-    std::string repo_dir = dir.path + "/web-core.git";
-    // Commits only: a server without filters sends everything, which is
-    // slower but as correct.
-    // An app's history needs the trees (which commits changed its files),
-    // a lookup by tag only the commits.
     std::vector<std::string> args = {
         "clone",           "-q",
         "--bare",          "--template=",
@@ -320,10 +301,13 @@ Result<HistoryReport> history(const HistoryOptions& o)
         }
         return Error{fmt::format("git clone of {} failed: {}", redact(url), redact(gitops::first_problem(err)))};
     }
-    HistoryReport rep;
-    rep.repo = redact(url);
-    // A branch, and one with commits: --branch may have named a tag (clone
-    // takes one), and an empty repository clones fine.
+    return ok_status();
+}
+
+// The clone's branch, which must be one with commits: --branch may have
+// named a tag (clone takes one), and an empty repository clones fine.
+Result<std::string> cloned_branch(const HistoryOptions& o, const std::string& repo_dir, const std::string& repo)
+{
     gitops::GitCall head_call;
     head_call.args = {"symbolic-ref", "--short", "-q", "HEAD"};
     head_call.git_dir = repo_dir;
@@ -340,19 +324,22 @@ Result<HistoryReport> history(const HistoryOptions& o)
     }
     if (head->exit_code != 0 || commit->exit_code != 0) {
         if (!o.target.branch.empty()) {
-            return Error{fmt::format("branch '{}' does not exist in {}", o.target.branch, rep.repo)};
+            return Error{fmt::format("branch '{}' does not exist in {}", o.target.branch, repo)};
         }
         return Error{
             fmt::format("cannot tell the default branch of {}: it is empty, or its HEAD names no existing "
                         "branch; name one with --branch",
-                        rep.repo)};
+                        repo)};
     }
-    rep.branch = trim_blank_lines(head->out);
-    // An app's history is its release files' (any commit); a lookup of a tag
-    // across apps, kanon's trailers only.
-    bool by_file = !o.app.empty() && o.tag.empty();
-    // A stage the canon does not have must be one that kanon.yaml at the tip
-    // names; anything else is a typo, not a stage that never had a release.
+    return trim_blank_lines(head->out);
+}
+
+// kanon.yaml at the tip, when the history needs it: an app's history reads
+// its release files by their paths, and a stage the canon does not have
+// must be one kanon.yaml names (anything else is a typo, not a stage that
+// never had a release).
+Result<canon::Config> config_for_history(const HistoryOptions& o, const std::string& repo_dir, bool by_file)
+{
     canon::Config config;
     if (by_file || (!o.stage.empty() && !canon::validate_stage(canon::Config{}, o.stage))) {
         auto read = config_at_head(repo_dir);
@@ -366,7 +353,51 @@ Result<HistoryReport> history(const HistoryOptions& o)
             return st.take_error();
         }
     }
-    auto entries = by_file ? file_history(repo_dir, config, o) : trailer_history(repo_dir, o);
+    return config;
+}
+
+}  // namespace
+
+Result<HistoryReport> history(const HistoryOptions& o)
+{
+    // Every app's history only for one tag (verify-build); else one app's.
+    if (auto st = canon::validate_app_name(o.app.empty() && !o.tag.empty() ? "every-app" : o.app); !st) {
+        return st.take_error();
+    }
+    std::string repo = o.target.repo;
+    if (repo.empty()) {
+        auto r = gitops::default_remote();
+        if (!r) {
+            return r.take_error();
+        }
+        repo = *r;
+    }
+    std::string url = gitops::normalize_remote(repo);
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/kanon-history-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        return Error{"cannot create a temporary directory"};
+    }
+    TempDir dir{tmpl};
+    std::string repo_dir = dir.path + "/web-core.git";
+    if (auto st = clone_for_history(o, url, repo_dir); !st) {
+        return st.take_error();
+    }
+    HistoryReport rep;
+    rep.repo = redact(url);
+    auto branch = cloned_branch(o, repo_dir, rep.repo);
+    if (!branch) {
+        return branch.take_error();
+    }
+    rep.branch = std::move(*branch);
+    // An app's history is its release files' (any commit); a lookup of a tag
+    // across apps, kanon's trailers only.
+    bool by_file = !o.app.empty() && o.tag.empty();
+    auto config = config_for_history(o, repo_dir, by_file);
+    if (!config) {
+        return config.take_error();
+    }
+    auto entries = by_file ? file_history(repo_dir, *config, o) : trailer_history(repo_dir, o);
     if (!entries) {
         return entries.take_error();
     }
