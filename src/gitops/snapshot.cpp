@@ -190,9 +190,20 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
         }
         s.m_dir = *dir;
     }
-    // One clone does what ls-remote (default branch), init, fetch and the
-    // partial-clone config would do in five processes and three connections.
-    // --origin: prefetch() names the remote, whatever clone.defaultRemoteName says.
+    if (auto st = clone_tip(s); !st) {
+        return st.take_error();
+    }
+    if (auto st = read_tip(s, !target.branch.empty()); !st) {
+        return st.take_error();
+    }
+    return s;
+}
+
+// One clone does what ls-remote (default branch), init, fetch and the
+// partial-clone config would do in five processes and three connections.
+// --origin: prefetch() names the remote, whatever clone.defaultRemoteName says.
+Status Snapshot::clone_tip(Snapshot& s)
+{
     std::vector<std::string> args = {
         "clone",     "-q",        "--bare",          "--template=",       "--origin=origin",
         "--no-tags", "--depth=1", "--single-branch", "--filter=blob:none"};
@@ -226,6 +237,14 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     // A server that ignores the filter ("filtering not recognized by server")
     // sent the blobs along: nothing is missing, nothing to prefetch.
     s.m_partial = !contains(err, "filtering not recognized");
+    return ok_status();
+}
+
+// The clone's branch (the remote's default when none was named) and its
+// tip, which must be a commit.
+Status Snapshot::read_tip(Snapshot& s, bool branch_given)
+{
+    std::string where = redact(s.m_url);
     if (s.m_branch.empty()) {
         auto head = git_try(local_call({"symbolic-ref", "-q", "HEAD"}, s.m_dir));
         if (!head) {
@@ -244,13 +263,13 @@ Result<Snapshot> Snapshot::fetch(const Target& target)
     }
     if (commit->exit_code != 0) {
         // --branch named a tag (clone accepts one), or HEAD names no branch.
-        if (!target.branch.empty()) {
+        if (branch_given) {
             return Error{fmt::format("branch '{}' does not exist in {}", s.m_branch, where)};
         }
         return Error{fmt::format("cannot tell the default branch of {}; name one with --branch", where)};
     }
     s.m_commit = trim_right(commit->out);
-    return s;
+    return ok_status();
 }
 
 // The cache holds one bare clone per remote URL and branch, named by a hash

@@ -78,6 +78,8 @@ public:
 private:
     Snapshot() = default;
     static Result<bool> open_cache(Snapshot& s, const std::string& cache_dir);
+    static Status clone_tip(Snapshot& s);                    // a bare, blobless, depth-1 clone of the branch
+    static Status read_tip(Snapshot& s, bool branch_given);  // its branch and tip commit
     [[nodiscard]] std::map<std::string, std::string> url_config() const;
     void compact() const;
     Status prefetch(const std::vector<std::string>& oids) const;

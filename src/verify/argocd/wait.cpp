@@ -120,6 +120,10 @@ private:
               const std::string& reason);
     void note(const std::string& text) { step("note", "", "", text); }
 
+    std::optional<WaitResult> first_look();
+    std::optional<WaitResult> follow();
+    std::optional<WaitResult> handle(const Item& item);
+    [[nodiscard]] Clock::time_point next_wake(Clock::time_point now) const;
     std::optional<WaitResult> observe(const nlohmann::json& body, const std::string& source);
     std::optional<WaitResult> act(const Application& app, const Decision& d);
     std::optional<WaitResult> get_and_observe(const std::string& source);
@@ -418,22 +422,18 @@ void Waiter::watch_loop()
     }
 }
 
-WaitResult Waiter::run()
+// The first GET gives the real 401/403/404 (a watch on a missing app is
+// silent) and the state to decide on before any event. A result when that
+// already ends the wait.
+std::optional<WaitResult> Waiter::first_look()
 {
-    m_next_poll = Clock::now() + m_opts.poll;
-    m_next_refresh = Clock::now();
-    // The first GET gives the real 401/403/404 (a watch on a missing app is
-    // silent) and the state to decide on before any event.
     milliseconds backoff(1000);
     int unreachable = 0;  // first GETs in a row that found no server at all
     while (true) {
         Reply r = m_client.get(m_opts.app, m_opts.project, {}, std::chrono::seconds(30),
                                [this] { return stopping() || Clock::now() >= m_deadline; });
         if (r.ok()) {
-            if (auto done = observe(r.body, "get")) {
-                return std::move(*done);
-            }
-            break;
+            return observe(r.body, "get");
         }
         // Refused or not resolved, never answered once: a wrong server (or
         // one that is down), not a deploy to wait for. A few tries cover a
@@ -452,7 +452,7 @@ WaitResult Waiter::run()
             return finish(WaitOutcome::error, m_result.error->message);
         }
         if (!r.retryable() && r.failure != ::kanon::http::Failure::stopped) {
-            return std::move(*fatal(r, "GET application " + m_opts.app));
+            return fatal(r, "GET application " + m_opts.app);
         }
         if (stopping()) {
             return finish(WaitOutcome::interrupted, "interrupted before Argo CD answered");
@@ -468,36 +468,55 @@ WaitResult Waiter::run()
         nap(backoff, m_stop);
         backoff = std::min(backoff * 2, milliseconds(10000));
     }
-    start_watch();
+}
 
+// When the loop must look again at the latest: the deadline, the next
+// poll, a refresh due, the end of the degraded grace or of the settle time.
+Clock::time_point Waiter::next_wake(Clock::time_point now) const
+{
+    auto wake = std::min({m_deadline, m_next_poll, now + milliseconds(200)});
+    if (m_decision.verdict == Verdict::wait_revision && m_opts.refresh) {
+        wake = std::min(wake, m_next_refresh);
+    }
+    if (m_degraded_since) {
+        wake = std::min(wake, *m_degraded_since + m_degraded_grace);
+    }
+    if (m_settle_due) {
+        wake = std::min(wake, *m_settle_due);
+    }
+    return wake;
+}
+
+// What the watch or the refresh thread handed over.
+std::optional<WaitResult> Waiter::handle(const Item& item)
+{
+    if (item.kind == Item::state) {
+        return observe(item.body, item.source);
+    }
+    if (item.kind == Item::stream_ended) {
+        note(item.text);
+        m_next_poll = std::min(m_next_poll, Clock::now() + milliseconds(1000));
+    } else {
+        note("refresh did not complete (" + item.text + "); the request stays queued in Argo CD");
+    }
+    return std::nullopt;
+}
+
+// Events from the watch, polls, refreshes and timers until a verdict or the
+// deadline (nothing then).
+std::optional<WaitResult> Waiter::follow()
+{
     while (true) {
         if (stopping()) {
             return finish(WaitOutcome::interrupted, "interrupted while waiting: " + m_decision.reason);
         }
         auto now = Clock::now();
         if (now >= m_deadline) {
-            break;
+            return std::nullopt;
         }
-        auto wake = std::min({m_deadline, m_next_poll, now + milliseconds(200)});
-        if (m_decision.verdict == Verdict::wait_revision && m_opts.refresh) {
-            wake = std::min(wake, m_next_refresh);
-        }
-        if (m_degraded_since) {
-            wake = std::min(wake, *m_degraded_since + m_degraded_grace);
-        }
-        if (m_settle_due) {
-            wake = std::min(wake, *m_settle_due);
-        }
-        if (auto item = m_inbox.pop(wake)) {
-            if (item->kind == Item::state) {
-                if (auto done = observe(item->body, item->source)) {
-                    return std::move(*done);
-                }
-            } else if (item->kind == Item::stream_ended) {
-                note(item->text);
-                m_next_poll = std::min(m_next_poll, Clock::now() + milliseconds(1000));
-            } else {
-                note("refresh did not complete (" + item->text + "); the request stays queued in Argo CD");
+        if (auto item = m_inbox.pop(next_wake(now))) {
+            if (auto done = handle(*item)) {
+                return done;
             }
             m_inbox.handled(item->number);
             continue;
@@ -509,12 +528,25 @@ WaitResult Waiter::run()
         if (poll_due || settle_due || degraded_due) {
             m_next_poll = now + m_opts.poll;
             if (auto done = get_and_observe("get")) {
-                return std::move(*done);
+                return done;
             }
         }
         if (m_decision.verdict == Verdict::wait_revision && m_opts.refresh && now >= m_next_refresh) {
             start_refresh();
         }
+    }
+}
+
+WaitResult Waiter::run()
+{
+    m_next_poll = Clock::now() + m_opts.poll;
+    m_next_refresh = Clock::now();
+    if (auto done = first_look()) {
+        return std::move(*done);
+    }
+    start_watch();
+    if (auto done = follow()) {
+        return std::move(*done);
     }
     // One last look before giving up.
     if (auto done = get_and_observe("get")) {
