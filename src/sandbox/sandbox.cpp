@@ -258,6 +258,93 @@ Sandbox::~Sandbox()
     stop();
 }
 
+namespace {
+
+// sandbox.json of an earlier run of this directory (null when none).
+ojson previous_info(const fs::path& dir)
+{
+    if (!fs::exists(dir / "sandbox.json")) {
+        return {};
+    }
+    auto text = read_file((dir / "sandbox.json").string());
+    return text ? ojson::parse(*text, nullptr, false) : ojson{};
+}
+
+// The apps: those of an earlier run of this directory, else --apps.
+std::vector<std::pair<std::string, std::string>> apps_of(const ojson& previous, bool fresh, int count)
+{
+    std::vector<std::pair<std::string, std::string>> apps;
+    if (fresh || !previous.is_object() || !previous.contains("apps")) {
+        return sandbox_apps(count);
+    }
+    for (const auto& a : previous["apps"]) {
+        apps.emplace_back(a["app"].get<std::string>(), a["domain"].get<std::string>());
+    }
+    return apps;
+}
+
+// Every app's site in every stage, started on its earlier port if it had one.
+struct Sites {
+    std::vector<std::unique_ptr<Site>> servers;
+    ojson urls = ojson::object();                             // app -> stage -> URL
+    std::vector<std::pair<std::string, std::string>> by_key;  // "app/stage" -> URL
+    std::vector<ClusterApp> cluster_apps;                     // in the order of `servers`
+};
+
+Result<Sites> start_sites(const std::vector<std::pair<std::string, std::string>>& apps, const ojson& previous,
+                          ojson& ports)
+{
+    Sites out;
+    for (const auto& [app, domain] : apps) {
+        for (const auto& stage : k_stages) {
+            std::string key = fmt::format("{}/{}", app, stage);
+            auto site = std::make_unique<Site>(SiteOptions{app, stage, previous_port(previous, key), {}});
+            if (auto st = site->start(); !st) {
+                return st.take_error();
+            }
+            out.urls[app][stage] = site->url();
+            ports[key] = site->port();
+            out.by_key.emplace_back(key, site->url());
+            out.cluster_apps.push_back({app, stage, fmt::format("web-{}-{}", app, stage),
+                                        fmt::format("deploy/argocd/apps/{}/{}.yaml", stage, app), site->url()});
+            out.servers.push_back(std::move(site));
+        }
+    }
+    return out;
+}
+
+// sandbox.json: where everything answers, and the token (mode 0600).
+ojson describe(const fs::path& dir, const std::string& repo_url, int argocd_port, const std::string& token,
+               const ojson& sites, const std::vector<std::pair<std::string, std::string>>& apps, const ojson& ports,
+               const ClusterTimings& t)
+{
+    ojson info;
+    info["repo"] = repo_url;
+    info["argocd"] = {{"server", fmt::format("127.0.0.1:{}", argocd_port)}, {"token", token}, {"plaintext", true}};
+    info["sites"] = sites;
+    info["pid"] = static_cast<long>(::getpid());
+    info["dir"] = dir.string();
+    ojson app_list = ojson::array();
+    for (const auto& [app, domain] : apps) {
+        app_list.push_back({{"app", app}, {"domain", domain}});
+    }
+    info["apps"] = app_list;
+    info["ports"] = ports;
+    info["timings_ms"] = {{"poll", t.poll.count()},
+                          {"compare", t.compare.count()},
+                          {"operation_start", t.operation_start.count()},
+                          {"sync", t.sync.count()},
+                          {"reassess", t.reassess.count()},
+                          {"rollout", t.rollout.count()},
+                          {"progress_deadline", t.progress_deadline.count()}};
+    info["logs"] = {{"sandbox", (dir / "sandbox.log").string()},
+                    {"argocd", (dir / "argocd.log").string()},
+                    {"git", (dir / "git.log").string()}};
+    return info;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
 {
     auto impl = std::make_unique<Impl>();
@@ -268,25 +355,10 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
     if (ec) {
         return Error{fmt::format("cannot create {}: {}", (dir / "git").string(), ec.message())};
     }
-    ojson previous;
-    if (fs::exists(dir / "sandbox.json")) {
-        auto text = read_file((dir / "sandbox.json").string());
-        if (text) {
-            previous = ojson::parse(*text, nullptr, false);
-        }
-    }
+    ojson previous = previous_info(dir);
     fs::path git_dir = dir / "git" / (std::string(k_repo_name) + ".git");
     bool fresh = !fs::exists(git_dir);
-
-    // The apps: those of an earlier run of this directory, else --apps.
-    std::vector<std::pair<std::string, std::string>> apps;
-    if (!fresh && previous.is_object() && previous.contains("apps")) {
-        for (const auto& a : previous["apps"]) {
-            apps.emplace_back(a["app"].get<std::string>(), a["domain"].get<std::string>());
-        }
-    } else {
-        apps = sandbox_apps(options.apps);
-    }
+    auto apps = apps_of(previous, fresh, options.apps);
 
     impl->git =
         std::make_unique<GitHttpServer>(GitHttpOptions{dir / "git", previous_port(previous, "git"), dir / "git.log"});
@@ -294,31 +366,18 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
         return st.take_error();
     }
     std::string repo_url = impl->git->url(k_repo_name);
-    ojson sites = ojson::object();
     ojson ports = {{"git", impl->git->port()}};
-    std::vector<std::pair<std::string, std::string>> site_urls;
-    std::vector<ClusterApp> cluster_apps;
-    for (const auto& [app, domain] : apps) {
-        for (const auto& stage : k_stages) {
-            std::string key = fmt::format("{}/{}", app, stage);
-            auto site = std::make_unique<Site>(SiteOptions{app, stage, previous_port(previous, key), {}});
-            if (auto st = site->start(); !st) {
-                return st.take_error();
-            }
-            sites[app][stage] = site->url();
-            ports[key] = site->port();
-            site_urls.emplace_back(key, site->url());
-            cluster_apps.push_back({app, stage, fmt::format("web-{}-{}", app, stage),
-                                    fmt::format("deploy/argocd/apps/{}/{}.yaml", stage, app), site->url()});
-            impl->sites.push_back(std::move(site));
-        }
+    auto sites = start_sites(apps, previous, ports);
+    if (!sites) {
+        return sites.take_error();
     }
+    impl->sites = std::move(sites->servers);
     if (fresh) {
-        if (auto st = create_webcore(git_dir, repo_url, apps, site_urls); !st) {
+        if (auto st = create_webcore(git_dir, repo_url, apps, sites->by_key); !st) {
             return st.take_error();
         }
     }
-    auto cluster = Cluster::open({git_dir, "main", cluster_apps, options.timings});
+    auto cluster = Cluster::open({git_dir, "main", sites->cluster_apps, options.timings});
     if (!cluster) {
         return cluster.take_error();
     }
@@ -340,36 +399,12 @@ Result<std::unique_ptr<Sandbox>> Sandbox::start(const SandboxOptions& options)
     ports["argocd"] = impl->sim->port();
     impl->cluster->start(*impl->sim);
     for (std::size_t i = 0; i < impl->sites.size(); ++i) {
-        std::string name = cluster_apps[i].name;
+        std::string name = sites->cluster_apps[i].name;
         impl->sites[i]->set_serving([c, name] { return c->serving(name); });
     }
-
-    ojson& info = impl->info;
-    info["repo"] = repo_url;
-    info["argocd"] = {
-        {"server", fmt::format("127.0.0.1:{}", impl->sim->port())}, {"token", *token}, {"plaintext", true}};
-    info["sites"] = sites;
-    info["pid"] = static_cast<long>(::getpid());
-    info["dir"] = dir.string();
-    ojson app_list = ojson::array();
-    for (const auto& [app, domain] : apps) {
-        app_list.push_back({{"app", app}, {"domain", domain}});
-    }
-    info["apps"] = app_list;
-    info["ports"] = ports;
-    const auto& t = options.timings;
-    info["timings_ms"] = {{"poll", t.poll.count()},
-                          {"compare", t.compare.count()},
-                          {"operation_start", t.operation_start.count()},
-                          {"sync", t.sync.count()},
-                          {"reassess", t.reassess.count()},
-                          {"rollout", t.rollout.count()},
-                          {"progress_deadline", t.progress_deadline.count()}};
-    info["logs"] = {{"sandbox", (dir / "sandbox.log").string()},
-                    {"argocd", (dir / "argocd.log").string()},
-                    {"git", (dir / "git.log").string()}};
+    impl->info = describe(dir, repo_url, impl->sim->port(), *token, sites->urls, apps, ports, options.timings);
     std::string json_path = (dir / "sandbox.json").string();
-    if (auto st = write_file_atomic(json_path, info.dump(2) + "\n"); !st) {
+    if (auto st = write_file_atomic(json_path, impl->info.dump(2) + "\n"); !st) {
         return st.take_error();
     }
     ::chmod(json_path.c_str(), 0600);  // it holds the Argo CD token
