@@ -167,15 +167,14 @@ std::string ProcessResult::status_text() const
     return fmt::format("exited with {}", exit_code);
 }
 
-Result<ProcessResult> run_process(const ProcessSpec& spec)
+namespace {
+
+// The child, its stdin, stdout and stderr on our three pipes, in a process
+// group of its own (so a timeout kills what it started too), SIGPIPE back to
+// its default.
+Result<pid_t> spawn_piped(const ProcessSpec& spec, Pipe& in, Pipe& out, Pipe& err)
 {
-    const std::string& prog = spec.argv.empty() ? std::string("(nothing)") : spec.argv[0];
-    if (spec.argv.empty()) {
-        return Error{"internal error: empty argv"};
-    }
-    Pipe in;
-    Pipe out;
-    Pipe err;
+    const std::string& prog = spec.argv[0];
     if (::pipe2(in.fd.data(), O_CLOEXEC) != 0 || ::pipe2(out.fd.data(), O_CLOEXEC) != 0 ||
         ::pipe2(err.fd.data(), O_CLOEXEC) != 0) {
         return sys_error("pipe", prog);
@@ -221,8 +220,13 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
     in.close_end(0);
     out.close_end(1);
     err.close_end(1);
+    return pid;
+}
 
-    ProcessResult res;
+// Feeds spec.input to the child and reads its stdout and stderr until both
+// close, the timeout passes or spec.stop says so (then its group is killed).
+Status pump(const ProcessSpec& spec, pid_t pid, Pipe& in, Pipe& out, Pipe& err, ProcessResult& res)
+{
     std::size_t written = 0;
     if (spec.input.empty()) {
         in.close_end(1);
@@ -230,33 +234,35 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
         ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
     }
     auto deadline = std::chrono::steady_clock::now() + spec.timeout;
-    char buf[65536];
+    std::array<char, 65536> buf{};
+    // Reads what a pipe has: its end is closed at EOF or an error.
+    auto drain = [&buf](const pollfd* fd, Pipe& p, std::string& sink) {
+        if (fd == nullptr || (fd->revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+            return;
+        }
+        ssize_t r = ::read(p.fd[0], buf.data(), buf.size());
+        if (r > 0) {
+            sink.append(buf.data(), static_cast<std::size_t>(r));
+        } else if (r == 0 || errno != EINTR) {
+            p.close_end(0);
+        }
+    };
     while (out.fd[0] >= 0 || err.fd[0] >= 0) {
         std::array<pollfd, 3> fds{};
         nfds_t n = 0;
-        int idx_out = -1;
-        int idx_err = -1;
-        int idx_in = -1;
-        if (out.fd[0] >= 0) {
-            idx_out = static_cast<int>(n);
-            fds[n++] = {out.fd[0], POLLIN, 0};
-        }
-        if (err.fd[0] >= 0) {
-            idx_err = static_cast<int>(n);
-            fds[n++] = {err.fd[0], POLLIN, 0};
-        }
-        if (in.fd[1] >= 0) {
-            idx_in = static_cast<int>(n);
-            fds[n++] = {in.fd[1], POLLOUT, 0};
-        }
+        auto watch = [&](int fd, short events) -> pollfd* {
+            if (fd < 0) {
+                return nullptr;
+            }
+            fds[n] = {fd, events, 0};
+            return &fds[n++];
+        };
+        pollfd* fd_out = watch(out.fd[0], POLLIN);
+        pollfd* fd_err = watch(err.fd[0], POLLIN);
+        pollfd* fd_in = watch(in.fd[1], POLLOUT);
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            res.timed_out = true;
-            ::kill(-pid, SIGKILL);
-            break;
-        }
-        if (spec.stop && spec.stop()) {
-            res.stopped = true;
+        if (left.count() <= 0 || (spec.stop && spec.stop())) {
+            (left.count() <= 0 ? res.timed_out : res.stopped) = true;
             ::kill(-pid, SIGKILL);
             break;
         }
@@ -267,35 +273,27 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
             }
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, nullptr, 0);
-            return sys_error("poll", prog);
+            return sys_error("poll", spec.argv[0]);
         }
-        auto drain = [&](int idx, Pipe& p, std::string& sink) {
-            if (idx < 0 || (fds[idx].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
-                return;
-            }
-            ssize_t r = ::read(p.fd[0], buf, sizeof buf);
-            if (r > 0) {
-                sink.append(buf, static_cast<std::size_t>(r));
-            } else if (r == 0 || errno != EINTR) {
-                p.close_end(0);
-            }
-        };
-        drain(idx_out, out, res.out);
-        drain(idx_err, err, res.err);
-        if (idx_in >= 0 && (fds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+        drain(fd_out, out, res.out);
+        drain(fd_err, err, res.err);
+        if (fd_in != nullptr && (fd_in->revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
             ssize_t w = ::write(in.fd[1], spec.input.data() + written, spec.input.size() - written);
             if (w > 0) {
                 written += static_cast<std::size_t>(w);
             }
-            if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                in.close_end(1);  // the child closed its stdin
-            }
-            if (written == spec.input.size()) {
-                in.close_end(1);
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == spec.input.size()) {
+                in.close_end(1);  // all written, or the child closed its stdin
             }
         }
     }
     in.close_end(1);
+    return ok_status();
+}
+
+// The child's end: its exit code or the signal that killed it.
+Status reap(const std::string& prog, pid_t pid, ProcessResult& res)
+{
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) {
@@ -306,6 +304,30 @@ Result<ProcessResult> run_process(const ProcessSpec& spec)
         res.exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
         res.signal = WTERMSIG(status);
+    }
+    return ok_status();
+}
+
+}  // namespace
+
+Result<ProcessResult> run_process(const ProcessSpec& spec)
+{
+    if (spec.argv.empty()) {
+        return Error{"internal error: empty argv"};
+    }
+    Pipe in;
+    Pipe out;
+    Pipe err;
+    auto pid = spawn_piped(spec, in, out, err);
+    if (!pid) {
+        return pid.take_error();
+    }
+    ProcessResult res;
+    if (auto st = pump(spec, *pid, in, out, err, res); !st) {
+        return st.take_error();
+    }
+    if (auto st = reap(spec.argv[0], *pid, res); !st) {
+        return st.take_error();
     }
     return res;
 }
