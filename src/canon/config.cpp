@@ -10,6 +10,7 @@
 #include "util/duration.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 #include "yaml/document.hpp"
 #include "yaml/path.hpp"
 #include "yaml/value.hpp"
@@ -378,9 +379,7 @@ Status read_stages(Config& c, const Value& v)
 Status check_app_url(const Value& v, const std::string& key, const std::string& url)
 {
     auto scheme_end = url.find("://");
-    std::string scheme = scheme_end == std::string::npos ? std::string() : url.substr(0, scheme_end);
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::string scheme = scheme_end == std::string::npos ? std::string() : lower(url.substr(0, scheme_end));
     bool bad_chars = std::any_of(url.begin(), url.end(), [](unsigned char ch) { return ch <= ' ' || ch == 0x7f; });
     if ((scheme != "http" && scheme != "https") || bad_chars || url.size() <= scheme_end + 3 ||
         url[scheme_end + 3] == '/') {

@@ -10,6 +10,7 @@
 #include "check/rules.hpp"
 #include "check/secrets.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 #include "yaml/edit.hpp"
 #include "yaml/scalar.hpp"
 
@@ -464,8 +465,7 @@ Location missing_list_at(const yaml::Stream& s, const yaml::Path& p)
 
 bool bool_value(const yaml::Node& n)
 {
-    std::string v = n.value;
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::string v = kanon::lower(n.value);
     return v == "true" || v == "yes" || v == "on" || v == "y";
 }
 

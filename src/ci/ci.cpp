@@ -39,16 +39,6 @@ void header(Text& t, const std::string& kind, const CiOptions& o)
                           o.version));
 }
 
-std::string upper(const std::string& stage)
-{
-    std::string s;
-    for (char c : stage) {
-        auto u = static_cast<unsigned char>(c);
-        s += std::isalnum(u) != 0 ? static_cast<char>(std::toupper(u)) : '_';
-    }
-    return s;
-}
-
 std::string yaml_plain_or_quoted(const std::string& s)
 {
     return yaml::plain_is_safe(s, false) && yaml::resolve_plain(s) == yaml::PlainType::string ? s

@@ -4,6 +4,7 @@
 
 #include "ci/ci.hpp"
 #include "ci/text.hpp"
+#include "util/text.hpp"
 
 namespace kanon::ci {
 namespace {
@@ -171,7 +172,7 @@ std::string github(const CiOptions& o)
     t.line(3, "cancel-in-progress: false");
     t.line(2, "environment:");
     t.line(3, "name: " + dev);
-    t.line(3, fmt::format("url: ${{{{ steps.deploy.outputs.KANON_{}_URL }}}}", upper(dev)));
+    t.line(3, fmt::format("url: ${{{{ steps.deploy.outputs.KANON_{}_URL }}}}", env_name_part(dev)));
     t.line(2, "steps:");
     t.line(3, "- id: deploy");
     secrets_env(t, 4, o, true);
@@ -198,7 +199,7 @@ std::string github(const CiOptions& o)
     t.line(3, "cancel-in-progress: false");
     t.line(2, "environment:  # required reviewers here are the manual gate");
     t.line(3, "name: " + prod);
-    t.line(3, fmt::format("url: ${{{{ steps.promote.outputs.KANON_{}_URL }}}}", upper(prod)));
+    t.line(3, fmt::format("url: ${{{{ steps.promote.outputs.KANON_{}_URL }}}}", env_name_part(prod)));
     t.line(2, "steps:");
     t.line(3, "- id: promote");
     secrets_env(t, 4, o, true);

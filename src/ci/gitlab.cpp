@@ -5,6 +5,7 @@
 #include "canon/config.hpp"
 #include "ci/ci.hpp"
 #include "ci/text.hpp"
+#include "util/text.hpp"
 
 namespace kanon::ci {
 namespace {
@@ -80,7 +81,7 @@ void environment(Text& t, const std::string& stage, const AppRef& a, const char*
 {
     t.line(1, "environment:");
     t.line(2, fmt::format("name: {}/{}", stage, a.yaml));
-    t.line(2, fmt::format("url: $KANON_{}_URL  # from the job's own dotenv report", upper(stage)));
+    t.line(2, fmt::format("url: $KANON_{}_URL  # from the job's own dotenv report", env_name_part(stage)));
     t.line(2, fmt::format("deployment_tier: {}", tier));
 }
 

@@ -24,7 +24,6 @@ private:
 
 // The header both files open with: what the flow is, and the command that wrote it.
 void header(Text& t, const std::string& kind, const CiOptions& o);
-std::string upper(const std::string& stage);  // KANON_<STAGE>_URL's STAGE
 // The scalar as it is when YAML reads it back as that string, else double-quoted.
 std::string yaml_plain_or_quoted(const std::string& s);
 // `kanon ci KIND [flags] [APP...]`, as it was asked, for the header.

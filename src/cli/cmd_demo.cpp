@@ -127,129 +127,136 @@ Result<std::string> tip_of(const std::string& repo)
     return out->substr(0, 40);
 }
 
+// One step of the tour after the sandbox is up: a kanon command, and the
+// exit code it must end with.
+struct TourStep {
+    std::string title;
+    std::string why;
+    std::vector<std::string> args;
+    int expect = 0;
+};
+
+std::vector<TourStep> tour(const std::string& repo, const std::string& ref, const std::string& sandbox_dir)
+{
+    std::string good = today_tag();
+    std::string broken = "broken-" + good + "-2";
+    return {
+        {"What runs where", "Every app, every stage, read from the tip of web-core.", {"status", "--repo", repo}, 0},
+        {"The pipeline",
+         "Build contract (a full SHA in web-core) → release to dev → wait for Argo CD to deploy that commit, Synced "
+         "and Healthy → smoke / and /admin → promote the same tag to prod → wait → smoke.",
+         {"pipeline", "synestra-io", "--tag", good, "--ref", ref, "--repo", repo, "--plaintext", "--timeout", "2m"},
+         0},
+        {"The history it left",
+         "Each promotion is one commit with kanon's trailers.",
+         {"history", "synestra-io", "--repo", repo},
+         0},
+        {"A broken build",
+         "Its pods never become healthy. The pipeline stops at dev (exit 4) and prod is not touched.",
+         {"pipeline", "synestra-io", "--tag", broken, "--repo", repo, "--plaintext", "--timeout", "2m",
+          "--degraded-grace", "5s"},
+         4},
+        {"Dev is broken, prod is not", "", {"status", "--repo", repo}, 0},
+        {"Bring dev back",
+         "dev gets prod's release again, and Argo CD syncs it.",
+         {"reset", "synestra-io", "--repo", repo, "--sync", "--plaintext", "--timeout", "2m"},
+         0},
+        {"What the sandbox runs now", "", {"sandbox", "status", "--dir", sandbox_dir}, 0},
+    };
+}
+
+struct TourEnd {
+    bool up = false;  // the sandbox started: it must be stopped
+    ExitCode result = ExitCode::ok;
+    int failed_at = 0;  // the exit code of the step that did not do what it should
+};
+
+// The sandbox, then every step of the tour, until one does not end as it should.
+TourEnd run_tour(Demo& demo, const Context& ctx, const std::string& sandbox_dir)
+{
+    TourEnd end;
+    auto expect = [&end](int code, int wanted) {
+        if (code != wanted) {
+            end.result = code == 130 ? ExitCode::interrupted : ExitCode::failed;
+            end.failed_at = code;
+        }
+        return code == wanted;
+    };
+    int code = demo.step(
+        "A sandbox", "A git server (smart HTTP), an Argo CD API that deploys from it, and a site per app and stage.",
+        {"sandbox", "up", "--dir", sandbox_dir, "--apps", "2"});
+    end.up = code == 0;
+    if (!expect(code, 0)) {
+        return end;
+    }
+    auto env = argocd_env(sandbox_dir);
+    Result<std::string> ref = env ? tip_of(env->at("KANON_SANDBOX_REPO")) : env.error();
+    if (!ref) {
+        print_error(ctx, ref.error());
+        expect(1, 0);
+        return end;
+    }
+    ctx.out << ctx.paint.dim(
+                   "   ARGOCD_SERVER and ARGOCD_AUTH_TOKEN are set for the commands below, as CI would set them.")
+            << '\n';
+    for (const auto& s : tour(env->at("KANON_SANDBOX_REPO"), *ref, sandbox_dir)) {
+        if (!expect(demo.step(s.title, s.why, s.args, *env), s.expect)) {
+            break;
+        }
+    }
+    return end;
+}
+
+Result<fs::path> demo_dir(const DemoCommand& c)
+{
+    if (!c.dir.empty()) {
+        return fs::absolute(c.dir);
+    }
+    std::string pattern = (fs::temp_directory_path() / "kanon-demo.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        return Error{"cannot make a temporary directory under " + fs::temp_directory_path().string()};
+    }
+    return fs::path(pattern);
+}
+
 Result<ExitCode> run_demo(const DemoCommand& c, const Context& ctx)
 {
     catch_interrupts();
-    fs::path dir;
-    bool temporary = c.dir.empty();
-    if (temporary) {
-        std::string pattern = (fs::temp_directory_path() / "kanon-demo.XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            return Error{"cannot make a temporary directory under " + fs::temp_directory_path().string()};
-        }
-        dir = pattern;
-    } else {
-        dir = fs::absolute(c.dir);
+    auto dir = demo_dir(c);
+    if (!dir) {
+        return dir.take_error();
     }
-    std::string sandbox_dir = (dir / "sandbox").string();
+    std::string sandbox_dir = (*dir / "sandbox").string();
     Demo demo(ctx);
     auto& out = ctx.out;
     out << ctx.paint.bold("kanon demo") << ": release-dev → verify → release-prod by commits to a GitOps repository,\n"
-        << "verified against what Argo CD really deploys. Everything runs on 127.0.0.1 in " << dir.string() << ".\n";
-
-    int failed_at = 0;
-    ExitCode result = ExitCode::ok;
-    auto expect = [&](int code, int wanted) {
-        if (code == wanted) {
-            return true;
-        }
-        result = code == 130 ? ExitCode::interrupted : ExitCode::failed;
-        failed_at = code;
-        return false;
-    };
-    bool up = false;
-    [&] {
-        int code = demo.step("A sandbox",
-                             "A git server (smart HTTP), an Argo CD API that deploys from it, and a site per "
-                             "app and stage.",
-                             {"sandbox", "up", "--dir", sandbox_dir, "--apps", "2"});
-        up = code == 0;
-        if (!expect(code, 0)) {
-            return;
-        }
-        auto env = argocd_env(sandbox_dir);
-        if (!env) {
-            print_error(ctx, env.error());
-            expect(1, 0);
-            return;
-        }
-        std::string repo = env->at("KANON_SANDBOX_REPO");
-        auto ref = tip_of(repo);
-        if (!ref) {
-            print_error(ctx, ref.error());
-            expect(1, 0);
-            return;
-        }
-        std::string good = today_tag();
-        std::string broken = "broken-" + good + "-2";
-        out << ctx.paint.dim(
-                   "   ARGOCD_SERVER and ARGOCD_AUTH_TOKEN are set for the commands below, as CI would set them.")
-            << '\n';
-        if (!expect(demo.step("What runs where", "Every app, every stage, read from the tip of web-core.",
-                              {"status", "--repo", repo}, *env),
-                    0)) {
-            return;
-        }
-        if (!expect(demo.step("The pipeline",
-                              "Build contract (a full SHA in web-core) → release to dev → wait for Argo CD to deploy "
-                              "that commit, Synced and Healthy → smoke / and /admin → promote the same tag to prod → "
-                              "wait → smoke.",
-                              {"pipeline", "synestra-io", "--tag", good, "--ref", *ref, "--repo", repo, "--plaintext",
-                               "--timeout", "2m"},
-                              *env),
-                    0)) {
-            return;
-        }
-        if (!expect(demo.step("The history it left", "Each promotion is one commit with kanon's trailers.",
-                              {"history", "synestra-io", "--repo", repo}, *env),
-                    0)) {
-            return;
-        }
-        if (!expect(demo.step("A broken build",
-                              "Its pods never become healthy. The pipeline stops at dev (exit 4) and prod is not "
-                              "touched.",
-                              {"pipeline", "synestra-io", "--tag", broken, "--repo", repo, "--plaintext", "--timeout",
-                               "2m", "--degraded-grace", "5s"},
-                              *env),
-                    4)) {
-            return;
-        }
-        if (!expect(demo.step("Dev is broken, prod is not", "", {"status", "--repo", repo}, *env), 0)) {
-            return;
-        }
-        if (!expect(
-                demo.step("Bring dev back", "dev gets prod's release again, and Argo CD syncs it.",
-                          {"reset", "synestra-io", "--repo", repo, "--sync", "--plaintext", "--timeout", "2m"}, *env),
-                0)) {
-            return;
-        }
-        expect(demo.step("What the sandbox runs now", "", {"sandbox", "status", "--dir", sandbox_dir}, *env), 0);
-    }();
-    if (up) {
+        << "verified against what Argo CD really deploys. Everything runs on 127.0.0.1 in " << dir->string() << ".\n";
+    TourEnd end = run_tour(demo, ctx, sandbox_dir);
+    if (end.up) {
         // Never leave the servers behind, whatever happened above.
         ProcessSpec down;
         down.argv = {self_executable(), "sandbox", "down", "--dir", sandbox_dir};
         out << '\n' << ctx.paint.yellow("$ kanon sandbox down --dir " + sandbox_dir) << '\n' << std::flush;
         auto code = run_attached(down);
         if (!code || *code != 0) {
-            result = ExitCode::failed;
+            end.result = ExitCode::failed;
         }
     }
-    if (temporary && !c.keep) {
+    if (c.dir.empty() && !c.keep) {
         std::error_code ec;
-        fs::remove_all(dir, ec);
+        fs::remove_all(*dir, ec);
     }
-    if (result == ExitCode::ok) {
+    if (end.result == ExitCode::ok) {
         out << '\n'
             << ctx.paint.green("demo done.")
             << " In CI: 'kanon pipeline APP --tag $VERSION --ref $WEB_CORE_REF' with ARGOCD_SERVER,\n"
                "ARGOCD_AUTH_TOKEN and KANON_GIT_TOKEN set; see README.md.\n";
         return ExitCode::ok;
     }
-    if (result == ExitCode::interrupted) {
+    if (end.result == ExitCode::interrupted) {
         return Error{"interrupted; the sandbox was stopped", ExitCode::interrupted};
     }
-    return Error{fmt::format("a demo step did not do what it should (exit {}); the sandbox was stopped", failed_at),
+    return Error{fmt::format("a demo step did not do what it should (exit {}); the sandbox was stopped", end.failed_at),
                  ExitCode::failed,
                  {},
                  "run it again with --keep and read DIR/sandbox/*.log"};

@@ -8,6 +8,7 @@
 
 #include "cli/render.hpp"
 #include "util/duration.hpp"
+#include "util/text.hpp"
 
 namespace kanon::cli {
 namespace {
@@ -361,12 +362,7 @@ namespace {
 
 std::string dotenv_stage_name(const std::string& stage, const char* suffix)
 {
-    std::string name = "KANON_";
-    for (char c : stage) {
-        auto u = static_cast<unsigned char>(c);
-        name += std::isalnum(u) != 0 ? static_cast<char>(std::toupper(u)) : '_';
-    }
-    return name + suffix;
+    return "KANON_" + env_name_part(stage) + suffix;
 }
 
 }  // namespace

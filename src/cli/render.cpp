@@ -16,9 +16,7 @@ std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
     std::vector<std::vector<std::string>> rows;
     std::vector<std::string> head = {"APP"};
     for (const auto& s : r.stage_names) {
-        std::string up = s;
-        std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
-        head.push_back(up);
+        head.push_back(upper(s));
     }
     head.emplace_back("PENDING");
     rows.push_back(head);

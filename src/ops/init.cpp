@@ -23,6 +23,7 @@
 #include "gitops/git.hpp"
 #include "ops/init_detail.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 #include "yaml/edit.hpp"
 #include "yaml/emit.hpp"
 
@@ -117,8 +118,7 @@ std::string public_repo_url(const std::string& url)
     if (at == std::string::npos) {
         return url;
     }
-    std::string scheme = url.substr(0, scheme_end);
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string scheme = lower(url.substr(0, scheme_end));
     std::string userinfo = url.substr(host, at);
     std::string keep =
         scheme == "http" || scheme == "https" ? std::string() : userinfo.substr(0, userinfo.find(':')) + "@";

@@ -19,6 +19,7 @@
 #include "gitops/git.hpp"
 #include "sandbox/argocd_application.hpp"
 #include "sandbox/argocd_sim.hpp"
+#include "util/text.hpp"
 #include "yaml/document.hpp"
 #include "yaml/merge.hpp"
 #include "yaml/value.hpp"
@@ -389,6 +390,82 @@ void set_health(AppModel& m, std::string status, std::string message)
     m.health_message = std::move(message);
 }
 
+// The resources a successful sync applied, as Argo CD lists them.
+Json synced_resources(const AppModel& m, const Desired& d)
+{
+    Json resources = Json::array();
+    for (const char* kind : {"ServiceAccount", "Service", "Deployment"}) {
+        std::string group = std::string(kind) == "Deployment" ? "apps" : "";
+        resources.push_back(
+            {{"group", group},
+             {"version", "v1"},
+             {"kind", kind},
+             {"namespace", m.app.name},
+             {"name", m.app.name},
+             {"status", "Synced"},
+             {"message", fmt::format("{}/{} {}", lower(kind), m.app.name,
+                                     d.image != m.image && group == "apps" ? "configured" : "unchanged")},
+             {"hookPhase", "Running"},
+             {"syncPhase", "Sync"}});
+    }
+    return resources;
+}
+
+// [E]->[F]: kubectl apply is done (or the manifests did not render); health
+// is still the old assessment. A new image starts its rollout.
+void end_operation(AppModel& m, const Desired& d, const std::string& revision, Clock::time_point now)
+{
+    std::string finished = rfc3339(Wall::now());
+    m.operation_state["finishedAt"] = finished;
+    if (!d.error.empty()) {
+        m.operation_state["phase"] = "Failed";
+        m.operation_state["message"] = "ComparisonError: " + d.error;
+        m.failed_revisions.insert(revision);
+        return;
+    }
+    m.operation_state["phase"] = "Succeeded";
+    m.operation_state["message"] = "successfully synced (all tasks run)";
+    m.operation_state["syncResult"] = {
+        {"resources", synced_resources(m, d)}, {"revision", revision}, {"source", source_json(m)}};
+    Json entry = {{"revision", revision},
+                  {"deployedAt", finished},
+                  {"id", m.next_history_id++},
+                  {"source", source_json(m)},
+                  {"deployStartedAt", m.operation_state.value("startedAt", finished)},
+                  {"initiatedBy", m.operation.value("initiatedBy", Json::object())}};
+    m.history.push_back(entry);
+    if (m.history.size() > k_history_limit) {
+        m.history.erase(m.history.begin());
+    }
+    m.revision = revision;
+    if (d.image != m.image) {
+        m.old_image = m.serving;
+        m.image = d.image;
+        m.rollout_started = now;
+    }
+}
+
+// [G]->[H]: the rollout ends, or never does (a broken image passes its
+// progress deadline and the app turns Degraded). Whether anything changed.
+bool roll_out(AppModel& m, Clock::time_point now, const ClusterTimings& t)
+{
+    if (!m.rollout_started || m.reassess_due || m.op != AppModel::Op::none) {
+        return false;
+    }
+    if (!is_broken(m.image) && now >= *m.rollout_started + t.rollout) {
+        m.rollout_started.reset();
+        m.serving = m.image;
+        m.old_image.clear();
+        set_health(m, "Healthy", "");
+        return true;
+    }
+    if (is_broken(m.image) && now >= *m.rollout_started + t.progress_deadline && m.health != "Degraded") {
+        set_health(m, "Degraded", fmt::format("Deployment \"{}\" exceeded its progress deadline", m.app.name));
+        return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 struct Cluster::Impl {
@@ -517,52 +594,7 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
         if (there == nullptr) {
             return changed ? std::optional<Json>(object_of(m)) : std::nullopt;  // resolved on the next pass
         }
-        const Desired& d = (*there)[index];
-        std::string finished = rfc3339(Wall::now());
-        m.operation_state["finishedAt"] = finished;
-        if (!d.error.empty()) {
-            m.operation_state["phase"] = "Failed";
-            m.operation_state["message"] = "ComparisonError: " + d.error;
-            m.failed_revisions.insert(revision);
-        } else {
-            m.operation_state["phase"] = "Succeeded";
-            m.operation_state["message"] = "successfully synced (all tasks run)";
-            Json resources = Json::array();
-            for (const char* kind : {"ServiceAccount", "Service", "Deployment"}) {
-                std::string group = std::string(kind) == "Deployment" ? "apps" : "";
-                std::string lower = kind;
-                std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-                resources.push_back(
-                    {{"group", group},
-                     {"version", "v1"},
-                     {"kind", kind},
-                     {"namespace", m.app.name},
-                     {"name", m.app.name},
-                     {"status", "Synced"},
-                     {"message", fmt::format("{}/{} {}", lower, m.app.name,
-                                             d.image != m.image && group == "apps" ? "configured" : "unchanged")},
-                     {"hookPhase", "Running"},
-                     {"syncPhase", "Sync"}});
-            }
-            m.operation_state["syncResult"] = {
-                {"resources", resources}, {"revision", revision}, {"source", source_json(m)}};
-            Json entry = {{"revision", revision},
-                          {"deployedAt", finished},
-                          {"id", m.next_history_id++},
-                          {"source", source_json(m)},
-                          {"deployStartedAt", m.operation_state.value("startedAt", finished)},
-                          {"initiatedBy", m.operation.value("initiatedBy", Json::object())}};
-            m.history.push_back(entry);
-            if (m.history.size() > k_history_limit) {
-                m.history.erase(m.history.begin());
-            }
-            m.revision = revision;
-            if (d.image != m.image) {
-                m.old_image = m.serving;
-                m.image = d.image;
-                m.rollout_started = now;
-            }
-        }
+        end_operation(m, (*there)[index], revision, now);
         m.op = AppModel::Op::none;
         m.reassess_due = now + t.reassess;
         changed = true;
@@ -575,19 +607,7 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
         changed = true;
     }
 
-    // [G]→[H]: the rollout ends, or never does.
-    if (m.rollout_started && !m.reassess_due && m.op == AppModel::Op::none) {
-        if (!is_broken(m.image) && now >= *m.rollout_started + t.rollout) {
-            m.rollout_started.reset();
-            m.serving = m.image;
-            m.old_image.clear();
-            set_health(m, "Healthy", "");
-            changed = true;
-        } else if (is_broken(m.image) && now >= *m.rollout_started + t.progress_deadline && m.health != "Degraded") {
-            set_health(m, "Degraded", fmt::format("Deployment \"{}\" exceeded its progress deadline", m.app.name));
-            changed = true;
-        }
-    }
+    changed = roll_out(m, now, t) || changed;
     if (!changed) {
         return std::nullopt;
     }

@@ -33,6 +33,7 @@
 
 #include "sandbox/loopback.hpp"
 #include "util/process.hpp"
+#include "util/text.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
@@ -45,12 +46,6 @@ constexpr time_t k_git_keep_alive_seconds = 2;
 constexpr std::size_t k_keep_alive_requests = 100;
 constexpr std::chrono::minutes k_request_timeout{5};
 constexpr const char* k_plain = "text/plain; charset=utf-8";
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                      [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
-}
 
 std::string_view trim(std::string_view text)
 {

@@ -67,6 +67,30 @@ std::string lower(std::string_view s)
     return out;
 }
 
+std::string upper(std::string_view s)
+{
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return out;
+}
+
+std::string env_name_part(std::string_view s)
+{
+    std::string out;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        out += std::isalnum(u) != 0 ? static_cast<char>(std::toupper(u)) : '_';
+    }
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
+}
+
 std::uint64_t fnv1a(std::string_view text, std::uint64_t seed)
 {
     std::uint64_t h = seed;

@@ -29,6 +29,13 @@ std::string printable(std::string_view s, std::size_t max = std::string_view::np
 std::string terminal_safe(std::string_view s);
 // `s` with A-Z as a-z (ASCII only: header names, hex, schemes).
 std::string lower(std::string_view s);
+// `s` with a-z as A-Z (ASCII only).
+std::string upper(std::string_view s);
+// `s` as part of an environment variable's name: letters and digits
+// upper-cased, anything else '_' ("prod-eu" -> "PROD_EU").
+std::string env_name_part(std::string_view s);
+// Equal but for ASCII case (header names, schemes).
+bool iequals(std::string_view a, std::string_view b);
 
 // FNV-1a, 64 bits, from `seed` (the standard offset basis by default): the
 // same for every build of kanon, where std::hash need not be (cache

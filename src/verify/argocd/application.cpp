@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/json.hpp"
+#include "util/text.hpp"
 
 namespace kanon::verify::argocd {
 
@@ -63,8 +64,7 @@ std::string revision_of(const json* obj, std::size_t index, bool multi)
 
 std::string canonical_repo(std::string url)
 {
-    std::transform(url.begin(), url.end(), url.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    url = lower(url);
     while (!url.empty() && url.back() == '/') {
         url.pop_back();
     }
@@ -162,10 +162,7 @@ std::string ResourceResult::id() const
 
 std::string normalize_sha(const std::string& sha)
 {
-    std::string out = sha;
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
+    return lower(sha);
 }
 
 std::optional<Time> parse_time(const std::string& text)

@@ -9,6 +9,7 @@
 
 #include "util/json.hpp"
 #include "util/redact.hpp"
+#include "util/text.hpp"
 #include "verify/http/smoke.hpp"
 #include "yaml/path.hpp"
 
@@ -53,11 +54,9 @@ bool mentions(const std::string& text, const std::string& tag)
 
 std::string header_value(const transport::Response& r, const std::string& name)
 {
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string wanted = lower(name);
     for (const auto& [k, v] : r.headers) {
-        if (k == lower) {
+        if (k == wanted) {
             return v;
         }
     }
