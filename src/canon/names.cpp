@@ -31,9 +31,17 @@ std::vector<std::string_view> split(std::string_view s, char sep)
     return parts;
 }
 
+// 1 to 65535, in digits.
 bool is_port(std::string_view p)
 {
-    return !p.empty() && p.size() <= 5 && p.find_first_not_of("0123456789") == std::string_view::npos;
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string_view::npos) {
+        return false;
+    }
+    int n = 0;
+    for (char c : p) {
+        n = n * 10 + (c - '0');
+    }
+    return n >= 1 && n <= 65535;
 }
 
 // [a-z0-9]+ joined by '.', '_', '__' or runs of '-'.

@@ -194,6 +194,25 @@ Result<ExitCode> report(const Context& ctx, const Result<flow::StageWait>& w)
     return print_wait_text(ctx, w->target, w->result);
 }
 
+// Argo CD and the wait's settings, both from the flags.
+struct ArgoWait {
+    flow::ArgoAccess access;
+    flow::WaitSettings settings;
+};
+
+Result<ArgoWait> argo_wait(const WaitFlags& f)
+{
+    auto access = argo_access(f.argo);
+    if (!access) {
+        return access.take_error();
+    }
+    auto settings = wait_settings(f);
+    if (!settings) {
+        return settings.take_error();
+    }
+    return ArgoWait{std::move(*access), std::move(*settings)};
+}
+
 struct WaitCommand {
     flow::StageRequest stage;
     WaitFlags wait;
@@ -230,16 +249,12 @@ Result<ExitCode> run_wait(WaitCommand c, const Context& ctx)
         catch_interrupts();
         return run_wait_http(c, *settings, ctx);
     }
-    auto access = argo_access(c.wait.argo);
-    if (!access) {
-        return access.take_error();
-    }
-    auto settings = wait_settings(c.wait);
-    if (!settings) {
-        return settings.take_error();
+    auto w = argo_wait(c.wait);
+    if (!w) {
+        return w.take_error();
     }
     catch_interrupts();
-    return report(ctx, flow::wait_stage(c.stage, *access, *settings, progress_of(ctx)));
+    return report(ctx, flow::wait_stage(c.stage, w->access, w->settings, progress_of(ctx)));
 }
 
 struct SyncCommand {
@@ -252,16 +267,12 @@ struct SyncCommand {
 Result<ExitCode> run_sync(SyncCommand c, const Context& ctx)
 {
     c.stage.config_path = ctx.global.config;
-    auto access = argo_access(c.wait.argo);
-    if (!access) {
-        return access.take_error();
-    }
-    auto settings = wait_settings(c.wait);
-    if (!settings) {
-        return settings.take_error();
+    auto w = argo_wait(c.wait);
+    if (!w) {
+        return w.take_error();
     }
     catch_interrupts();
-    auto started = flow::sync_stage(c.stage, *access, c.prune, settings->timeout, progress_of(ctx));
+    auto started = flow::sync_stage(c.stage, w->access, c.prune, w->settings.timeout, progress_of(ctx));
     if (!started) {
         return started.take_error();
     }
@@ -284,7 +295,7 @@ Result<ExitCode> run_sync(SyncCommand c, const Context& ctx)
     if (!started->from_web_core && stage.revision.empty()) {
         stage.revision = started->revision;
     }
-    return report(ctx, flow::wait_stage(stage, *access, *settings, progress_of(ctx)));
+    return report(ctx, flow::wait_stage(stage, w->access, w->settings, progress_of(ctx)));
 }
 
 }  // namespace

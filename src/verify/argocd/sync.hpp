@@ -23,7 +23,7 @@ enum class SyncSent {
     failed,      // any other answer (401, 404, ...): `error` says what to do
 };
 
-struct SyncAttempt {
+struct SyncAttempt {  // NOLINT(bugprone-exception-escape): clang-tidy 14 misreads nlohmann::json's noexcept move
     SyncSent sent = SyncSent::failed;
     std::string revision;   // started: the revision the sync takes ("" when unknown)
     bool body_read = true;  // started: its answer could be read
