@@ -59,12 +59,9 @@ void upload(Text& t, const std::string& file)
     t.line(5, "path: " + file);
 }
 
-}  // namespace
-
-std::string github(const CiOptions& o)
+// What the file needs from the repository's settings, and how its gate works.
+void intro(Text& t, const CiOptions& o)
 {
-    Text t;
-    header(t, "github", o);
     t.comment("Save it as .github/workflows/kanon.yml in the repository that builds the images. Start it from the");
     t.comment("Actions tab, or from web-core's own workflow for each push:");
     t.comment("  gh workflow run kanon.yml -R OWNER/PLATFORM -f app=APP -f ref=\"$GITHUB_SHA\"");
@@ -93,6 +90,11 @@ std::string github(const CiOptions& o)
     }
     t.comment("kanon's commits to web-core say [skip ci], so they never start web-core's workflows again.");
     t.blank();
+}
+
+// workflow_dispatch with app, ref and tag; the environment every job shares.
+void trigger(Text& t, const CiOptions& o)
+{
     t.line(0, "name: kanon release promotion");
     t.line(0, "run-name: ${{ inputs.app }} ${{ inputs.tag || inputs.ref }}");
     t.blank();
@@ -132,7 +134,11 @@ std::string github(const CiOptions& o)
     }
     t.blank();
     t.line(0, "jobs:");
+}
 
+// The build contract (kanon verify-build), then the image build.
+void build_job(Text& t, const CiOptions& o)
+{
     job_head(t, "build", "");
     t.line(2, "outputs:");
     t.line(3, "tag: ${{ steps.contract.outputs.KANON_TAG }}");
@@ -163,9 +169,12 @@ std::string github(const CiOptions& o)
         }
     }
     t.blank();
+}
 
+// The first stage: release, wait, no smoke (the next job does it).
+void deploy_job(Text& t, const CiOptions& o)
+{
     const std::string& dev = o.first_stage;
-    const std::string& prod = o.second_stage;
     job_head(t, "deploy-" + dev, "build");
     t.line(2, "concurrency:  # one deploy of this app to " + dev + " at a time; never cancelled halfway");
     t.line(3, fmt::format("group: kanon-${{{{ inputs.app }}}}-{}", dev));
@@ -183,7 +192,12 @@ std::string github(const CiOptions& o)
                      fmt::format("kanon-deploy-{}.env", dev));
     upload(t, fmt::format("kanon-deploy-{}.xml", dev));
     t.blank();
+}
 
+// Still ours (not superseded), and the smoke check.
+void validate_job(Text& t, const CiOptions& o)
+{
+    const std::string& dev = o.first_stage;
     job_head(t, "validate", fmt::format("[build, deploy-{}]", dev));
     t.line(2, "steps:");
     t.line(3, "- name: still ours, not superseded; then the smoke check");
@@ -192,7 +206,12 @@ std::string github(const CiOptions& o)
     t.line(5, fmt::format("kanon wait \"$APP\" --stage {} --tag \"$KANON_TAG\"{}", dev, flags(o)));
     t.line(5, fmt::format("kanon smoke \"$APP\" --stage {} --repo \"$KANON_REPO\"", dev));
     t.blank();
+}
 
+// The second stage, behind its environment (the manual gate).
+void promote_job(Text& t, const CiOptions& o)
+{
+    const std::string& prod = o.second_stage;
     job_head(t, "promote-" + prod, "[build, validate]");
     t.line(2, "concurrency:");
     t.line(3, fmt::format("group: kanon-${{{{ inputs.app }}}}-{}", prod));
@@ -209,6 +228,20 @@ std::string github(const CiOptions& o)
                                  prod, prod, prod, flags(o)),
                      fmt::format("kanon-promote-{}.env", prod));
     upload(t, fmt::format("kanon-promote-{}.xml", prod));
+}
+
+}  // namespace
+
+std::string github(const CiOptions& o)
+{
+    Text t;
+    header(t, "github", o);
+    intro(t, o);
+    trigger(t, o);
+    build_job(t, o);
+    deploy_job(t, o);
+    validate_job(t, o);
+    promote_job(t, o);
     return t.str();
 }
 
