@@ -155,12 +155,9 @@ void jobs(Text& t, const CiOptions& o, const std::string& app)
     reports(t, fmt::format("kanon-promote-{}.xml", prod), fmt::format("kanon-promote-{}.env", prod));
 }
 
-}  // namespace
-
-std::string gitlab(const CiOptions& o)
+// How to start it, the variables it needs, and how loops are avoided.
+void preamble(Text& t, const CiOptions& o)
 {
-    Text t;
-    header(t, "gitlab", o);
     if (o.include) {
         t.comment(
             fmt::format("A fragment for `include:`: the including file declares the stages build, deploy-{}, "
@@ -200,6 +197,11 @@ std::string gitlab(const CiOptions& o)
         t.comment(fmt::format("{}).", fmt::join(o.release_globs, ", ")));
     }
     t.blank();
+}
+
+// workflow:rules and stages: (left to the including file for a fragment).
+void workflow(Text& t, const CiOptions& o)
+{
     if (!o.include) {
         t.line(0, "workflow:");
         t.line(1, "rules:");
@@ -214,6 +216,16 @@ std::string gitlab(const CiOptions& o)
         }
         t.blank();
     }
+}
+
+}  // namespace
+
+std::string gitlab(const CiOptions& o)
+{
+    Text t;
+    header(t, "gitlab", o);
+    preamble(t, o);
+    workflow(t, o);
     t.line(0, ".kanon:");
     t.line(1, "image: $KANON_IMAGE");
     t.line(1, "variables:");
