@@ -1,6 +1,7 @@
 #include "verify/http/follow.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -141,6 +142,61 @@ std::string format_ms(milliseconds d)
     return fmt::format("{:.1f} s", static_cast<double>(d.count()) / 1000.0);
 }
 
+namespace {
+
+// One URL, tried again while its failure is transient: the answer, or none
+// when a signal stopped it.
+std::optional<Answer> get_retrying(const std::string& url, const FetchOptions& o, bool redirected, Hop& hop)
+{
+    for (hop.tries = 1;; ++hop.tries) {
+        if (stop_asked(o)) {
+            return std::nullopt;
+        }
+        Answer a = get_once(url, o, redirected);
+        if (!transient(a.response) || hop.tries >= o.tries) {
+            return a;
+        }
+        if (o.on_retry) {
+            o.on_retry(
+                fmt::format("{}; trying again ({}/{})", describe_failure(a.response, o, 1), hop.tries + 1, o.tries));
+        }
+        if (!pause(o.retry_delay, o)) {
+            return std::nullopt;
+        }
+    }
+}
+
+// Whether a redirect to `next` may be followed: not back to a URL already
+// seen, not to a link-local address, not past the limit. When not, `f`
+// says why.
+bool may_follow(const std::string& next, const std::set<std::string>& seen, std::vector<std::string>& chain,
+                int redirects, const FetchOptions& o, Fetch& f)
+{
+    if (seen.count(next) != 0) {
+        chain.push_back(redact(next));
+        f.problem = FetchProblem::redirect_loop;
+        f.error = "redirect loop: " + chain.front();
+        for (std::size_t i = 1; i < chain.size(); ++i) {
+            f.error += " -> " + chain[i];
+        }
+        return false;
+    }
+    if (transport::is_link_local(host_of(next))) {
+        f.problem = FetchProblem::forbidden_redirect;
+        f.error = link_local_refusal(next);  // written as one
+        return false;
+    }
+    if (redirects >= o.max_redirects) {
+        f.problem = FetchProblem::too_many_redirects;
+        f.error = fmt::format("more than {} redirects (redirect {} points to {})", o.max_redirects, o.max_redirects + 1,
+                              redact(next));
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 Fetch fetch(const std::string& start, const FetchOptions& o)
 {
     Fetch f;
@@ -152,27 +208,13 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
         chain.push_back(redact(url));
         Hop hop;
         hop.url = redact(url);
-        Answer a;
-        for (hop.tries = 1;; ++hop.tries) {
-            if (stop_asked(o)) {
-                f.problem = FetchProblem::interrupted;
-                f.error = "interrupted";
-                return f;
-            }
-            a = get_once(url, o, redirects > 0);
-            if (!transient(a.response) || hop.tries >= o.tries) {
-                break;
-            }
-            if (o.on_retry) {
-                o.on_retry(fmt::format("{}; trying again ({}/{})", describe_failure(a.response, o, 1), hop.tries + 1,
-                                       o.tries));
-            }
-            if (!pause(o.retry_delay, o)) {
-                f.problem = FetchProblem::interrupted;
-                f.error = "interrupted";
-                return f;
-            }
+        auto answer = get_retrying(url, o, redirects > 0, hop);
+        if (!answer) {
+            f.problem = FetchProblem::interrupted;
+            f.error = "interrupted";
+            return f;
         }
+        Answer& a = *answer;
         hop.status = a.response.status;
         hop.elapsed = a.response.elapsed;
         f.latency += a.response.elapsed;
@@ -202,24 +244,7 @@ Fetch fetch(const std::string& start, const FetchOptions& o)
         }
         std::string next = a.response.redirect_url;
         f.answer = std::move(a.response);
-        if (seen.count(next) != 0) {
-            chain.push_back(redact(next));
-            f.problem = FetchProblem::redirect_loop;
-            f.error = "redirect loop: " + chain.front();
-            for (std::size_t i = 1; i < chain.size(); ++i) {
-                f.error += " -> " + chain[i];
-            }
-            return f;
-        }
-        if (transport::is_link_local(host_of(next))) {
-            f.problem = FetchProblem::forbidden_redirect;
-            f.error = link_local_refusal(next);  // written as one
-            return f;
-        }
-        if (redirects >= o.max_redirects) {
-            f.problem = FetchProblem::too_many_redirects;
-            f.error = fmt::format("more than {} redirects (redirect {} points to {})", o.max_redirects,
-                                  o.max_redirects + 1, redact(next));
+        if (!may_follow(next, seen, chain, redirects, o, f)) {
             return f;
         }
         url = next;
