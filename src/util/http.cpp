@@ -261,20 +261,11 @@ std::string_view failure_name(Failure f)
     return "?";
 }
 
-Response perform(const Request& request)
+namespace {
+
+// Timeouts, TLS and the callbacks that bound what is read.
+void set_transfer_options(CURL* c, const Request& request, Transfer& t)
 {
-    global_init();
-    Response response;
-    Transfer t{&request, &response};
-    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
-    if (!easy) {
-        response.failure = Failure::protocol;
-        response.error = "cannot start an HTTP transfer (libcurl)";
-        return response;
-    }
-    CURL* c = easy.get();
-    char errbuf[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -303,7 +294,12 @@ Response perform(const Request& request)
         curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
         curl_easy_setopt(c, CURLOPT_PREREQDATA, &t);
     }
+}
 
+// The method, its body and the headers (returned: they must live as long as
+// the transfer).
+std::unique_ptr<curl_slist, ListDeleter> set_method_and_headers(CURL* c, const Request& request)
+{
     std::unique_ptr<curl_slist, ListDeleter> list;
     for (const auto& [name, value] : request.headers) {
         std::string line = value.empty() ? fmt::format("{};", name) : fmt::format("{}: {}", name, value);
@@ -321,10 +317,13 @@ Response perform(const Request& request)
         list.reset(curl_slist_append(list.release(), "Expect:"));
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
+    return list;
+}
 
-    auto start = std::chrono::steady_clock::now();
-    CURLcode code = run_transfer(c, t);
-    response.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+// What the finished transfer says: status, timing, redirect, failure.
+void read_outcome(CURL* c, CURLcode code, const Transfer& t, const char* errbuf, Response& response)
+{
+    const Request& request = *t.request;
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     response.status = status;
@@ -342,6 +341,30 @@ Response perform(const Request& request)
         }
         response.error = redact(fmt::format("{} {}: {}", request.method, request.url, detail));
     }
+}
+
+}  // namespace
+
+Response perform(const Request& request)
+{
+    global_init();
+    Response response;
+    Transfer t{&request, &response};
+    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+    if (!easy) {
+        response.failure = Failure::protocol;
+        response.error = "cannot start an HTTP transfer (libcurl)";
+        return response;
+    }
+    CURL* c = easy.get();
+    char errbuf[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    set_transfer_options(c, request, t);
+    auto headers = set_method_and_headers(c, request);
+    auto start = std::chrono::steady_clock::now();
+    CURLcode code = run_transfer(c, t);
+    response.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    read_outcome(c, code, t, errbuf, response);
     return response;
 }
 
