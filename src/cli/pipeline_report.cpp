@@ -138,6 +138,58 @@ std::string render_pipeline_text(const PipelineReport& r, const Paint& paint)
     return out;
 }
 
+namespace {
+
+ojson step_json(const PipelineStep& s)
+{
+    ojson step;
+    step["name"] = s.name;
+    step["stage"] = s.stage.empty() ? ojson(nullptr) : ojson(s.stage);
+    step["status"] = status_name(s.status);
+    step["started_ms"] = s.started.count();
+    step["elapsed_ms"] = s.elapsed.count();
+    if (!s.commit.empty()) {
+        step["commit"] = s.commit;
+    }
+    if (s.changed) {
+        step["changed"] = *s.changed;
+    }
+    if (s.attempts > 0) {
+        step["attempts"] = s.attempts;
+    }
+    if (!s.outcome.empty()) {
+        step["outcome"] = s.outcome;
+    }
+    step["reason"] = s.reason;
+    if (!s.details.empty()) {
+        step["details"] = s.details;
+    }
+    if (!s.via.empty()) {
+        step["via"] = s.via;
+    }
+    if (s.wait) {
+        step["wait"] = *s.wait;
+    }
+    if (s.smoke) {
+        step["smoke"] = *s.smoke;
+    }
+    return step;
+}
+
+// Where the run failed: the step, its stage and the commit that stage runs.
+ojson failed_json(const PipelineReport& r, const PipelineStep& f)
+{
+    ojson failed;
+    failed["stage"] = f.stage.empty() ? ojson(nullptr) : ojson(f.stage);
+    failed["step"] = f.name;
+    auto c = r.commits.find(f.stage);
+    failed["commit"] = c == r.commits.end() || c->second.empty() ? ojson(nullptr) : ojson(c->second);
+    failed["outcome"] = f.outcome;
+    return failed;
+}
+
+}  // namespace
+
 ojson pipeline_json(const PipelineReport& r)
 {
     ojson j;
@@ -155,48 +207,11 @@ ojson pipeline_json(const PipelineReport& r)
     j["started_at"] = iso8601(r.started_at);
     j["elapsed_ms"] = r.elapsed.count();
     if (const auto* f = r.failed_step(); f != nullptr) {
-        ojson failed;
-        failed["stage"] = f->stage.empty() ? ojson(nullptr) : ojson(f->stage);
-        failed["step"] = f->name;
-        auto c = r.commits.find(f->stage);
-        failed["commit"] = c == r.commits.end() || c->second.empty() ? ojson(nullptr) : ojson(c->second);
-        failed["outcome"] = f->outcome;
-        j["failed"] = failed;
+        j["failed"] = failed_json(r, *f);
     }
     j["steps"] = ojson::array();
     for (const auto& s : r.steps) {
-        ojson step;
-        step["name"] = s.name;
-        step["stage"] = s.stage.empty() ? ojson(nullptr) : ojson(s.stage);
-        step["status"] = status_name(s.status);
-        step["started_ms"] = s.started.count();
-        step["elapsed_ms"] = s.elapsed.count();
-        if (!s.commit.empty()) {
-            step["commit"] = s.commit;
-        }
-        if (s.changed) {
-            step["changed"] = *s.changed;
-        }
-        if (s.attempts > 0) {
-            step["attempts"] = s.attempts;
-        }
-        if (!s.outcome.empty()) {
-            step["outcome"] = s.outcome;
-        }
-        step["reason"] = s.reason;
-        if (!s.details.empty()) {
-            step["details"] = s.details;
-        }
-        if (!s.via.empty()) {
-            step["via"] = s.via;
-        }
-        if (s.wait) {
-            step["wait"] = *s.wait;
-        }
-        if (s.smoke) {
-            step["smoke"] = *s.smoke;
-        }
-        j["steps"].push_back(step);
+        j["steps"].push_back(step_json(s));
     }
     j["commits"] = ojson::object();
     for (const auto& stage : r.stages) {
@@ -287,23 +302,13 @@ std::string xml_text(const std::string& text)
     return out;
 }
 
-std::string render_junit(const PipelineReport& r)
+namespace {
+
+// The run's facts as <property> elements: app, tag, ref, result, each
+// stage's commit, the command to run next.
+std::string junit_properties(const PipelineReport& r)
 {
-    int failures = 0;
-    int skipped = 0;
-    for (const auto& s : r.steps) {
-        failures += s.status == StepStatus::failed ? 1 : 0;
-        skipped +=
-            s.status == StepStatus::skipped || s.status == StepStatus::not_run || s.status == StepStatus::unverified
-                ? 1
-                : 0;
-    }
-    std::string suite = "kanon pipeline " + r.app;
-    std::string counts = fmt::format(R"(tests="{}" failures="{}" errors="0" skipped="{}" time="{}" timestamp="{}")",
-                                     r.steps.size(), failures, skipped, seconds_attr(r.elapsed), iso8601(r.started_at));
-    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-    out += fmt::format("<testsuites name=\"{}\" {}>\n", xml_escape(suite), counts);
-    out += fmt::format("  <testsuite name=\"{}\" {}>\n", xml_escape(suite), counts);
+    std::string out;
     out += "    <properties>\n";
     std::vector<std::pair<std::string, std::string>> props = {
         {"app", r.app},
@@ -325,34 +330,66 @@ std::string render_junit(const PipelineReport& r)
         out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", xml_escape(k), xml_escape(v));
     }
     out += "    </properties>\n";
+    return out;
+}
+
+// One step as a <testcase>: passed, failed (with its details) or skipped
+// (not run, skipped, or unverified: never a pass).
+std::string junit_testcase(const PipelineReport& r, const PipelineStep& s)
+{
+    std::string out;
     std::string classname = "kanon.pipeline." + r.app;
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", xml_escape(classname),
+                       xml_escape(step_title(s)), seconds_attr(s.elapsed));
+    if (ran(s.status)) {
+        out += fmt::format(" timestamp=\"{}\"", iso8601(r.started_at + s.started));
+    }
+    switch (s.status) {
+        case StepStatus::passed:
+            out += s.reason.empty()
+                       ? "/>\n"
+                       : fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_text(s.reason));
+            break;
+        case StepStatus::failed: {
+            std::string body = s.reason + (s.details.empty() ? "" : "\n" + s.details);
+            out +=
+                fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                            xml_escape(s.reason), xml_escape(s.outcome.empty() ? "failed" : s.outcome), xml_text(body));
+            break;
+        }
+        case StepStatus::unverified:  // not a pass: a skip that says why
+        case StepStatus::skipped:
+        case StepStatus::not_run:
+            out +=
+                fmt::format(">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                            xml_escape(std::string(status_name(s.status)) + (s.reason.empty() ? "" : ": " + s.reason)));
+            break;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_junit(const PipelineReport& r)
+{
+    int failures = 0;
+    int skipped = 0;
     for (const auto& s : r.steps) {
-        out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"", xml_escape(classname),
-                           xml_escape(step_title(s)), seconds_attr(s.elapsed));
-        if (ran(s.status)) {
-            out += fmt::format(" timestamp=\"{}\"", iso8601(r.started_at + s.started));
-        }
-        switch (s.status) {
-            case StepStatus::passed:
-                out += s.reason.empty()
-                           ? "/>\n"
-                           : fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xml_text(s.reason));
-                break;
-            case StepStatus::failed: {
-                std::string body = s.reason + (s.details.empty() ? "" : "\n" + s.details);
-                out += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                                   xml_escape(s.reason), xml_escape(s.outcome.empty() ? "failed" : s.outcome),
-                                   xml_text(body));
-                break;
-            }
-            case StepStatus::unverified:  // not a pass: a skip that says why
-            case StepStatus::skipped:
-            case StepStatus::not_run:
-                out += fmt::format(
-                    ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                    xml_escape(std::string(status_name(s.status)) + (s.reason.empty() ? "" : ": " + s.reason)));
-                break;
-        }
+        failures += s.status == StepStatus::failed ? 1 : 0;
+        skipped +=
+            s.status == StepStatus::skipped || s.status == StepStatus::not_run || s.status == StepStatus::unverified
+                ? 1
+                : 0;
+    }
+    std::string suite = "kanon pipeline " + r.app;
+    std::string counts = fmt::format(R"(tests="{}" failures="{}" errors="0" skipped="{}" time="{}" timestamp="{}")",
+                                     r.steps.size(), failures, skipped, seconds_attr(r.elapsed), iso8601(r.started_at));
+    std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out += fmt::format("<testsuites name=\"{}\" {}>\n", xml_escape(suite), counts);
+    out += fmt::format("  <testsuite name=\"{}\" {}>\n", xml_escape(suite), counts);
+    out += junit_properties(r);
+    for (const auto& s : r.steps) {
+        out += junit_testcase(r, s);
     }
     out += "  </testsuite>\n</testsuites>\n";
     return out;
