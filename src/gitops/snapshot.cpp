@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "gitops/cat_file.hpp"
 #include "gitops/git.hpp"
 #include "util/files.hpp"
 #include "util/redact.hpp"
@@ -528,38 +529,19 @@ Result<std::map<std::string, std::string>> Snapshot::read_entries(const std::vec
     if (!out) {
         return out.take_error();
     }
-    // "<oid> blob <size>\n<content>\n" or "<oid> missing\n" per object, in order.
+    auto objects = parse_cat_file_batch(*out, oids.size());
+    if (!objects) {
+        return objects.take_error();
+    }
     std::unordered_map<std::string_view, std::string_view> blobs;
-    std::string_view rest(*out);
-    for (const auto& oid : oids) {
-        auto nl = rest.find('\n');
-        if (nl == std::string_view::npos) {
-            return Error{"git cat-file --batch: truncated output"};
+    for (std::size_t i = 0; i < oids.size(); ++i) {
+        const BatchObject& o = (*objects)[i];
+        if (!o.found || o.oid != oids[i]) {
+            auto e = std::find_if(entries.begin(), entries.end(), [&](const TreeEntry& t) { return t.oid == oids[i]; });
+            return Error{fmt::format("git cat-file: object {} of {} is missing", oids[i],
+                                     e == entries.end() ? std::string() : e->path)};
         }
-        std::string_view header = rest.substr(0, nl);
-        auto sp = header.rfind(' ');
-        if (header.substr(0, oid.size()) != oid || sp == std::string_view::npos || header.substr(sp + 1) == "missing") {
-            std::string path;
-            for (const auto& e : entries) {
-                if (e.oid == oid) {
-                    path = e.path;
-                    break;
-                }
-            }
-            return Error{fmt::format("git cat-file: object {} of {} is missing", oid, path)};
-        }
-        std::size_t size = 0;
-        for (char c : header.substr(sp + 1)) {
-            if (c < '0' || c > '9') {
-                return Error{fmt::format("git cat-file: bad header '{}'", header)};
-            }
-            size = size * 10 + static_cast<std::size_t>(c - '0');
-        }
-        if (rest.size() < nl + 1 + size + 1) {
-            return Error{"git cat-file --batch: truncated output"};
-        }
-        blobs.emplace(oid, rest.substr(nl + 1, size));
-        rest.remove_prefix(nl + 1 + size + 1);
+        blobs.emplace(oids[i], o.content);
     }
     for (const auto& e : entries) {
         files[e.path] =

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "canon/names.hpp"
+#include "gitops/cat_file.hpp"
 #include "gitops/git.hpp"
 
 namespace kanon::gitops {
@@ -77,48 +78,30 @@ Result<std::map<std::string, Listed>> read_trees(const std::string& git_dir, con
         return out.take_error();
     }
     std::map<std::string, Listed> trees;
-    std::string_view rest(*out);
+    auto objects = parse_cat_file_batch(*out, dirs.size());
+    if (!objects) {
+        return objects.take_error();
+    }
+    auto object = objects->begin();
     for (const auto& d : dirs) {
-        auto nl = rest.find('\n');
-        if (nl == std::string_view::npos) {
-            return Error{"git cat-file --batch: truncated output"};
-        }
-        std::string_view header = rest.substr(0, nl);
-        rest.remove_prefix(nl + 1);
-        if (header.size() > 8 && header.substr(header.size() - 8) == " missing") {
+        const BatchObject& o = *object++;
+        if (!o.found) {
             if (d.empty()) {
                 return Error{fmt::format("git cat-file: the tree of {} is missing", commit)};
             }
             trees[d] = Listed{};
             continue;
         }
-        // "<oid> <type> <size>"
-        auto sp1 = header.find(' ');
-        auto sp2 = header.rfind(' ');
-        if (sp1 == std::string_view::npos || sp2 == sp1) {
-            return Error{fmt::format("git cat-file: bad header '{}'", header)};
-        }
-        std::size_t size = 0;
-        for (char ch : header.substr(sp2 + 1)) {
-            if (ch < '0' || ch > '9') {
-                return Error{fmt::format("git cat-file: bad header '{}'", header)};
-            }
-            size = size * 10 + static_cast<std::size_t>(ch - '0');
-        }
-        if (rest.size() < size + 1) {
-            return Error{"git cat-file --batch: truncated output"};
-        }
-        std::string_view body = rest.substr(0, size);
-        rest.remove_prefix(size + 1);
-        if (header.substr(sp1 + 1, sp2 - sp1 - 1) != "tree") {
+        std::string_view body = o.content;
+        if (o.type != "tree") {
             return Error{fmt::format("{} is not a directory at {}", d, canon::short_sha(commit))};
         }
-        auto items = parse_tree(body, sp1 / 2);
+        auto items = parse_tree(body, o.oid.size() / 2);
         if (!items) {
             return items.take_error();
         }
         if (d.empty()) {
-            root = std::string(header.substr(0, sp1));
+            root = std::string(o.oid);
         }
         trees[d] = Listed{true, std::move(*items)};
     }

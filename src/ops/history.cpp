@@ -11,6 +11,7 @@
 
 #include "canon/config.hpp"
 #include "canon/release.hpp"
+#include "gitops/cat_file.hpp"
 #include "gitops/git.hpp"
 #include "gitops/raw_log.hpp"
 #include "util/redact.hpp"
@@ -180,22 +181,17 @@ Result<std::map<std::string, std::string>> read_blobs(const std::string& repo_di
     if (!text) {
         return text.take_error();
     }
-    std::string_view rest = *text;
-    for (const auto& oid : oids) {  // "<oid> blob <size>\n<content>\n", in order
-        auto nl = rest.find('\n');
-        std::string_view header = rest.substr(0, nl);
-        auto sp = header.rfind(' ');
-        if (nl == std::string_view::npos || header.substr(0, oid.size()) != oid || sp == std::string_view::npos) {
+    auto objects = gitops::parse_cat_file_batch(*text, oids.size());
+    if (!objects) {
+        return objects.take_error();
+    }
+    auto it = oids.begin();
+    for (const auto& o : *objects) {
+        const std::string& oid = *it++;
+        if (!o.found || o.oid != oid) {
             return Error{fmt::format("git cat-file: no blob {} in its answer", oid)};
         }
-        std::size_t size = 0;
-        auto digits = header.substr(sp + 1);
-        if (std::from_chars(digits.data(), digits.data() + digits.size(), size).ec != std::errc{} ||
-            nl + 1 + size > rest.size()) {
-            return Error{fmt::format("git cat-file: a bad header for blob {}", oid)};
-        }
-        out[oid] = std::string(rest.substr(nl + 1, size));
-        rest.remove_prefix(std::min(rest.size(), nl + 1 + size + 1));
+        out[oid] = std::string(o.content);
     }
     return out;
 }

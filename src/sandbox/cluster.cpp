@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "gitops/cat_file.hpp"
 #include "gitops/git.hpp"
 #include "sandbox/argocd_application.hpp"
 #include "sandbox/argocd_sim.hpp"
@@ -68,25 +69,17 @@ Result<std::vector<std::optional<std::string>>> cat_files(const fs::path& git_di
     if (!out) {
         return out.take_error();
     }
+    auto objects = gitops::parse_cat_file_batch(*out, paths.size());
+    if (!objects) {
+        return objects.take_error();
+    }
     std::vector<std::optional<std::string>> blobs;
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-        std::size_t eol = out->find('\n', at);
-        if (eol == std::string::npos) {
-            return Error{"git cat-file --batch: short output"};
-        }
-        std::string header = out->substr(at, eol - at);
-        at = eol + 1;
-        // "<oid> blob <size>", or "<object> missing" / "ambiguous"
-        auto first = header.find(' ');
-        auto second = header.find(' ', first + 1);
-        if (second == std::string::npos || header.compare(first + 1, second - first - 1, "blob") != 0) {
+    for (const auto& o : *objects) {
+        if (o.found && o.type == "blob") {
+            blobs.emplace_back(std::string(o.content));
+        } else {
             blobs.emplace_back(std::nullopt);
-            continue;
         }
-        std::size_t size = std::stoull(header.substr(second + 1));
-        blobs.emplace_back(out->substr(at, size));
-        at += size + 1;
     }
     return blobs;
 }
