@@ -161,6 +161,11 @@ bool is_full_sha(std::string_view text)
     return text.size() == 40 && text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
 }
 
+bool is_sha256_id(std::string_view text)
+{
+    return text.size() == 64 && text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+}
+
 Status validate_full_sha(std::string_view text, std::string_view what)
 {
     if (is_full_sha(text)) {

@@ -40,6 +40,10 @@ Status validate_tag(std::string_view tag);
 // A full commit SHA: 40 hex digits (SHA-1, what Argo CD and web-core's
 // forges use); git prints them lower-case and takes either case.
 [[nodiscard]] bool is_full_sha(std::string_view text);
+// A full object id of a SHA-256 repository: 64 hex digits. Only a trailer
+// that records a source commit (--source-ref) takes one; Argo CD reports
+// SHA-1 revisions.
+[[nodiscard]] bool is_sha256_id(std::string_view text);
 // A usage error (exit 2) naming `what` ("--ref", "--revision") unless `text`
 // is a full SHA.
 Status validate_full_sha(std::string_view text, std::string_view what);

@@ -45,7 +45,10 @@ Result<Setup> setup(const WriteOptions& w)
 // ambiguous or unreproducible later).
 Status validate_source_ref(const std::string& ref)
 {
-    return ref.empty() ? ok_status() : canon::validate_full_sha(ref, "--source-ref");
+    if (ref.empty() || canon::is_sha256_id(ref)) {
+        return ok_status();
+    }
+    return canon::validate_full_sha(ref, "--source-ref");
 }
 
 // A well-formed app the repo does not have: exit 1, naming the closest it has.

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -99,7 +100,21 @@ Result<ojson> read_info(const fs::path& dir)
                      fmt::format("start one with 'kanon sandbox up --dir {}'", dir.string())};
     }
     auto j = ojson::parse(*text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
+    // What every reader of it takes for granted: checked once, here.
+    bool shaped = !j.is_discarded() && j.is_object() && j.contains("repo") && j["repo"].is_string() &&
+                  j.contains("argocd") && j["argocd"].is_object() && j["argocd"].contains("server") &&
+                  j["argocd"]["server"].is_string() && j.contains("sites") && j["sites"].is_object() &&
+                  j.contains("apps") && j["apps"].is_array();
+    if (shaped) {
+        for (const auto& [app, stages] : j["sites"].items()) {
+            shaped = shaped && stages.is_object() &&
+                     std::all_of(stages.begin(), stages.end(), [](const ojson& url) { return url.is_string(); });
+        }
+        for (const auto& a : j["apps"]) {
+            shaped = shaped && a.is_object() && a.contains("app") && a["app"].is_string();
+        }
+    }
+    if (!shaped) {
         return Error{fmt::format("{}: not a sandbox description", (dir / "sandbox.json").string())};
     }
     return j;

@@ -70,6 +70,9 @@ TEST(Names, FullShasAndTheirShortForms)
     EXPECT_FALSE(is_full_sha(sha.substr(0, 39)));
     EXPECT_FALSE(is_full_sha(sha + "0"));
     EXPECT_FALSE(is_full_sha("0123456789abcdef0123456789abcdef0123456g"));
+    EXPECT_FALSE(is_full_sha(sha + sha.substr(0, 24))) << "a SHA-256 id is not what Argo CD reports";
+    EXPECT_TRUE(is_sha256_id(sha + sha.substr(0, 24)));
+    EXPECT_FALSE(is_sha256_id(sha));
 
     EXPECT_TRUE(validate_full_sha(sha, "--ref").ok());
     auto shorter = validate_full_sha("1a2b3c4", "--revision");
