@@ -669,6 +669,65 @@ Status check_immutable_tag(const Config& c, std::string_view tag)
         "release an immutable tag (the commit's SHA, a version); kanon.yaml's mutable_tags lists the refused ones");
 }
 
+namespace {
+
+// One top-level key of kanon.yaml into `c`.
+Status read_top_key(Config& c, const std::string& key, const Value& val, std::vector<UrlStage>& url_stages)
+{
+    if (key == "stages") {
+        return read_stages(c, val);
+    }
+    if (key == "apps") {
+        return read_apps(c, val, url_stages);
+    }
+    if (key == "freeze") {
+        return read_freezes(c, val);
+    }
+    if (key == "version") {
+        return val.text == "1" ? ok_status() : Status(config_error(val, "'version' must be 1"));
+    }
+    if (key == "smoke") {
+        return read_smoke(c, val);
+    }
+    if (key == "mutable_tags") {
+        return read_mutable_tags(c, val);
+    }
+    if (key == "site_version") {
+        auto sv = read_site_version(val, "site_version");
+        if (!sv) {
+            return sv.take_error();
+        }
+        c.site_version = *sv;
+        return ok_status();
+    }
+    if (key == "paths" || key == "naming" || key == "release_keys" || key == "env_keys" || key == "urls") {
+        return read_section(c, key, val);
+    }
+    return unknown_key(val, "kanon.yaml", key,
+                       {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
+                        "site_version", "apps", "freeze", "mutable_tags"});
+}
+
+// What holds only for the whole file: the path templates name both {app}
+// and {stage}, and every per-app URL names a stage there is.
+Status check_whole(const Config& c, const std::string& name, const std::vector<UrlStage>& url_stages)
+{
+    for (const auto* tmpl : {&c.release_path, &c.env_path, &c.application_path}) {
+        if (tmpl->find("{app}") == std::string::npos || tmpl->find("{stage}") == std::string::npos) {
+            return file_error({name}, fmt::format("path template \"{}\" must use both {{app}} and {{stage}}", *tmpl));
+        }
+    }
+    for (const auto& u : url_stages) {
+        if (c.stage(u.stage) == nullptr) {
+            return file_error(u.at, fmt::format("'{}': unknown stage '{}' (stages: {})", u.key, u.stage,
+                                                fmt::join(c.stage_names(), ", ")));
+        }
+    }
+    return ok_status();
+}
+
+}  // namespace
+
 Result<Config> parse_config(const std::string& text, const std::string& name)
 {
     auto stream = yaml::Stream::parse(text, name);
@@ -689,52 +748,12 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
     }
     std::vector<UrlStage> url_stages;
     for (const auto& [key, val] : root->entries) {
-        Status st = ok_status();
-        if (key == "stages") {
-            st = read_stages(c, val);
-        } else if (key == "apps") {
-            st = read_apps(c, val, url_stages);
-        } else if (key == "freeze") {
-            st = read_freezes(c, val);
-        } else if (key == "version") {
-            if (val.text != "1") {
-                st = config_error(val, "'version' must be 1");
-            }
-        } else if (key == "smoke") {
-            st = read_smoke(c, val);
-        } else if (key == "mutable_tags") {
-            st = read_mutable_tags(c, val);
-        } else if (key == "site_version") {
-            auto sv = read_site_version(val, "site_version");
-            if (sv) {
-                c.site_version = *sv;
-            } else {
-                st = sv.take_error();
-            }
-        } else if (key == "paths" || key == "naming" || key == "release_keys" || key == "env_keys" || key == "urls") {
-            st = read_section(c, key, val);
-        } else {
-            st = unknown_key(val, "kanon.yaml", key,
-                             {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
-                              "site_version", "apps", "freeze", "mutable_tags"});
-        }
-        if (!st) {
+        if (auto st = read_top_key(c, key, val, url_stages); !st) {
             return st.take_error();
         }
     }
-    for (const auto* tmpl : {&c.release_path, &c.env_path, &c.application_path}) {
-        if (tmpl->find("{app}") == std::string::npos || tmpl->find("{stage}") == std::string::npos) {
-            return file_error({name}, fmt::format("path template \"{}\" must use both {{app}} and {{stage}}", *tmpl));
-        }
-    }
-    for (const auto& u : url_stages) {
-        if (c.stage(u.stage) == nullptr) {
-            std::string list;
-            for (const auto& s : c.stages) {
-                list += (list.empty() ? "" : ", ") + s.name;
-            }
-            return file_error(u.at, fmt::format("'{}': unknown stage '{}' (stages: {})", u.key, u.stage, list));
-        }
+    if (auto st = check_whole(c, name, url_stages); !st) {
+        return st.take_error();
     }
     return c;
 }

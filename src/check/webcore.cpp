@@ -668,6 +668,34 @@ void rule_argocd_self_heal(const Stage& st, std::vector<Finding>& out)
     }
 }
 
+// argocd/value-file-missing: one valueFile, `resolved` relative to the
+// repository, must be a regular file in it (not a URL, not outside, not a
+// symlink out of it).
+void check_value_file(const std::string& dir, const std::string& chart, const std::string& text,
+                      const fs::path& resolved, const Location& at, std::vector<Finding>& out)
+{
+    std::string rs = resolved.string();
+    bool outside = text.find("://") != std::string::npos || resolved.is_absolute() || rs == ".." ||
+                   rs.rfind("../", 0) == 0 || text.empty();
+    std::error_code ec;
+    if (outside) {
+        out.push_back(make_finding("argocd/value-file-missing", at,
+                                   fmt::format("valueFile '{}' does not resolve to a file of this repository "
+                                               "(relative to spec.source.path '{}')",
+                                               text, chart)));
+    } else if (std::string real = symlink_outside(dir, rs); !real.empty()) {
+        out.push_back(make_finding("argocd/value-file-missing", at,
+                                   fmt::format("valueFile '{}' resolves to {}, a symlink to {}, outside the "
+                                               "repository: Argo CD refuses to read it",
+                                               text, rs, real)));
+    } else if (!fs::is_regular_file(fs::path(dir) / resolved, ec)) {
+        out.push_back(make_finding("argocd/value-file-missing", at,
+                                   fmt::format("valueFile '{}' resolves to {}, which does not exist; Argo CD "
+                                               "would fail to render the app",
+                                               text, rs)));
+    }
+}
+
 // argocd/value-files and argocd/value-file-missing: valueFiles are exactly
 // the release file then the env layer, relative to spec.source.path.
 void rule_argocd_value_files(const canon::Config& c, const std::string& dir, const Stage& st, std::vector<Finding>& out)
@@ -708,26 +736,7 @@ void rule_argocd_value_files(const canon::Config& c, const std::string& dir, con
         have.push_back(text);
         fs::path r = (chart_dir / text).lexically_normal();
         resolved.push_back(r.string());
-        std::string rs = r.string();
-        bool outside = text.find("://") != std::string::npos || r.is_absolute() || rs == ".." ||
-                       rs.rfind("../", 0) == 0 || text.empty();
-        std::error_code ec;
-        if (outside) {
-            out.push_back(make_finding("argocd/value-file-missing", node_at(s, id),
-                                       fmt::format("valueFile '{}' does not resolve to a file of this repository "
-                                                   "(relative to spec.source.path '{}')",
-                                                   text, chart)));
-        } else if (std::string real = symlink_outside(dir, rs); !real.empty()) {
-            out.push_back(make_finding("argocd/value-file-missing", node_at(s, id),
-                                       fmt::format("valueFile '{}' resolves to {}, a symlink to {}, outside the "
-                                                   "repository: Argo CD refuses to read it",
-                                                   text, rs, real)));
-        } else if (!fs::is_regular_file(fs::path(dir) / r, ec)) {
-            out.push_back(make_finding("argocd/value-file-missing", node_at(s, id),
-                                       fmt::format("valueFile '{}' resolves to {}, which does not exist; Argo CD "
-                                                   "would fail to render the app",
-                                                   text, rs)));
-        }
+        check_value_file(dir, chart, text, r, node_at(s, id), out);
     }
     std::vector<std::string> want_resolved = {fs::path(app_release).lexically_normal().string(),
                                               fs::path(app_env).lexically_normal().string()};

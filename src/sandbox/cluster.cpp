@@ -383,6 +383,30 @@ void set_health(AppModel& m, std::string status, std::string message)
     m.health_message = std::move(message);
 }
 
+// What the API did since the last pass: a refresh asked, a sync accepted.
+void note_api_actions(AppModel& m, const Json& current, Clock::time_point now)
+{
+    if (application::refresh_requested(current) && !m.refresh_seen) {
+        m.refresh_seen = now;
+    }
+    if (application::has_operation(current) && m.op == AppModel::Op::none) {
+        m.op = AppModel::Op::requested;
+        m.op_since = now;
+        m.operation = current["operation"];
+        m.operation_state = nullptr;
+    }
+}
+
+void start_operation(AppModel& m, Clock::time_point now)
+{
+    m.op = AppModel::Op::running;
+    m.op_since = now;
+    m.operation_state = {{"operation", m.operation},
+                         {"phase", "Running"},
+                         {"message", "one or more tasks are running"},
+                         {"startedAt", rfc3339(Wall::now())}};
+}
+
 // The resources a successful sync applied, as Argo CD lists them.
 Json synced_resources(const AppModel& m, const Desired& d)
 {
@@ -546,17 +570,8 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
     const auto& t = options.timings;
     bool changed = false;
 
-    // What the API did since the last pass: a refresh asked, a sync accepted.
     if (current != nullptr) {
-        if (application::refresh_requested(*current) && !m.refresh_seen) {
-            m.refresh_seen = now;
-        }
-        if (application::has_operation(*current) && m.op == AppModel::Op::none) {
-            m.op = AppModel::Op::requested;
-            m.op_since = now;
-            m.operation = (*current)["operation"];
-            m.operation_state = nullptr;
-        }
+        note_api_actions(m, *current, now);
     }
 
     // [B]→[D]: a requested refresh, or the periodic poll finding a new tip.
@@ -571,12 +586,7 @@ std::optional<Json> Cluster::Impl::advance(std::size_t index, const Json* curren
 
     // [C]→[E]: the operation starts.
     if (m.op == AppModel::Op::requested && now >= m.op_since + t.operation_start) {
-        m.op = AppModel::Op::running;
-        m.op_since = now;
-        m.operation_state = {{"operation", m.operation},
-                             {"phase", "Running"},
-                             {"message", "one or more tasks are running"},
-                             {"startedAt", rfc3339(Wall::now())}};
+        start_operation(m, now);
         changed = true;
     }
 
