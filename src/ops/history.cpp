@@ -336,16 +336,17 @@ Result<std::string> cloned_branch(const HistoryOptions& o, const std::string& re
 // never had a release).
 Result<canon::Config> config_for_history(const HistoryOptions& o, const std::string& repo_dir, bool by_file)
 {
-    canon::Config config;
-    if (by_file || (!o.stage.empty() && !canon::validate_stage(canon::Config{}, o.stage))) {
-        auto read = config_at_head(repo_dir);
-        if (!read) {
-            return read.take_error();
+    const canon::Config defaults;
+    bool canon_stage = o.stage.empty() || canon::validate_stage(defaults, o.stage).ok();
+    Result<canon::Config> config = defaults;
+    if (by_file || !canon_stage) {
+        config = config_at_head(repo_dir);
+        if (!config) {
+            return config;
         }
-        config = std::move(*read);
     }
     if (!o.stage.empty()) {
-        if (auto st = canon::validate_stage(config, o.stage); !st) {
+        if (auto st = canon::validate_stage(*config, o.stage); !st) {
             return st.take_error();
         }
     }
