@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 export ASAN_BUILD TSAN_BUILD LINT_BUILD JOBS
 
-.PHONY: all deps build test check test-unit test-e2e test-asan test-tsan demo bench format lint clean fuzz
+.PHONY: all deps build install test check test-unit test-e2e test-asan test-tsan demo bench format lint clean fuzz
 
 all: build
 
@@ -20,6 +20,11 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) -- --no-print-directory
+
+# The optimised kanon into PREFIX/bin (default /usr/local; DESTDIR works too).
+PREFIX ?= /usr/local
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Every test (scripts/test): the format check, every test, unit and
 # end-to-end, under ASan+UBSan (the e2e tests drive the sanitized kanon and

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "util/build_info.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/suggest.hpp"
 #include "util/text.hpp"
-#include "version.hpp"
 
 namespace kanon::cli {
 
@@ -243,7 +243,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     GlobalOptions global;
     Runner runner;
     CLI::App app{"kanon — GitOps release promotion for web apps with Argo CD", "kanon"};
-    app.set_version_flag("--version", std::string("kanon ") + k_version);
+    const BuildInfo info = build_info();
+    app.set_version_flag("--version",
+                         fmt::format("kanon {} (commit {}, {})", info.version, info.commit, info.build_type));
     app.require_subcommand(1);
     app.fallthrough();
     std::string output = "text";

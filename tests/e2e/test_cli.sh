@@ -6,6 +6,20 @@ set -u
 
 expect_exit 0 "$KANON" --version
 expect_contains "$OUT" "kanon 0."
+# The version, the commit it was built from, and how it was built.
+[[ "$OUT" =~ ^kanon\ [0-9]+\.[0-9]+\.[0-9]+\ \(commit\ ([0-9a-f]{12}(-dirty)?|unknown),\ [A-Za-z]+.*\)$ ]] ||
+    fail "kanon --version says '$OUT', not 'kanon X.Y.Z (commit SHA, BUILD TYPE)'"
+version="$OUT"
+
+# cmake --install (what 'make install PREFIX=...' runs) puts the same binary in PREFIX/bin.
+build_dir="$(dirname "$KANON")"
+if command -v cmake >/dev/null && [[ -f "$build_dir/cmake_install.cmake" ]]; then
+    cmake --install "$build_dir" --prefix "$E2E_TMP/prefix" >/dev/null || fail "cmake --install failed"
+    expect_exit 0 "$E2E_TMP/prefix/bin/kanon" --version
+    expect_eq "$OUT" "$version" "the installed kanon's --version"
+else
+    echo "SKIP (part): no cmake or no build tree beside $KANON: cmake --install not tried" >&2
+fi
 
 expect_exit 0 "$KANON" --help
 for c in status explain yaml; do expect_contains "$OUT" "  $c "; done
