@@ -8,7 +8,7 @@
 #include "canon/config.hpp"
 #include "ci/ci.hpp"
 #include "cli/context.hpp"
-#include "version.hpp"
+#include "util/build_info.hpp"
 
 namespace kanon::cli {
 namespace {
@@ -77,7 +77,7 @@ void define_ci(CLI::App& sub, Runner& run)
     sub.callback([&run, c] {
         run = [c](const Context& ctx) -> Result<ExitCode> {
             ci::CiOptions o = c->opts;
-            o.version = k_version;
+            o.version = build_info().version;
             if (auto st = ci::validate(o); !st) {
                 return st.take_error();
             }

@@ -295,14 +295,13 @@ expect_clean_state() {
         "locks and leftovers of a push in web-core after $what"
     expect_eq "$(ls -A "$TMPDIR")" "" "kanon's temporary directories after $what"
     [[ -d "$CACHE" ]] || fail "no cache after $what"
-    # The first run makes the cache: a signal during that first clone stops
-    # it (nothing is written), which leaves the lock file alone; the next
-    # run clones again. Any later run leaves the clone in place.
+    # A clone that was there before the run stays. Without one (the first
+    # run makes it), a signal during that clone stops it and nothing is
+    # written: the lock file alone is what is left, and the next run clones.
     local cached
     cached="$(cd "$CACHE" && find . -mindepth 1 -maxdepth 1 | sed 's/-[0-9a-f]\{16\}\./-HASH./' | sort)"
-    if [[ "$cached" != "./web-core-HASH.lock" || -n "${CACHE_MADE:-}" ]]; then
+    if [[ -n "${CLONE_BEFORE:-}" || "$cached" != "./web-core-HASH.lock" ]]; then
         expect_eq "$cached" $'./web-core-HASH.git\n./web-core-HASH.lock' "the cache after $what"
-        CACHE_MADE=1
     fi
     expect_eq "$(cd "$CACHE" && find . -mindepth 2 -name '*.lock' | sort)" "" "locks inside the cached clone after $what"
     if command -v flock >/dev/null; then
@@ -348,6 +347,7 @@ interrupt_case() {
     esac
     base="$(branch_tip "$BARE" main)"
     dev_before="$(release_tag "$APP" dev)" prod_before="$(release_tag "$APP" prod)"
+    CLONE_BEFORE="$(find "$CACHE" -mindepth 1 -maxdepth 1 -name '*.git' 2>/dev/null || true)"
     # The wrapper gives kanon a default SIGINT (bash ignores it in background
     # jobs) and a process group of its own (its pid), as a shell job has.
     python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])' \
@@ -465,6 +465,7 @@ if [[ "$cases" == *" push-dev "* ]]; then
     expect_eq "$(json_get "$E2E_TMP/plain.out" 'd["commit"]')" "$(branch_tip "$BARE" main)" "the reported commit"
 fi
 
+CLONE_BEFORE=yes  # every case re-ran to its end: the clone must be there
 expect_clean_state "the last re-run"
 printf '%s\n' "${SUMMARY[@]}" >&2
 echo "ok: signals" >&2
