@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 export ASAN_BUILD TSAN_BUILD LINT_BUILD JOBS
 
-.PHONY: all deps build install test check test-unit test-e2e test-asan test-tsan demo bench format lint clean fuzz
+.PHONY: all deps build install deb test-package test check test-unit test-e2e test-asan test-tsan demo bench format lint clean fuzz
 
 all: build
 
@@ -25,6 +25,24 @@ build: deps
 PREFIX ?= /usr/local
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package (CPack, its Depends computed by dpkg-shlibdeps):
+# $(DEB_BUILD)/kanon_VERSION_ARCH.deb, a Release build installed under /usr.
+DEB_BUILD ?= build-deb
+deb: deps
+	@scripts/install-deps dpkg-dev file
+	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(DEB_BUILD) -j$(JOBS) --target kanon kanon_docs -- --no-print-directory
+	@cd $(DEB_BUILD) && rm -f kanon_*.deb && cpack -G DEB >/dev/null && ls -1 $$PWD/kanon_*.deb
+
+# The package on a clean Debian 12 root made with debootstrap: installed with
+# apt, then `kanon --version` and `kanon check` of examples/web-core inside
+# it, and the Dockerfile's runtime packages checked against its Depends.
+# Kept out of `make test` (it needs the network to Debian's mirror, ~2 min).
+test-package: deb
+	@scripts/install-deps debootstrap
+	@scripts/test-package $(DEB_BUILD)
 
 # Every test (scripts/test): the format check, every test, unit and
 # end-to-end, under ASan+UBSan (the e2e tests drive the sanitized kanon and

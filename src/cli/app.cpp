@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -62,8 +63,24 @@ const std::vector<Command>& commands()
         {"yaml", "read or set one value in a YAML file, changing nothing else", define_yaml},
         {"sandbox", "run git, Argo CD and the sites on 127.0.0.1 to try kanon without a cluster", define_sandbox},
         {"demo", "the whole flow in about a minute, on a sandbox in a temporary directory", define_demo},
+        {"completion", "print the shell completion script for bash, zsh or fish", define_completion},
+        // Hidden: what the completion scripts and the build call.
+        {"__complete", "", define_complete},
+        {"__man", "", define_man},
     };
     return k_commands;
+}
+
+// The commands a suggestion may name: not the hidden ones.
+std::vector<std::string> visible_names()
+{
+    std::vector<std::string> names;
+    for (const auto& c : commands()) {
+        if (std::string_view(c.name).rfind("__", 0) != 0) {
+            names.emplace_back(c.name);
+        }
+    }
+    return names;
 }
 
 Paint paint_for(bool tty, const GlobalOptions& g)
@@ -96,10 +113,7 @@ void report_failure(const Context& ctx, const Error& e, ExitCode code)
 // Suggestions for a parse error: an unknown command or flag close to a real one.
 std::string suggestion(const CLI::App& app, const std::vector<std::string>& args)
 {
-    std::vector<std::string> names;
-    for (const auto& c : commands()) {
-        names.emplace_back(c.name);
-    }
+    std::vector<std::string> names = visible_names();
     const CLI::App* sub = nullptr;
     for (const auto& a : args) {
         if (a.empty() || a[0] == '-') {
@@ -173,13 +187,12 @@ std::optional<Error> unknown_command(const std::vector<std::string>& args)
         if (!a.empty() && a[0] == '-') {
             continue;
         }
-        std::vector<std::string> names;
         for (const auto& c : commands()) {
-            names.emplace_back(c.name);
+            if (a == c.name) {
+                return std::nullopt;
+            }
         }
-        if (std::find(names.begin(), names.end(), a) != names.end()) {
-            return std::nullopt;
-        }
+        std::vector<std::string> names = visible_names();
         auto guess = did_you_mean(a, names);
         return usage_error(
             fmt::format("unknown command '{}'", a),

@@ -71,5 +71,8 @@ void define_wait(CLI::App& sub, Runner& run);
 void define_sync(CLI::App& sub, Runner& run);
 void define_sandbox(CLI::App& sub, Runner& run);
 void define_demo(CLI::App& sub, Runner& run);
+void define_completion(CLI::App& sub, Runner& run);
+void define_complete(CLI::App& sub, Runner& run);
+void define_man(CLI::App& sub, Runner& run);
 
 }  // namespace kanon::cli

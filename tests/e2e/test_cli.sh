@@ -17,6 +17,11 @@ if command -v cmake >/dev/null && [[ -f "$build_dir/cmake_install.cmake" ]]; the
     cmake --install "$build_dir" --prefix "$E2E_TMP/prefix" >/dev/null || fail "cmake --install failed"
     expect_exit 0 "$E2E_TMP/prefix/bin/kanon" --version
     expect_eq "$OUT" "$version" "the installed kanon's --version"
+    # ... and the man pages and completions where man and each shell look under a prefix.
+    for f in share/man/man1/kanon.1 share/man/man1/kanon-release.1 share/bash-completion/completions/kanon \
+        share/zsh/site-functions/_kanon share/fish/vendor_completions.d/kanon.fish; do
+        [[ -s "$E2E_TMP/prefix/$f" ]] || fail "cmake --install did not install $f"
+    done
 else
     echo "SKIP (part): no cmake or no build tree beside $KANON: cmake --install not tried" >&2
 fi
