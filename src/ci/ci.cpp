@@ -23,6 +23,10 @@ Status validate(const CiOptions& o)
     if (o.loop_guard != "skip-ci" && o.loop_guard != "paths") {
         return usage_error(fmt::format("--loop-guard is skip-ci or paths, not '{}'", o.loop_guard));
     }
+    if (o.component && (o.include || !o.apps.empty())) {
+        return usage_error("--component writes the jobs of one app, named by its `app` input",
+                           "include the component once per app; --include and APP... are for a CI file");
+    }
     for (const auto& line : o.build_script) {
         if (line.find('\n') != std::string::npos || line.empty()) {
             return usage_error("a --build-script is one non-empty line (give several --build-script for several)");
@@ -53,6 +57,9 @@ std::string command_line(const std::string& kind, const CiOptions& o)
     }
     if (o.include) {
         s += " --include";
+    }
+    if (o.component) {
+        s += " --component";
     }
     if (o.loop_guard != "skip-ci") {
         s += " --loop-guard " + o.loop_guard;

@@ -18,6 +18,7 @@ struct CiOptions {
     std::vector<std::string> apps;          // jobs per app; empty: one set of jobs for $APP
     std::string gate = "auto";              // auto | manual
     bool include = false;                   // GitLab: a fragment for `include:` (no workflow, stages, default)
+    bool component = false;                 // GitLab: a CI/CD component for one app, its settings spec:inputs
     std::string loop_guard = "skip-ci";     // skip-ci | paths (GitLab: kanon runs with --no-skip-ci)
     bool http = false;                      // no Argo CD access: wait on the sites
     std::vector<std::string> build_script;  // the image build's commands, after the build contract
@@ -31,7 +32,9 @@ struct CiOptions {
 // Usage errors (exit 2) for bad options: app names, gate, loop guard.
 Status validate(const CiOptions& o);
 
-// .gitlab-ci.yml (or the fragment, with include).
+// .gitlab-ci.yml (or the fragment, with include; or the CI/CD component,
+// templates/kanon-promote.yml, with component: the same jobs, for the app
+// named by its `app` input, the flags' values its other inputs).
 std::string gitlab(const CiOptions& o);
 // The job web-core's own .gitlab-ci.yml needs to start this pipeline for a
 // push, with the loop guard (`[skip ci]` honoured, or path rules).

@@ -10,6 +10,11 @@
 namespace kanon::ci {
 namespace {
 
+// In the component, the app is its input, interpolated by GitLab before the
+// YAML is read (job names included); the flags come from shell variables
+// that the base job's before_script sets from the other inputs.
+const char* const k_app_input = "$[[ inputs.app ]]";
+
 // How the jobs name their app: "$APP" (given when the pipeline starts) or a fixed name.
 struct AppRef {
     std::string shell;   // in a script line: "$APP" or synestra-io
@@ -29,6 +34,9 @@ AppRef app_ref(const std::string& app)
 std::string kanon_flags(const CiOptions& o, bool writes)
 {
     std::string f = " --repo \"$KANON_REPO\"";
+    if (o.component) {
+        return f + (writes ? " $KANON_LOOP_GUARD_FLAG" : "") + " $KANON_HTTP_FLAG";
+    }
     if (writes && o.loop_guard == "paths") {
         f += " --no-skip-ci";
     }
@@ -42,6 +50,16 @@ std::string kanon_flags(const CiOptions& o, bool writes)
 // another one ($APP unset or this app); the manual gate on promote-prod.
 void rules(Text& t, const CiOptions& o, const AppRef& a, bool gate)
 {
+    if (o.component && gate) {
+        t.line(1, "rules:");
+        t.line(2, fmt::format("- if: $APP != null && $APP != \"{}\"  # a pipeline for another app", a.name));
+        t.line(3, "when: never");
+        t.line(2, "- if: '\"$[[ inputs.gate ]]\" == \"manual\"'");
+        t.line(3, "when: manual");
+        t.line(2, "- when: on_success");
+        t.line(1, "allow_failure: false  # with the manual gate, a blocking manual job: the pipeline waits");
+        return;
+    }
     bool manual = gate && o.gate == "manual";
     if (a.name.empty() && !manual) {
         return;
@@ -88,12 +106,13 @@ void environment(Text& t, const std::string& stage, const AppRef& a, const char*
 void jobs(Text& t, const CiOptions& o, const std::string& app)
 {
     AppRef a = app_ref(app);
+    const std::string base = o.component ? ".kanon" + a.suffix : ".kanon";
     const std::string& dev = o.first_stage;
     const std::string& prod = o.second_stage;
     std::string app_flag = a.name.empty() ? " --app \"$APP\"" : " --app " + a.name;
 
     t.line(0, fmt::format("build{}:", a.suffix));
-    t.line(1, "extends: .kanon");
+    t.line(1, "extends: " + base);
     t.line(1, "stage: build");
     rules(t, o, a, false);
     t.line(1, "script:");
@@ -115,7 +134,7 @@ void jobs(Text& t, const CiOptions& o, const std::string& app)
     t.blank();
 
     t.line(0, fmt::format("deploy-{}{}:", dev, a.suffix));
-    t.line(1, "extends: .kanon");
+    t.line(1, "extends: " + base);
     t.line(1, fmt::format("stage: deploy-{}", dev));
     t.line(1, fmt::format("needs: [\"build{}\"]", a.suffix));
     rules(t, o, a, false);
@@ -130,7 +149,7 @@ void jobs(Text& t, const CiOptions& o, const std::string& app)
     t.blank();
 
     t.line(0, fmt::format("validate{}:", a.suffix));
-    t.line(1, "extends: .kanon");
+    t.line(1, "extends: " + base);
     t.line(1, "stage: validate");
     t.line(1, fmt::format("needs: [\"build{}\", \"deploy-{}{}\"]", a.suffix, dev, a.suffix));
     rules(t, o, a, false);
@@ -141,7 +160,7 @@ void jobs(Text& t, const CiOptions& o, const std::string& app)
     t.blank();
 
     t.line(0, fmt::format("promote-{}{}:", prod, a.suffix));
-    t.line(1, "extends: .kanon");
+    t.line(1, "extends: " + base);
     t.line(1, fmt::format("stage: promote-{}", prod));
     t.line(1, fmt::format("needs: [\"build{}\", \"validate{}\"]", a.suffix, a.suffix));
     rules(t, o, a, true);
@@ -158,7 +177,17 @@ void jobs(Text& t, const CiOptions& o, const std::string& app)
 // How to start it, the variables it needs, and how loops are avoided.
 void preamble(Text& t, const CiOptions& o)
 {
-    if (o.include) {
+    if (o.component) {
+        t.comment("A GitLab CI/CD component: the jobs of one app. Include it once per app; the including file");
+        t.comment(fmt::format("declares the stages build, deploy-{}, validate, promote-{} and runs the pipeline only",
+                              o.first_stage, o.second_stage));
+        t.comment("when WEB_CORE_REF is set (workflow:rules). With this project as a component project:");
+        t.comment("  include:");
+        t.comment("    - component: $CI_SERVER_FQDN/GROUP/kanon/kanon-promote@VERSION");
+        t.comment("      inputs:");
+        t.comment("        app: synestra-io");
+        t.comment("        gate: manual");
+    } else if (o.include) {
         t.comment(
             fmt::format("A fragment for `include:`: the including file declares the stages build, deploy-{}, "
                         "validate, promote-{}",
@@ -168,7 +197,9 @@ void preamble(Text& t, const CiOptions& o)
     t.comment("");
     t.comment("Start a pipeline with (web-core's trigger job sets them: kanon ci gitlab --trigger PROJECT):");
     t.comment("  WEB_CORE_REF       the full 40-hex SHA of the web-core commit to build and release");
-    if (o.apps.empty()) {
+    if (o.component) {
+        t.comment("  APP                optional: only this app's jobs run (the others' are left out)");
+    } else if (o.apps.empty()) {
         t.comment("  APP                the app to release (a DNS-1123 name such as synestra-io)");
     } else {
         t.comment("  APP                optional: only this one of the apps below");
@@ -176,11 +207,15 @@ void preamble(Text& t, const CiOptions& o)
     t.comment("  KANON_TAG          optional: the image tag (default: WEB_CORE_REF, which never changes meaning)");
     t.comment("");
     t.comment("Settings > CI/CD > Variables (secrets protected and masked, never in this file):");
-    t.comment("  KANON_IMAGE        an image with kanon and git on PATH");
+    t.comment(o.component ? "  KANON_IMAGE        an image with kanon and git on PATH (or the image input)"
+                          : "  KANON_IMAGE        an image with kanon and git on PATH");
     t.comment("  KANON_REPO         web-core's HTTPS clone URL, without credentials");
     t.comment("  KANON_GIT_TOKEN    secret: a project access token of web-core with the write_repository scope,");
     t.comment("                     its role allowed to push to the default branch (Protected branches)");
-    if (o.http) {
+    if (o.component) {
+        t.comment("  ARGOCD_SERVER      Argo CD's API address, HOST[:PORT] (not with the http input)");
+        t.comment("  ARGOCD_AUTH_TOKEN  secret: an API token of an Argo CD account allowed to get and sync the apps");
+    } else if (o.http) {
         t.comment("No Argo CD access: every wait is on the stage's site (--http, kanon.yaml site_version).");
     } else {
         t.comment("  ARGOCD_SERVER      Argo CD's API address, HOST[:PORT]");
@@ -188,7 +223,10 @@ void preamble(Text& t, const CiOptions& o)
         t.comment("                     (argocd-rbac-cm: p, role:kanon, applications, get|sync, */web-*, allow)");
     }
     t.comment("");
-    if (o.loop_guard == "paths") {
+    if (o.component) {
+        t.comment("Loops: with the loop-guard input skip-ci, kanon's commits say [skip ci]; with paths they do not,");
+        t.comment("and web-core's trigger job must ignore pushes that change only release files.");
+    } else if (o.loop_guard == "paths") {
         t.comment("Loops: kanon commits WITHOUT [skip ci] (--no-skip-ci); web-core's trigger job must ignore");
         t.comment("pushes that change only release files (kanon ci gitlab --loop-guard paths --trigger PROJECT).");
     } else {
@@ -218,6 +256,57 @@ void workflow(Text& t, const CiOptions& o)
     }
 }
 
+// The component's header document: its inputs, their defaults the flags given.
+void component_spec(Text& t, const CiOptions& o)
+{
+    // Every input says its type: the schema reads a default without one as any type's.
+    auto input = [&t](const std::string& name, const std::string& description, const char* type = "string") {
+        t.line(2, name + ":");
+        t.line(3, "description: " + yaml_plain_or_quoted(description));
+        t.line(3, std::string("type: ") + type);
+    };
+    t.line(0, "spec:");
+    t.line(1, "inputs:");
+    input("app", "the app whose jobs these are (a DNS-1123 name such as synestra-io)");
+    t.line(3, "regex: ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+    input("gate", "manual: promote-" + o.second_stage + " waits for a person (a blocking manual job)");
+    t.line(3, "options: [auto, manual]");
+    t.line(3, "default: " + o.gate);
+    input("loop-guard",
+          "skip-ci: kanon's commits say [skip ci]; paths: they do not (web-core's trigger ignores "
+          "pushes to the release files)");
+    t.line(3, "options: [skip-ci, paths]");
+    t.line(3, "default: " + o.loop_guard);
+    input("http", "no Argo CD access from CI: wait on the sites instead (kanon.yaml site_version)", "boolean");
+    t.line(3, std::string("default: ") + (o.http ? "true" : "false"));
+    input("image", "an image with kanon and git on PATH");
+    t.line(3, "default: $KANON_IMAGE");
+    t.line(0, "---");
+}
+
+// The base job every job extends: for the component, per app (two
+// includes must not share it) and with the inputs made into flags.
+void base_job(Text& t, const CiOptions& o)
+{
+    if (!o.component) {
+        t.line(0, ".kanon:");
+        t.line(1, "image: $KANON_IMAGE");
+    } else {
+        t.line(0, fmt::format(".kanon:{}:", k_app_input));
+        t.line(1, "image: $[[ inputs.image ]]");
+    }
+    t.line(1, "variables:");
+    t.line(2, "KANON_TAG: $WEB_CORE_REF  # unless the pipeline was started with one");
+    if (o.component) {
+        t.line(1, "before_script:");
+        t.line(2,
+               "- KANON_LOOP_GUARD_FLAG=''; if [ \"$[[ inputs.loop-guard ]]\" = paths ]; then "
+               "KANON_LOOP_GUARD_FLAG=--no-skip-ci; fi");
+        t.line(2, "- KANON_HTTP_FLAG=''; if [ \"$[[ inputs.http ]]\" = true ]; then KANON_HTTP_FLAG=--http; fi");
+    }
+    t.blank();
+}
+
 }  // namespace
 
 std::string gitlab(const CiOptions& o)
@@ -225,12 +314,14 @@ std::string gitlab(const CiOptions& o)
     Text t;
     header(t, "gitlab", o);
     preamble(t, o);
+    if (o.component) {
+        component_spec(t, o);
+        base_job(t, o);
+        jobs(t, o, k_app_input);
+        return t.str();
+    }
     workflow(t, o);
-    t.line(0, ".kanon:");
-    t.line(1, "image: $KANON_IMAGE");
-    t.line(1, "variables:");
-    t.line(2, "KANON_TAG: $WEB_CORE_REF  # unless the pipeline was started with one");
-    t.blank();
+    base_job(t, o);
     if (o.apps.empty()) {
         jobs(t, o, "");
     } else {

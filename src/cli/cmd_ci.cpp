@@ -1,4 +1,4 @@
-// kanon ci gitlab|github [APP...] [--gate auto|manual] [--include] [--loop-guard skip-ci|paths] [--http]
+// kanon ci gitlab|github [APP...] [--gate auto|manual] [--include|--component] [--loop-guard skip-ci|paths] [--http]
 //                        [--build-script CMD]... [--trigger PROJECT]
 #include <memory>
 
@@ -58,6 +58,9 @@ void define_ci(CLI::App& sub, Runner& run)
         ->check(CLI::IsMember({"auto", "manual"}))
         ->capture_default_str();
     sub.add_flag("--include", c->opts.include, "GitLab: a fragment for include: (no workflow or stages)");
+    sub.add_flag("--component", c->opts.component,
+                 "GitLab: the CI/CD component (templates/kanon-promote.yml): one app's jobs, with app, gate, "
+                 "loop-guard, http and image as spec:inputs (the flags given set their defaults)");
     sub.add_option("--loop-guard", c->opts.loop_guard,
                    "skip-ci: kanon's commits say [skip ci]; paths: they do not (--no-skip-ci) and web-core's trigger "
                    "ignores pushes to the release files (GitLab)")
@@ -81,8 +84,13 @@ void define_ci(CLI::App& sub, Runner& run)
             if (auto st = ci::validate(o); !st) {
                 return st.take_error();
             }
-            if (c->kind == "github" && o.include) {
-                return usage_error("--include is for GitLab");
+            if (c->kind == "github" && (o.include || o.component)) {
+                return usage_error(
+                    o.include ? "--include is for GitLab" : "--component is for GitLab",
+                    o.component ? "GitHub's reusable form is the action: action.yml (docs/github.md)" : "");
+            }
+            if (o.component && !c->trigger.empty()) {
+                return usage_error("--component and --trigger write different files: give one");
             }
             if (c->kind == "github" && o.loop_guard != "skip-ci") {
                 return usage_error(

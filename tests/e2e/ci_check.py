@@ -5,6 +5,16 @@
       each file is YAML that the platform's own JSON schema (draft-07, in
       ../shared/ci) accepts, and holds what kanon promises (stages, environments,
       one deploy per app and stage, reports, the gate, no secret values)
+  ci_check.py component SHARED_CI_DIR COMPONENT FRAGMENT...
+      the CI/CD component: its spec header and, for the options each
+      fragment (`kanon ci gitlab --include APP ...`) was made with, the
+      interpolated jobs valid against the schema and equal to the
+      fragment's (scripts with the before_script's flags, needs, rules)
+  ci_check.py action-workflow ACTION_YML
+      action.yml's steps as a workflow with the action's inputs, on stdout,
+      for actionlint (after checks of its own: composite, shells, outputs)
+  ci_check.py run-action ACTION_YML WORKDIR INPUTS_JSON
+      the action's steps through bash as a runner would; its outputs as JSON
   ci_check.py run-gitlab FILE WORKDIR
       runs the file's jobs in stage order the way a GitLab runner would: the
       job's variables, the dotenv reports of the jobs it needs, each script
@@ -288,9 +298,149 @@ def run_github(path, workdir, inputs):
     return 0
 
 
+def action_workflow(path):
+    """action.yml's steps as the one job of a workflow_dispatch workflow whose
+    inputs are the action's, for actionlint (which lints workflows): the
+    steps' expressions, contexts and shells are checked as GitHub would."""
+    action = load(path)
+    if action.get("runs", {}).get("using") != "composite":
+        fail(path, "not a composite action")
+    for i, step in enumerate(action["runs"]["steps"]):
+        if "run" in step and "shell" not in step:
+            fail(path, f"step {i}: a composite action's run step needs a shell")
+    for name, out in action.get("outputs", {}).items():
+        m = re.search(r"steps\.([\w-]+)\.outputs", out.get("value", ""))
+        if not m or m.group(1) not in [s.get("id") for s in action["runs"]["steps"]]:
+            fail(path, f"output {name} reads no step of the action")
+    inputs = {k: {kk: vv for kk, vv in v.items() if kk in ("description", "required", "default")}
+              for k, v in action.get("inputs", {}).items()}
+    wf = {"name": "action-check", "on": {"workflow_dispatch": {"inputs": inputs}},
+          "jobs": {"action": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}}}
+    print(yaml.safe_dump(wf, sort_keys=False, width=1000))
+    return 0
+
+
+def run_action(path, workdir, inputs):
+    """The composite action's steps through bash, as the runner would: the
+    inputs (defaults filled in), github.action_path the action's directory,
+    $GITHUB_OUTPUT read back; prints the action's outputs as JSON."""
+    action = load(path)
+    given = {k: inputs.get(k, v.get("default", "")) for k, v in action.get("inputs", {}).items()}
+    steps_ctx = {}
+    ctx = {"inputs": given, "github": {"action_path": os.path.dirname(os.path.abspath(path))}, "steps": steps_ctx}
+    rc = 0
+    for i, step in enumerate(action["runs"]["steps"]):
+        env = dict(os.environ)
+        for k, v in step.get("env", {}).items():
+            env[k] = substitute(v, ctx)
+        out_file = os.path.join(workdir, f"output-{i}")
+        open(out_file, "w").close()
+        env["GITHUB_OUTPUT"] = out_file
+        cwd = os.path.join(workdir, substitute(step.get("working-directory", "."), ctx))
+        rc = subprocess.run(["bash", "-e", "-c", substitute(step["run"], ctx)], cwd=cwd, env=env).returncode
+        if "id" in step:
+            steps_ctx[step["id"]] = {"outputs": read_dotenv(out_file)}
+        if rc != 0:
+            break
+    print(json.dumps({k: substitute(v["value"], ctx) for k, v in action.get("outputs", {}).items()}))
+    return rc
+
+
+INPUT = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]")
+
+
+def interpolate(text, spec, given):
+    """GitLab's inputs: every $[[ inputs.NAME ]] replaced as text, before the YAML is read."""
+    values = {}
+    for name, decl in spec.items():
+        decl = decl or {}
+        if name in given:
+            value = given[name]
+        elif "default" in decl:
+            value = decl["default"]
+        else:
+            raise AssertionError(f"input {name} has no default and was not given")
+        if "options" in decl and value not in decl["options"]:
+            raise AssertionError(f"input {name}: {value!r} is not one of {decl['options']}")
+        if decl.get("type") == "boolean":
+            value = "true" if value is True or value == "true" else "false"
+        values[name] = str(value)
+
+    def one(m):
+        if m.group(1) not in values:
+            raise AssertionError(f"$[[ inputs.{m.group(1)} ]] is not declared in spec:inputs")
+        return values[m.group(1)]
+    return INPUT.sub(one, text)
+
+
+def component(shared, path, fragments):
+    """The CI/CD component against the schema, and against the --include
+    fragment of the same options: the same jobs with the same scripts."""
+    schema = jsonschema.Draft7Validator(json.load(open(os.path.join(shared, "gitlab-ci.schema.json"),
+                                                       encoding="utf-8")))
+    text = open(path, encoding="utf-8").read()
+    header_text, sep, body = text.partition("\n---\n")
+    if not sep:
+        fail(path, "no header document (spec:) before ---")
+    header = yaml.load(header_text, Loader=Yaml12Loader)
+    bad = 0
+    for e in schema.iter_errors(header):
+        print(f"{path}: schema (header): {'/'.join(map(str, e.path))}: {e.message[:300]}", file=sys.stderr)
+        bad += 1
+    spec = header["spec"]["inputs"]
+    for frag in fragments:
+        line = open(frag, encoding="utf-8").read().splitlines()[1]
+        gate = "manual" if "--gate manual" in line else "auto"
+        guard = "paths" if "--loop-guard paths" in line else "skip-ci"
+        http = "--http" in line
+        app = line.split("`")[1].split()[-1]
+        doc = yaml.load(interpolate(body, spec, {"app": app, "gate": gate, "loop-guard": guard, "http": http}),
+                        Loader=Yaml12Loader)
+        for e in schema.iter_errors(doc):
+            print(f"{path} ({line}): schema: {'/'.join(map(str, e.path))}: {e.message[:300]}", file=sys.stderr)
+            bad += 1
+        # The flags the base job's before_script makes of the inputs, by running it.
+        base = doc[f".kanon:{app}"]
+        script = "\n".join(base["before_script"]) + '\necho "$KANON_LOOP_GUARD_FLAG|$KANON_HTTP_FLAG"'
+        flags = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+        loop_flag, http_flag = flags.split("|")
+        frag_doc = load(frag)
+        mine, theirs = gitlab_jobs(doc), gitlab_jobs(frag_doc)
+        try:
+            if sorted(mine) != sorted(theirs):
+                fail(path, f"jobs {sorted(mine)}, the fragment has {sorted(theirs)}")
+            for name, job in mine.items():
+                if job.get("extends") != f".kanon:{app}":
+                    fail(path, f"{name} does not extend .kanon:{app}")
+                got = [re.sub(r" +", " ", l.replace("$KANON_LOOP_GUARD_FLAG", loop_flag)
+                              .replace("$KANON_HTTP_FLAG", http_flag)).strip() for l in job["script"]]
+                want = [re.sub(r" +", " ", l).strip() for l in theirs[name]["script"]]
+                if got != want:
+                    fail(path, f"{name} ({line}): script {got}, the fragment's {want}")
+                for key in ("stage", "needs", "resource_group", "environment", "artifacts", "interruptible"):
+                    if job.get(key) != theirs[name].get(key):
+                        fail(path, f"{name}: {key} {job.get(key)!r}, the fragment's {theirs[name].get(key)!r}")
+            rules = mine[f"promote-prod:{app}"]["rules"]
+            manual = [r for r in rules if r.get("when") == "manual"]
+            gate_rule = manual[0]["if"] if manual else ""
+            if ("manual" in gate_rule and gate_rule.startswith('"manual" ==')) != (gate == "manual"):
+                fail(path, f"gate {gate}: promote-prod's rules {rules}")
+        except AssertionError as e:
+            print(e, file=sys.stderr)
+            bad += 1
+    print(f"ci_check: the component against {len(fragments)} fragments, {bad} problems", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "validate":
         return validate(sys.argv[2], sys.argv[3:])
+    if len(sys.argv) == 3 and sys.argv[1] == "action-workflow":
+        return action_workflow(sys.argv[2])
+    if len(sys.argv) == 5 and sys.argv[1] == "run-action":
+        return run_action(sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))
+    if len(sys.argv) >= 5 and sys.argv[1] == "component":
+        return component(sys.argv[2], sys.argv[3], sys.argv[4:])
     if len(sys.argv) == 4 and sys.argv[1] == "run-gitlab":
         return run_gitlab(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 5 and sys.argv[1] == "run-github":

@@ -61,7 +61,40 @@ if "$py" "$check" validate "$ci_dir" "gitlab:$out/broken.yml" 2>/dev/null; then 
 sed 's/^  resource_group: .*$//' "$out/gitlab-1.yml" >"$out/nogroup.yml"
 if "$py" "$check" validate "$ci_dir" "gitlab:$out/nogroup.yml" 2>/dev/null; then fail "a job without resource_group passed"; fi
 
+step "the CI/CD component: committed as kanon writes it; valid; the same jobs as the fragment of each option"
+"$KANON" ci gitlab --component >"$out/component.yml" || fail "kanon ci gitlab --component"
+cmp -s "$out/component.yml" "$KANON_SOURCE_DIR/templates/kanon-promote.yml" ||
+    fail "templates/kanon-promote.yml is not what 'kanon ci gitlab --component' writes: regenerate it with
+  kanon ci gitlab --component > templates/kanon-promote.yml
+$(diff "$KANON_SOURCE_DIR/templates/kanon-promote.yml" "$out/component.yml" | head -20)"
+frags=()
+for gate in auto manual; do
+    for guard in skip-ci paths; do
+        for http in "" --http; do
+            f="$out/fragment-$gate-$guard${http}.yml"
+            # shellcheck disable=SC2086  # no --http: no word
+            "$KANON" ci gitlab --include --gate "$gate" --loop-guard "$guard" $http synestra-io >"$f"
+            frags+=("$f")
+        done
+    done
+done
+"$py" "$check" component "$ci_dir" "$out/component.yml" "${frags[@]}" || fail "the component differs from the fragments"
+"$KANON" ci gitlab --component --gate manual --http >"$out/component-manual.yml"
+expect_file_default() { grep -A4 "^    $1:" "$out/component-manual.yml" | grep -q "default: $2" || fail "input $1's default is not $2"; }
+expect_file_default gate manual
+expect_file_default http true
+sed 's/^      options: \[auto, manual\]$/      options: auto/' "$out/component.yml" >"$out/component-broken.yml"
+if "$py" "$check" component "$ci_dir" "$out/component-broken.yml" "${frags[0]}" 2>/dev/null; then
+    fail "a component with a broken spec passed"
+fi
+
 step "usage errors"
+expect_exit 2 "$KANON" ci github --component
+expect_contains "$ERR" "action.yml"
+expect_exit 2 "$KANON" ci gitlab --component synestra-io
+expect_contains "$ERR" "one app, named by its \`app\` input"
+expect_exit 2 "$KANON" ci gitlab --component --include
+expect_exit 2 "$KANON" ci gitlab --component --trigger group/platform
 expect_exit 2 "$KANON" ci jenkins
 expect_exit 2 "$KANON" ci gitlab --gate later
 expect_exit 2 "$KANON" ci gitlab Bad_App
