@@ -68,8 +68,8 @@ std::string paragraphs(const std::string& text)
                 out += ".PP\n" + para;
                 para.clear();
             }
-        } else if (line[0] == ' ') {
-            para += ".br\n" + roff(line.substr(line.find_first_not_of(' '))) + "\n";
+        } else if (line[0] == ' ') {  // a line of its own: a break before and after
+            para += (para.empty() ? "" : ".br\n") + roff(line.substr(line.find_first_not_of(' '))) + "\n.br\n";
         } else {
             para += roff(line) + "\n";
         }

@@ -61,6 +61,11 @@ expect_exit 2 env PATH="$E2E_TMP/bin:$PATH" python3 "$check" run-action "$KANON_
     "$E2E_TMP/action" '{"args": "check --dir \"web core\" --formatt json"}'
 expect_eq "$(tail -1 <<<"$OUT")" '{"exit-code": "2"}' "the outputs of a kanon usage error"
 expect_contains "$ERR" "did you mean '--format'?"
+# The words are split, never evaluated: a command substitution stays text.
+expect_exit 2 env PATH="$E2E_TMP/bin:$PATH" python3 "$check" run-action "$KANON_SOURCE_DIR/action.yml" \
+    "$E2E_TMP/action" '{"args": "status $(touch pwned) `touch pwned2` --repo \"web core\""}'
+[[ ! -e "$E2E_TMP/action/pwned" && ! -e "$E2E_TMP/action/pwned2" ]] || fail "the action evaluated its args"
+expect_contains "$ERR" '$(touch'  # reached kanon as a word
 expect_exit 2 env PATH="$E2E_TMP/bin:$PATH" python3 "$check" run-action "$KANON_SOURCE_DIR/action.yml" \
     "$E2E_TMP/action" '{"args": "--version", "package": "http://example.com/kanon.deb"}'
 expect_contains "$ERR" "refusing a plain-HTTP package URL"
