@@ -760,6 +760,9 @@ Result<Config> parse_config(const std::string& text, const std::string& name)
 
 Result<Config> load_config(const std::string& root, const std::string& explicit_path)
 {
+    if (explicit_path.empty() && root.empty()) {
+        return Config{};  // no file named, no checkout to look in: the canon's defaults
+    }
     std::string path = explicit_path.empty() ? root + "/kanon.yaml" : explicit_path;
     if (explicit_path.empty() && !file_exists(path)) {
         return Config{};

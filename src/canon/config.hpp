@@ -128,7 +128,8 @@ std::string expand(std::string_view tmpl, std::string_view app, std::string_view
 // Reads kanon.yaml text (name for error locations). Unknown keys, wrong types
 // and bad templates are errors with FILE:LINE:COL.
 Result<Config> parse_config(const std::string& text, const std::string& name);
-// Loads `explicit_path` if given, else `<root>/kanon.yaml` if it exists, else the defaults.
+// Loads `explicit_path` if given, else `<root>/kanon.yaml` if it exists, else
+// the defaults (also when both are empty: load_config("", --config)).
 Result<Config> load_config(const std::string& root, const std::string& explicit_path);
 
 // An app name is a DNS-1123 label of at most 53 characters; anything else is

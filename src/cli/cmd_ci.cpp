@@ -22,14 +22,11 @@ struct CiCli {
 // Stage names and release-file globs from kanon.yaml (--config), else the canon's.
 Status apply_config(ci::CiOptions& o, const std::string& config_path)
 {
-    canon::Config c;
-    if (!config_path.empty()) {
-        auto loaded = canon::load_config("", config_path);
-        if (!loaded) {
-            return loaded.take_error();
-        }
-        c = std::move(*loaded);
+    auto loaded = canon::load_config("", config_path);
+    if (!loaded) {
+        return loaded.take_error();
     }
+    const canon::Config& c = *loaded;
     if (c.stages.size() != 2) {
         return usage_error(fmt::format("kanon ci writes the two-stage release flow (docs/canon.md); {} has {} stages",
                                        c.source.empty() ? "the configuration" : c.source, c.stages.size()));

@@ -34,16 +34,12 @@ struct CompleteCli {
 // Stage names without a repository: kanon.yaml given with --config, else the canon's.
 Result<std::vector<std::string>> local_stages(const std::string& config_path)
 {
-    canon::Config c;
-    if (!config_path.empty()) {
-        auto loaded = canon::load_config("", config_path);
-        if (!loaded) {
-            return loaded.take_error();
-        }
-        c = std::move(*loaded);
+    auto loaded = canon::load_config("", config_path);
+    if (!loaded) {
+        return loaded.take_error();
     }
     std::vector<std::string> names;
-    for (const auto& s : c.stages) {
+    for (const auto& s : loaded->stages) {
         names.push_back(s.name);
     }
     return names;

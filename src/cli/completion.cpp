@@ -30,6 +30,16 @@ std::string squote(const std::string& s)
     return out + "'";
 }
 
+// The words of a list, space-separated (enumerated values have no blanks).
+std::string space_joined(const std::vector<std::string>& list)
+{
+    std::string s;
+    for (const auto& w : list) {
+        s += (s.empty() ? "" : " ") + w;
+    }
+    return s;
+}
+
 // A description on one line, short enough for a completion menu.
 std::string menu_text(const std::string& s)
 {
@@ -65,13 +75,8 @@ void each_command(const CommandRef& c, const std::function<void(const CommandRef
 std::string kind_word(const OptionRef& o)
 {
     switch (o.kind) {
-        case ValueKind::choice: {
-            std::string s = "choice";
-            for (const auto& c : o.choices) {
-                s += ' ' + c;
-            }
-            return s;
-        }
+        case ValueKind::choice:
+            return "choice " + space_joined(o.choices);
         case ValueKind::app:
             return "app";
         case ValueKind::stage:
@@ -317,14 +322,9 @@ void fish_option(std::string& out, const std::string& condition, const OptionRef
         line += n.rfind("--", 0) == 0 ? " -l " + n.substr(2) : " -s " + n.substr(1);
     }
     switch (o.kind) {
-        case ValueKind::choice: {
-            std::string values;
-            for (const auto& v : o.choices) {
-                values += (values.empty() ? "" : " ") + v;
-            }
-            line += " -x -a " + squote(values);
+        case ValueKind::choice:
+            line += " -x -a " + squote(space_joined(o.choices));
             break;
-        }
         case ValueKind::app:
             line += " -x -a '(__kanon_names apps)'";
             break;
@@ -414,14 +414,10 @@ complete -c kanon -s h -l help -d 'show the help'
         }
         for (const auto& p : c.positionals) {
             switch (p.kind) {
-                case ValueKind::choice: {
-                    std::string values;
-                    for (const auto& v : p.choices) {
-                        values += (values.empty() ? "" : " ") + v;
-                    }
-                    out += fmt::format("complete -c kanon -n {} -a {}\n", squote(cond), squote(values));
+                case ValueKind::choice:
+                    out +=
+                        fmt::format("complete -c kanon -n {} -a {}\n", squote(cond), squote(space_joined(p.choices)));
                     break;
-                }
                 case ValueKind::app:
                 case ValueKind::stage:
                     out += fmt::format("complete -c kanon -n {} -a '(__kanon_names {}s)'\n", squote(cond),
