@@ -86,6 +86,7 @@ const std::vector<StringKey>& string_keys()
         {"naming", "database_namespace", &Config::database_namespace, {}},
         {"release_keys", "repository", &Config::repository_key, {}},
         {"release_keys", "tag", &Config::tag_key, {}},
+        {"release_keys", "digest", &Config::digest_key, {}},
         {"env_keys", "host", &Config::host_key, {}},
         {"env_keys", "stage_var", &Config::stage_var_key, {}},
         {"env_keys", "secret_ref", &Config::secret_ref_key, {}},
@@ -269,6 +270,64 @@ Status read_mutable_tags(Config& c, const Value& v)
             return config_error(item, "'mutable_tags' must list tags (strings)");
         }
         c.mutable_tags.push_back(item.text);
+    }
+    return ok_status();
+}
+
+// registry: {check: BOOL, hosts: {HOST: {plain_http: BOOL, ca_file: PATH}}}
+Status read_registry(Config& c, const Value& v)
+{
+    c.registry.at = v.origin;
+    c.registry.check = true;
+    if (v.type == Value::Type::null) {
+        return ok_status();  // `registry:` alone turns the check on
+    }
+    if (!v.is_map()) {
+        return config_error(v, "'registry' must be a mapping (check, hosts)");
+    }
+    for (const auto& [key, val] : v.entries) {
+        if (key == "check") {
+            auto b = read_bool(val, "registry.check");
+            if (!b) {
+                return b.take_error();
+            }
+            c.registry.check = *b;
+        } else if (key == "hosts") {
+            if (!val.is_map()) {
+                return config_error(val, "'registry.hosts' must map a registry host (HOST[:PORT]) to its settings");
+            }
+            for (const auto& [host, settings] : val.entries) {
+                std::string where = fmt::format("registry.hosts.{}", host);
+                if (host.empty() || host.find('/') != std::string::npos || host.find("://") != std::string::npos) {
+                    return config_error(settings,
+                                        fmt::format("'{}': a host is HOST[:PORT], without a scheme or a path", where));
+                }
+                if (!settings.is_map()) {
+                    return config_error(settings, fmt::format("'{}' must be a mapping (plain_http, ca_file)", where));
+                }
+                RegistryHost h;
+                for (const auto& [k, hv] : settings.entries) {
+                    if (k == "plain_http") {
+                        auto b = read_bool(hv, where + ".plain_http");
+                        if (!b) {
+                            return b.take_error();
+                        }
+                        h.plain_http = *b;
+                    } else if (k == "ca_file") {
+                        auto f = read_string(hv, where + ".ca_file");
+                        if (!f) {
+                            return f.take_error();
+                        }
+                        h.ca_file = *f;
+                    } else {
+                        return unknown_key(hv, fmt::format("'{}'", where), k, {"plain_http", "ca_file"});
+                    }
+                }
+                c.registry.hosts[host] = h;
+            }
+        } else {
+            return unknown_key(val, "'registry'", key, {"check", "hosts"});
+        }
     }
     return ok_status();
 }
@@ -560,6 +619,12 @@ const std::string* Config::app_url(std::string_view app, std::string_view stage)
     return u == a->second.urls.end() ? nullptr : &u->second;
 }
 
+RegistryHost RegistryConfig::host(std::string_view name) const
+{
+    auto h = hosts.find(name);
+    return h == hosts.end() ? RegistryHost{} : h->second;
+}
+
 std::vector<std::string> Config::stage_names() const
 {
     std::vector<std::string> out;
@@ -692,6 +757,9 @@ Status read_top_key(Config& c, const std::string& key, const Value& val, std::ve
     if (key == "mutable_tags") {
         return read_mutable_tags(c, val);
     }
+    if (key == "registry") {
+        return read_registry(c, val);
+    }
     if (key == "site_version") {
         auto sv = read_site_version(val, "site_version");
         if (!sv) {
@@ -705,7 +773,7 @@ Status read_top_key(Config& c, const std::string& key, const Value& val, std::ve
     }
     return unknown_key(val, "kanon.yaml", key,
                        {"version", "paths", "stages", "naming", "release_keys", "env_keys", "urls", "smoke",
-                        "site_version", "apps", "freeze", "mutable_tags"});
+                        "site_version", "apps", "freeze", "mutable_tags", "registry"});
 }
 
 // What holds only for the whole file: the path templates name both {app}

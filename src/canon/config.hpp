@@ -55,6 +55,21 @@ struct AppConfig {
     std::map<std::string, std::string, std::less<>> urls;
 };
 
+// kanon.yaml `registry:`: the section turns on the registry check of
+// release, pipeline and verify-build (the tag must exist; its digest is
+// recorded). Per host: plain HTTP (a test registry, an air-gapped mirror),
+// a CA file.
+struct RegistryHost {
+    bool plain_http = false;
+    std::string ca_file;
+};
+struct RegistryConfig {
+    bool check = false;  // the section is there and does not say check: false
+    Location at;         // where `registry:` is written
+    std::map<std::string, RegistryHost, std::less<>> hosts;
+    [[nodiscard]] RegistryHost host(std::string_view name) const;
+};
+
 struct Config {
     // Path templates, relative to the repository root: {app}, {stage}.
     std::string release_path = "deploy/env/release-{stage}/{app}.yaml";
@@ -78,6 +93,7 @@ struct Config {
     // Key paths in the release file and the env layer.
     std::string repository_key = "image.repository";
     std::string tag_key = "image.tag";
+    std::string digest_key;  // release_keys.digest: where the release file records the digest; "" nowhere
     std::string host_key = "ingress.host";
     std::string stage_var_key = "env.SYNESTRA_ENV";
     std::string secret_ref_key = "envFrom[].secretRef.name";
@@ -95,6 +111,8 @@ struct Config {
     // verified in one stage would not be what the next one runs, so no
     // write and no build contract takes them.
     std::vector<std::string> mutable_tags = {"latest"};
+
+    RegistryConfig registry;
 
     // Holds: "APP/STAGE" -> why. A frozen stage refuses release, promote and
     // rollback (exit 4) until `kanon unfreeze`.

@@ -20,6 +20,9 @@ std::string short_tag(const std::string& tag)
 ReleaseKeys::ReleaseKeys(const Config& c)
     : repository(yaml::parse_path(c.repository_key)), tag(yaml::parse_path(c.tag_key))
 {
+    if (!c.digest_key.empty()) {
+        digest = yaml::parse_path(c.digest_key);
+    }
 }
 
 ReleaseFields read_release(const ReleaseKeys& keys, const std::string& file, const std::string& text)
@@ -45,6 +48,15 @@ ReleaseFields read_release(const ReleaseKeys& keys, const std::string& file, con
             continue;
         }
         *out = std::move(*v);
+    }
+    if (keys.digest) {
+        if (!*keys.digest) {
+            if (!r.problem) {
+                r.problem = keys.digest->error();
+            }
+        } else if (auto v = yaml::get_scalar(*s, **keys.digest)) {
+            r.digest = std::move(*v);  // a file without it yet is fine: the next release writes it
+        }
     }
     return r;
 }
@@ -78,6 +90,9 @@ std::string format_message(const ReleaseMessage& m)
     }
     if (!m.unverified.empty()) {
         out += fmt::format("{}: {}\n", k_trailer_unverified, m.unverified);
+    }
+    if (!m.digest.empty()) {
+        out += fmt::format("{}: {}\n", k_trailer_digest, m.digest);
     }
     return out;
 }

@@ -27,6 +27,8 @@ inline constexpr std::string_view k_trailer_action = "Kanon-Action";
 inline constexpr std::string_view k_trailer_hotfix = "Kanon-Hotfix";
 // A promotion of what a stage ran without kanon having verified it there.
 inline constexpr std::string_view k_trailer_unverified = "Kanon-Unverified";
+// The manifest digest the registry had for the tag when kanon released it.
+inline constexpr std::string_view k_trailer_digest = "Kanon-Digest";
 
 struct ReleaseMessage {
     std::string action;  // release, promote, reset, rollback
@@ -39,6 +41,7 @@ struct ReleaseMessage {
     std::string note;        // an extra line of body text, optional
     std::string hotfix;      // why a stage with an upstream got a release of its own (one line)
     std::string unverified;  // what was promoted without being verified upstream (one line)
+    std::string digest;      // the registry's manifest digest of repository:tag, when it was checked
     bool skip_ci = true;
 };
 
@@ -51,6 +54,7 @@ std::string format_message(const ReleaseMessage& m);
 struct ReleaseKeys {
     Result<yaml::Path> repository;
     Result<yaml::Path> tag;
+    std::optional<Result<yaml::Path>> digest;  // release_keys.digest, when kanon.yaml names one
     explicit ReleaseKeys(const Config& c);
 };
 
@@ -60,6 +64,7 @@ struct ReleaseKeys {
 struct ReleaseFields {
     std::string repository;
     std::string tag;
+    std::string digest;  // release_keys.digest's value; "" when none is named or the key is not there
     std::optional<Error> problem;
 };
 ReleaseFields read_release(const ReleaseKeys& keys, const std::string& file, const std::string& text);

@@ -285,6 +285,8 @@ void define_pipeline(CLI::App& sub, Runner& run)
     sub.add_flag("--no-smoke", c->no_smoke, "skip the smoke checks (a later job runs 'kanon smoke')");
     add_unverified_flag(sub, c->wait);
     add_write_flags(sub, c->write, false);
+    sub.add_flag("--no-registry-check", c->write.w.registry.skip,
+                 "this once, do not look for the tag in the registry (kanon.yaml registry:); said in the report");
     add_wait_flags(sub, c->wait, false);
     // One name cannot be every stage's Application: each comes from its manifest.
     sub.remove_option(sub.get_option("--application"));

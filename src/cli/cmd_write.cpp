@@ -230,6 +230,8 @@ void define_release(CLI::App& sub, Runner& run)
     sub.add_option("--hotfix", o->first.w.hotfix,
                    "release straight into a stage that takes its releases from another (prod), saying why: "
                    "recorded in the commit (Kanon-Hotfix); without it such a release is refused (exit 4)");
+    sub.add_flag("--no-registry-check", o->first.w.registry.skip,
+                 "this once, do not look for the tag in the registry (kanon.yaml registry:); said in the output");
     add_write_flags(sub, o->first);
     auto after = std::make_shared<AfterWrite>();
     add_after_write_flags(sub, *after, false);

@@ -154,9 +154,14 @@ std::string render_write_text(const ops::WriteReport& r, const Paint& paint)
     if (!r.changed) {
         return fmt::format("{}: {} already runs {}; nothing to change\n", what, r.stage, r.tag);
     }
+    // (The registry's verdict is said before the commit line: a skipped check in yellow.)
     std::string was = r.previous_tag.empty() ? "" : fmt::format(" (was {})", r.previous_tag);
     std::string tries = r.attempts > 1 ? fmt::format(", after {} attempts", r.attempts) : "";
-    return fmt::format("{}{}\n{} {} on {}{}\n", what, was, paint.green("committed"), r.commit, r.branch, tries);
+    std::string registry = r.registry_note.empty() || r.registry_note.rfind("registry check off", 0) == 0
+                               ? ""
+                               : (r.registry_checked ? r.registry_note : paint.yellow(r.registry_note)) + "\n";
+    return fmt::format("{}{}\n{}{} {} on {}{}\n", what, was, registry, paint.green("committed"), r.commit, r.branch,
+                       tries);
 }
 
 nlohmann::ordered_json write_json(const ops::WriteReport& r)
@@ -177,6 +182,12 @@ nlohmann::ordered_json write_json(const ops::WriteReport& r)
     j["base"] = r.base;
     j["branch"] = r.branch;
     j["repo"] = r.repo;
+    if (!r.digest.empty()) {
+        j["digest"] = r.digest;
+    }
+    if (!r.registry_note.empty()) {
+        j["registry"] = {{"checked", r.registry_checked}, {"note", r.registry_note}};
+    }
     return j;
 }
 
@@ -195,6 +206,10 @@ std::string history_note(const ops::HistoryEntry& e)
     }
     if (!e.unverified.empty()) {
         notes.push_back("unverified: " + e.unverified);
+    }
+    if (!e.digest.empty()) {
+        // sha256: and 12 hex digits, as docker shows image IDs.
+        notes.push_back("digest " + e.digest.substr(0, std::min<std::size_t>(e.digest.size(), 19)));
     }
     std::string s;
     for (const auto& n : notes) {
@@ -245,7 +260,8 @@ nlohmann::ordered_json history_json(const ops::HistoryReport& r)
                                 {"source_ref", e.source_ref},
                                 {"by_kanon", e.by_kanon},
                                 {"hotfix", e.hotfix},
-                                {"unverified", e.unverified}});
+                                {"unverified", e.unverified},
+                                {"digest", e.digest}});
     }
     return j;
 }

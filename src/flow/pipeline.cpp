@@ -374,17 +374,21 @@ bool PipelineRun::write(std::size_t i)
     }
     s.changed = r->changed;
     s.attempts = r->attempts;
+    // The registry's verdict on the tag, said in the step (a skipped check too).
+    std::string registry = r->registry_note.empty() || r->registry_note.rfind("registry check off", 0) == 0
+                               ? std::string()
+                               : "; " + r->registry_note;
     if (!r->changed) {
         s.outcome = "unchanged";
-        pass(s, fmt::format("{} already runs {}: nothing to commit", stage, m_q.tag));
+        pass(s, fmt::format("{} already runs {}: nothing to commit{}", stage, m_q.tag, registry));
         return !stop_if_interrupted(s);
     }
     s.commit = r->commit;
     m_r.commits[stage] = r->commit;
     std::string from = first ? "" : " from " + m_r.stages[i - 1];
     std::string was = r->previous_tag.empty() ? "" : fmt::format(", was {}", r->previous_tag);
-    pass(s, fmt::format("{} tag {}{}{} ({})", canon::short_sha(r->commit), m_q.tag, from, was,
-                        counted(static_cast<std::size_t>(r->attempts), "attempt")));
+    pass(s, fmt::format("{} tag {}{}{} ({}){}", canon::short_sha(r->commit), m_q.tag, from, was,
+                        counted(static_cast<std::size_t>(r->attempts), "attempt"), registry));
     return !stop_if_interrupted(s);
 }
 

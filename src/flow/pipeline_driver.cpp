@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "canon/release.hpp"
 #include "flow/pipeline.hpp"
 #include "ops/preflight.hpp"
 #include "ops/smoke.hpp"
@@ -41,6 +42,8 @@ public:
     bool interrupted() override { return ::kanon::interrupted(); }
 
 private:
+    Status check_registry(const PipelineRequest& r, const std::vector<std::string>& stages,
+                          const std::function<void(const std::string&)>& say) const;
     Status check_sites(const PipelineRequest& r, const std::vector<ops::StagePlan>& plans,
                        const std::function<void(const std::string&)>& say) const;
     static Status check_argocd(const PipelineRequest& r, const std::vector<ops::StagePlan>& plans,
@@ -88,7 +91,41 @@ Status RealDriver::preflight(const PipelineRequest& r, const std::vector<std::st
     if (!plans) {
         return plans.take_error();
     }
+    if (auto st = check_registry(r, stages, say); !st) {
+        return st;
+    }
     return r.http ? check_sites(r, *plans, say) : check_argocd(r, *plans, say);
+}
+
+// A run that releases: the tag must be in the registry (kanon.yaml registry:)
+// before anything is written. The release itself checks again, at its tip.
+Status RealDriver::check_registry(const PipelineRequest& r, const std::vector<std::string>& stages,
+                                  const std::function<void(const std::string&)>& say) const
+{
+    if (stages.empty() || m_config.stages.empty() || stages.front() != m_config.stages.front().name) {
+        return ok_status();  // no release in this run
+    }
+    std::string file = m_config.release_file(r.app, stages.front());
+    auto files = m_snap->read({file});
+    if (!files) {
+        return files.take_error();
+    }
+    auto it = files->find(file);
+    if (it == files->end()) {
+        return ok_status();  // the release says the app has no such file
+    }
+    auto fields = canon::read_release(canon::ReleaseKeys(m_config), file, it->second);
+    if (fields.problem) {
+        return *fields.problem;
+    }
+    auto v = ops::check_image(m_config, fields.repository, r.tag, r.write.registry);
+    if (!v) {
+        return v.take_error();
+    }
+    if (v->state != ops::ImageVerdict::State::off) {
+        say(v->note);
+    }
+    return ok_status();
 }
 
 Status RealDriver::check_sites(const PipelineRequest& r, const std::vector<ops::StagePlan>& plans,

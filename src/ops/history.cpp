@@ -76,6 +76,7 @@ std::optional<HistoryEntry> kanon_entry(const gitops::LoggedCommit& c, const std
     e.source_ref = get(canon::k_trailer_source_ref);
     e.hotfix = get(canon::k_trailer_hotfix);
     e.unverified = get(canon::k_trailer_unverified);
+    e.digest = get(canon::k_trailer_digest);
     return e;
 }
 

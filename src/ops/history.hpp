@@ -27,6 +27,7 @@ struct HistoryEntry {
     std::string source_ref;
     std::string hotfix;      // Kanon-Hotfix: why a stage with an upstream got its own release
     std::string unverified;  // Kanon-Unverified: what was promoted without verification upstream
+    std::string digest;      // Kanon-Digest: the registry's digest of the tag when it was released
     bool by_kanon = true;    // false: a commit made without kanon (action "edit")
     std::string app;         // Kanon-App (last: the fields above are often listed in order)
 };

@@ -1,6 +1,7 @@
 #include "ops/promotion.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,7 @@ namespace {
 struct Release {
     std::string repository;
     std::string tag;
+    std::string digest;  // release_keys.digest, or the registry's for a new release
 };
 
 // Everything a plan needs, fixed before the first attempt.
@@ -84,7 +86,7 @@ Result<Release> read_release(const canon::Config& c, const std::string& file, co
     if (fields.problem) {
         return *fields.problem;
     }
-    return Release{std::move(fields.repository), std::move(fields.tag)};
+    return Release{std::move(fields.repository), std::move(fields.tag), std::move(fields.digest)};
 }
 
 // The release file with tag (and repository, when given) set, bytes exact.
@@ -92,8 +94,11 @@ Result<std::string> write_release(const canon::Config& c, const std::string& fil
                                   const Release& to)
 {
     std::string out = text;
-    for (auto [key, value] : {std::pair{&c.repository_key, &to.repository}, std::pair{&c.tag_key, &to.tag}}) {
-        if (value->empty()) {
+    for (auto [key, value] : {std::pair{&c.repository_key, &to.repository}, std::pair{&c.tag_key, &to.tag},
+                              std::pair{&c.digest_key, &to.digest}}) {
+        // An empty digest is written too (when kanon.yaml names its key): a
+        // release the registry did not vouch for must not keep the last one's.
+        if (key->empty() || (value->empty() && key != &c.digest_key)) {
             continue;
         }
         auto s = yaml::Stream::parse(out, file);
@@ -136,6 +141,7 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
     plan.reads.push_back(file);
     plan.reads.emplace_back(k_config_file);  // holds (kanon freeze) live there
     bool missing = false;
+    std::map<std::string, ImageVerdict> verdicts;  // by repository:tag, asked once across retries
     plan.apply = [&](const gitops::Files& tip) -> Result<gitops::Proposal> {
         auto it = tip.find(file);
         if (it == tip.end()) {
@@ -152,6 +158,21 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
         auto target = m.source(tip, *current);
         if (!target) {
             return target.take_error();
+        }
+        if (m.action == "release") {
+            std::string image = (target->repository.empty() ? current->repository : target->repository);
+            std::string key = image + ":" + target->tag;
+            if (verdicts.find(key) == verdicts.end()) {
+                auto v = check_image(s.config, image, target->tag, w.registry);
+                if (!v) {
+                    return v.take_error();
+                }
+                verdicts[key] = *v;
+            }
+            const ImageVerdict& v = verdicts[key];
+            target->digest = v.digest;
+            rep.registry_note = v.note;
+            rep.registry_checked = v.state == ImageVerdict::State::found;
         }
         auto text = write_release(s.config, file, it->second, *target);
         if (!text) {
@@ -170,6 +191,8 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
         msg.source_ref = w.source_ref;
         msg.hotfix = m.action == "release" ? w.hotfix : "";
         msg.unverified = m.action == "promote" ? w.unverified : "";
+        rep.digest = target->digest;
+        msg.digest = target->digest;
         msg.skip_ci = w.skip_ci;
         return gitops::Proposal{{{file, *text}}, canon::format_message(msg)};
     };
@@ -416,7 +439,7 @@ Result<WriteReport> rollback(const RollbackOptions& o)
                if (!pick) {
                    return pick.take_error();
                }
-               return Release{pick->repository, pick->tag};
+               return Release{pick->repository, pick->tag, pick->digest};
            }};
     return run_move(o.write, *s, m, {});
 }

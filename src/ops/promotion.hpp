@@ -12,6 +12,7 @@
 
 #include "canon/config.hpp"
 #include "gitops/transaction.hpp"
+#include "ops/registry_check.hpp"
 
 namespace kanon::ops {
 
@@ -26,6 +27,7 @@ struct WriteOptions {
     int max_attempts = 0;    // 0: retry until the deadline
     std::chrono::milliseconds deadline{std::chrono::seconds(120)};
     std::function<void(const std::string&)> progress;
+    RegistryAccess registry;  // release: the registry check (kanon.yaml registry:)
 };
 
 struct WriteReport {
@@ -42,6 +44,9 @@ struct WriteReport {
     int attempts = 0;
     std::string branch;
     std::string repo;
+    std::string digest;         // the digest recorded (release with the registry check; promote copies it)
+    std::string registry_note;  // release: the registry check's verdict, for people ("" for other writes)
+    bool registry_checked = false;
 };
 
 struct ReleaseOptions {

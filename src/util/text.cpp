@@ -141,4 +141,62 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows, cons
     return out;
 }
 
+namespace {
+constexpr std::string_view k_base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}  // namespace
+
+std::string base64_encode(std::string_view bytes)
+{
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16U;
+        if (i + 1 < bytes.size()) {
+            n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8U;
+        }
+        if (i + 2 < bytes.size()) {
+            n |= static_cast<unsigned char>(bytes[i + 2]);
+        }
+        out += k_base64[(n >> 18U) & 63U];
+        out += k_base64[(n >> 12U) & 63U];
+        out += i + 1 < bytes.size() ? k_base64[(n >> 6U) & 63U] : '=';
+        out += i + 2 < bytes.size() ? k_base64[n & 63U] : '=';
+    }
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text)
+{
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        std::uint32_t n = 0;
+        int pad = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            char c = text[i + j];
+            std::uint32_t v = 0;
+            if (c == '=' && i + 4 == text.size() && j >= 2) {
+                ++pad;
+            } else {
+                auto at = k_base64.find(c);
+                if (at == std::string_view::npos || pad > 0) {
+                    return std::nullopt;
+                }
+                v = static_cast<std::uint32_t>(at);
+            }
+            n = (n << 6U) | v;
+        }
+        out += static_cast<char>((n >> 16U) & 0xFFU);
+        if (pad < 2) {
+            out += static_cast<char>((n >> 8U) & 0xFFU);
+        }
+        if (pad < 1) {
+            out += static_cast<char>(n & 0xFFU);
+        }
+    }
+    return out;
+}
+
 }  // namespace kanon

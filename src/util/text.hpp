@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,5 +47,10 @@ inline constexpr std::uint64_t k_fnv1a_basis = 0xcbf29ce484222325ULL;
 // Columns padded to their widest cell (counted in characters, not bytes);
 // the last column is not padded; the first row (the header) in bold.
 std::string render_table(const std::vector<std::vector<std::string>>& rows, const Paint& paint = {});
+
+// Standard base64 (RFC 4648, padded): HTTP Basic credentials, docker's config.json.
+std::string base64_encode(std::string_view bytes);
+// The bytes, or nullopt when `text` is not padded standard base64.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace kanon

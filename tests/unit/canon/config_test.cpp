@@ -29,6 +29,38 @@ TEST(Config, DefaultsAreTheCanon)
     EXPECT_EQ(c.stage_var_key, "env.SYNESTRA_ENV");
 }
 
+TEST(Config, RegistrySection)
+{
+    auto off = parse_config("version: 1\n", "kanon.yaml");
+    ASSERT_TRUE(off);
+    EXPECT_FALSE(off->registry.check);
+    EXPECT_TRUE(off->digest_key.empty());
+    auto bare = parse_config("registry:\n", "kanon.yaml");
+    ASSERT_TRUE(bare);
+    EXPECT_TRUE(bare->registry.check);  // the section alone turns it on
+    auto c = parse_config(R"(registry:
+  check: true
+  hosts:
+    "127.0.0.1:5000":
+      plain_http: true
+    registry.example.com:
+      ca_file: certs/ca.pem
+release_keys:
+  digest: image.digest
+)",
+                          "kanon.yaml");
+    ASSERT_TRUE(c) << c.error().describe();
+    EXPECT_TRUE(c->registry.check);
+    EXPECT_EQ(c->registry.at.line, 2);  // where its value starts
+    EXPECT_TRUE(c->registry.host("127.0.0.1:5000").plain_http);
+    EXPECT_EQ(c->registry.host("registry.example.com").ca_file, "certs/ca.pem");
+    EXPECT_FALSE(c->registry.host("other.example.com").plain_http);
+    EXPECT_EQ(c->digest_key, "image.digest");
+    auto no = parse_config("registry:\n  check: false\n", "kanon.yaml");
+    ASSERT_TRUE(no);
+    EXPECT_FALSE(no->registry.check);
+}
+
 TEST(Config, EmptyFileGivesDefaults)
 {
     auto c = parse_config("# nothing\n", "kanon.yaml");
@@ -106,7 +138,13 @@ INSTANTIATE_TEST_SUITE_P(
                   "kanon.yaml:3:5: '../etc' is not a valid app name"},
         BadConfig{"not_a_mapping", "- a\n- b\n", "kanon.yaml:1:1: kanon.yaml must be a mapping"},
         BadConfig{"invalid_yaml", "paths: [\n", "kanon.yaml:2:1: invalid YAML"},
-        BadConfig{"bad_version", "version: 2\n", "kanon.yaml:1:10: 'version' must be 1"}),
+        BadConfig{"bad_version", "version: 2\n", "kanon.yaml:1:10: 'version' must be 1"},
+        BadConfig{"registry_unknown_key", "registry:\n  chek: true\n", "kanon.yaml:2:9: unknown key 'chek'"},
+        BadConfig{"registry_host_with_scheme",
+                  "registry:\n  hosts:\n    https://r.example.com:\n      plain_http: true\n",
+                  "kanon.yaml:4:7: 'registry.hosts.https://r.example.com': a host is HOST[:PORT]"},
+        BadConfig{"registry_plain_http_not_bool", "registry:\n  hosts:\n    r:5000:\n      plain_http: yes please\n",
+                  "kanon.yaml:4:19: 'registry.hosts.r:5000.plain_http' must be true or false"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(AppName, IsADns1123LabelOfAtMost53)
