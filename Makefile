@@ -82,6 +82,7 @@ demo: deps
 bench: build
 	$(BUILD)/bench/kanon_bench_yaml
 	KANON=$(BUILD)/kanon bench/status.sh
+	$(BUILD)/bench/kanon_bench_tags
 
 # Detection latency of the Argo CD wait against polling every 3 s, in-process
 # against the simulator (bench/README.md); WAIT_RUNS runs per row.

@@ -224,7 +224,15 @@ void define_release(CLI::App& sub, Runner& run)
 {
     auto o = std::make_shared<std::pair<WriteFlags, ops::ReleaseOptions>>();
     sub.add_option("APP", o->second.app, "the app")->required();
-    sub.add_option("--tag", o->second.tag, "the image tag to release")->required();
+    auto latest = std::make_shared<bool>(false);
+    auto* tag = sub.add_option("--tag", o->second.tag, "the image tag to release");
+    auto* latest_flag = sub.add_flag("--latest", *latest,
+                                     "release the registry's newest tag under --policy instead (nothing when the "
+                                     "stage runs it already)");
+    tag->excludes(latest_flag);
+    sub.add_option("--policy", o->second.latest_policy,
+                   "with --latest: semver[:CONSTRAINT] (^1.2, >=1.0 <2, 1.x), calver, regex:RE or newest-build "
+                   "(default: semver)");
     sub.add_option("--stage", o->second.stage, "the stage")->capture_default_str();
     sub.add_option("--repository", o->second.repository, "also set image.repository");
     sub.add_option("--hotfix", o->first.w.hotfix,
@@ -235,7 +243,18 @@ void define_release(CLI::App& sub, Runner& run)
     add_write_flags(sub, o->first);
     auto after = std::make_shared<AfterWrite>();
     add_after_write_flags(sub, *after, false);
-    sub.callback([&run, o, after] { run = write_runner(o, ops::release, after); });
+    sub.callback([&run, o, after, latest] {
+        if (*latest && o->second.latest_policy.empty()) {
+            o->second.latest_policy = "semver";
+        }
+        if (!*latest && o->second.tag.empty()) {
+            throw CLI::ValidationError("--tag", "--tag T or --latest is required");
+        }
+        if (!*latest && !o->second.latest_policy.empty()) {
+            throw CLI::ValidationError("--policy", "--policy needs --latest");
+        }
+        run = write_runner(o, ops::release, after);
+    });
 }
 
 namespace {

@@ -152,7 +152,8 @@ std::string render_write_text(const ops::WriteReport& r, const Paint& paint)
         what += " from " + r.from;
     }
     if (!r.changed) {
-        return fmt::format("{}: {} already runs {}; nothing to change\n", what, r.stage, r.tag);
+        std::string latest = r.latest_note.empty() ? "" : "latest: " + r.latest_note + "\n";
+        return fmt::format("{}{}: {} already runs {}; nothing to change\n", latest, what, r.stage, r.tag);
     }
     // (The registry's verdict is said before the commit line: a skipped check in yellow.)
     std::string was = r.previous_tag.empty() ? "" : fmt::format(" (was {})", r.previous_tag);
@@ -160,6 +161,9 @@ std::string render_write_text(const ops::WriteReport& r, const Paint& paint)
     std::string registry = r.registry_note.empty() || r.registry_note.rfind("registry check off", 0) == 0
                                ? ""
                                : (r.registry_checked ? r.registry_note : paint.yellow(r.registry_note)) + "\n";
+    if (!r.latest_note.empty()) {
+        registry = "latest: " + r.latest_note + "\n" + registry;
+    }
     return fmt::format("{}{}\n{}{} {} on {}{}\n", what, was, registry, paint.green("committed"), r.commit, r.branch,
                        tries);
 }
@@ -187,6 +191,9 @@ nlohmann::ordered_json write_json(const ops::WriteReport& r)
     }
     if (!r.registry_note.empty()) {
         j["registry"] = {{"checked", r.registry_checked}, {"note", r.registry_note}};
+    }
+    if (!r.latest_note.empty()) {
+        j["latest"] = r.latest_note;
     }
     return j;
 }

@@ -362,7 +362,7 @@ bool PipelineRun::write(std::size_t i)
                                   : fmt::format("committing tag {} from {}", m_q.tag, m_r.stages[i - 1]));
     Result<ops::WriteReport> r = Error{""};
     if (first) {
-        r = m_driver.release(ops::ReleaseOptions{m_w, m_q.app, stage, m_q.tag, {}});
+        r = m_driver.release(ops::ReleaseOptions{m_w, m_q.app, stage, m_q.tag, {}, {}});
     } else {
         ops::WriteOptions w = m_w;
         w.unverified = m_unverified;  // recorded in the promotion's commit (Kanon-Unverified)

@@ -8,6 +8,7 @@
 #include "canon/release.hpp"
 #include "ops/freeze.hpp"
 #include "ops/history.hpp"
+#include "ops/latest.hpp"
 #include "ops/status.hpp"
 #include "util/suggest.hpp"
 #include "util/text.hpp"
@@ -342,13 +343,44 @@ Status check_release_into(const canon::Config& c, const ReleaseOptions& o, const
 
 }  // namespace
 
-Result<WriteReport> release(const ReleaseOptions& o)
+namespace {
+
+// --latest: the repository the release file names at the tip (or
+// --repository), and its newest tag under the policy.
+Result<LatestPick> resolve_latest(const ReleaseOptions& o, Setup& s)
 {
+    std::string repository = o.repository;
+    if (repository.empty()) {
+        std::string file = s.config.release_file(o.app, o.stage);
+        auto files = s.snap.read({file});
+        if (!files) {
+            return files.take_error();
+        }
+        auto it = files->find(file);
+        if (it == files->end()) {
+            return unknown_app(s, o.app, file);
+        }
+        auto current = read_release(s.config, file, it->second);
+        if (!current) {
+            return current.take_error();
+        }
+        repository = current->repository;
+    }
+    return pick_latest(s.config, repository, o.latest_policy, o.write.registry);
+}
+
+}  // namespace
+
+Result<WriteReport> release(const ReleaseOptions& given)
+{
+    ReleaseOptions o = given;
     if (auto st = canon::validate_app_name(o.app); !st) {
         return st.take_error();
     }
-    if (auto st = canon::validate_tag(o.tag); !st) {
-        return st.take_error();
+    if (o.latest_policy.empty()) {
+        if (auto st = canon::validate_tag(o.tag); !st) {
+            return st.take_error();
+        }
     }
     if (!o.repository.empty() && !canon::is_image_repository(o.repository)) {
         return usage_error(fmt::format("--repository '{}' is not a valid image repository", printable(o.repository)),
@@ -367,10 +399,22 @@ Result<WriteReport> release(const ReleaseOptions& o)
     if (auto st = check_names(s->config, o.app, {o.stage}); !st) {
         return st.take_error();
     }
+    std::string latest_note;
+    if (!o.latest_policy.empty()) {
+        auto pick = resolve_latest(o, *s);
+        if (!pick) {
+            return pick.take_error();
+        }
+        o.tag = pick->tag;
+        latest_note = pick->note;
+        if (auto st = canon::validate_tag(o.tag); !st) {
+            return st.take_error();
+        }
+    }
     if (auto st = canon::check_immutable_tag(s->config, o.tag); !st) {
         return st.take_error();
     }
-    Release target{o.repository, o.tag};
+    Release target{o.repository, o.tag, {}};
     const canon::Config& config = s->config;
     std::string upstream = upstream_of(config, o.stage);
     if (upstream.empty() && !o.write.hotfix.empty()) {
@@ -389,7 +433,11 @@ Result<WriteReport> release(const ReleaseOptions& o)
                }
                return target;
            }};
-    return run_move(o.write, *s, m, reads);
+    auto rep = run_move(o.write, *s, m, reads);
+    if (rep) {
+        rep->latest_note = latest_note;
+    }
+    return rep;
 }
 
 Result<WriteReport> promote(const PromoteOptions& o)

@@ -46,6 +46,7 @@ struct WriteReport {
     std::string repo;
     std::string digest;         // the digest recorded (release with the registry check; promote copies it)
     std::string registry_note;  // release: the registry check's verdict, for people ("" for other writes)
+    std::string latest_note;    // release --latest: which tag won and among how many
     bool registry_checked = false;
 };
 
@@ -54,7 +55,8 @@ struct ReleaseOptions {
     std::string app;
     std::string stage = "dev";
     std::string tag;
-    std::string repository;  // empty: keep the file's
+    std::string repository;     // empty: keep the file's
+    std::string latest_policy;  // --latest: the tag is the registry's newest under this policy (tag empty)
 };
 
 struct PromoteOptions {

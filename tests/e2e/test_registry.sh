@@ -7,7 +7,9 @@
 # digest (Kanon-Digest, release_keys.digest, history), a multi-arch index is
 # a tag like any other; --no-registry-check says it skipped; htpasswd Basic
 # auth from the environment and from docker's config.json, refusals naming
-# the credential source and never a password; a registry that is down.
+# the credential source and never a password; token auth as GitLab's
+# registry and Docker Hub do it (tests/e2e/registry_token_server.py signs the
+# tokens the real registry checks); release --latest; a registry that is down.
 source "$(dirname "$0")/lib.sh"
 
 step() { echo "--- $*" >&2; }
@@ -57,6 +59,9 @@ OPEN="$REG"
 d101="$(push "$OPEN" web/web-app1 1.0.1)"
 d102="$(push "$OPEN" web/web-app1 1.0.2)"
 d200="$(push "$OPEN" web/web-app1 2.0.0 --multi-arch)"
+python3 "$layout" "$E2E_TMP/oci" 0.9.0 --created 2027-01-01T00:00:00Z >/dev/null  # the last one built
+skopeo --policy "$E2E_TMP/policy.json" copy -q --dest-tls-verify=false "oci:$E2E_TMP/oci:0.9.0" \
+    "docker://$OPEN/web/web-app1:0.9.0" >/dev/null || fail "skopeo could not push 0.9.0"
 
 # web-core: app1 and app2 in OPEN; the registry check on, the digest written into the release file.
 BARE="$E2E_TMP/web-core.git"
@@ -107,6 +112,27 @@ expect_exit 4 "$KANON" pipeline app1 --tag 7.7.7 --repo "$REPO" --http --no-smok
 expect_contains "$OUT$ERR" "is not in the registry"
 expect_eq "$(branch_tip "$BARE" main)" "$before" "web-core's tip after the refused pipeline"
 
+step "release --latest: the newest tag by a policy; again: nothing to do"
+expect_exit 0 "$KANON" release app1 --latest --policy 'semver:^1' --repo "$REPO"
+expect_contains "$OUT" "latest: 1.0.2: the newest of 2 tags by semver:^1 (4 tags in $OPEN/web/web-app1)"
+# (quoted now: the key kept the style of the "" the skipped check wrote)
+expect_file_line "$BARE" main deploy/env/release-dev/app1.yaml "  digest: \"$d102\""
+before="$(branch_tip "$BARE" main)"
+expect_exit 0 "$KANON" release app1 --latest --policy 'semver:^1' --repo "$REPO"
+expect_contains "$OUT" "dev already runs 1.0.2; nothing to change"
+expect_eq "$(branch_tip "$BARE" main)" "$before" "web-core's tip when dev runs the newest already"
+expect_exit 0 "$KANON" -o json release app1 --latest --repo "$REPO"
+expect_json "$OUT" "d['tag'] == '2.0.0' and d['latest'].startswith('2.0.0: the newest of 4 tags by semver')"
+expect_exit 0 "$KANON" release app1 --latest --policy newest-build --repo "$REPO"
+expect_contains "$OUT" "latest: 0.9.0: the newest build (2027-01-01T00:00:00Z)"
+expect_exit 4 "$KANON" release app1 --latest --policy 'semver:>=9' --repo "$REPO"
+expect_contains "$ERR" "no tag of $OPEN/web/web-app1 matches the policy semver:>=9 (4 tags in the repository)"
+expect_exit 2 "$KANON" release app1 --latest --policy 'semvar:^1' --repo "$REPO"
+expect_contains "$ERR" "--policy:1:1: unknown policy 'semvar'"
+expect_exit 2 "$KANON" release app1 --latest --tag 1.0.1 --repo "$REPO"
+expect_exit 2 "$KANON" release app1 --policy semver --tag 1.0.1 --repo "$REPO"
+expect_contains "$ERR" "--policy needs --latest"
+
 step "Basic auth (htpasswd): anonymous is refused, naming what was tried; the environment and config.json work"
 htpasswd -Bbc "$E2E_TMP/htpasswd" robot 'pa55-in-htpasswd' >/dev/null 2>&1
 start_registry basic $'auth:\n  htpasswd:\n    realm: kanon-test\n    path: '"$E2E_TMP/htpasswd"
@@ -130,6 +156,30 @@ printf '{"auths": {"%s": {"auth": "%s"}}}' "$BASIC" "$(printf 'robot:pa55-in-htp
 expect_exit 4 env DOCKER_CONFIG="$E2E_TMP/docker" "$KANON" release app2 --tag 3.0.1 --repo "$REPO"
 expect_contains "$ERR" "the nearest tags there: 3.0.0"
 expect_not_contains "$OUT$ERR" "pa55-in-htpasswd"
+
+step "token auth (the Bearer flow of GitLab's registry and Docker Hub): a token for the repository's pull scope"
+mkdir -p "$E2E_TMP/token"
+/usr/bin/python3 "$KANON_SOURCE_DIR/tests/e2e/registry_token_server.py" "$E2E_TMP/token" robot 't0ken-pa55' \
+    >"$E2E_TMP/token/log" 2>&1 &
+token_pid=$!
+on_exit "kill $token_pid 2>/dev/null"
+for _ in $(seq 200); do [[ -s "$E2E_TMP/token/port" ]] && break; sleep 0.05; done
+[[ -s "$E2E_TMP/token/port" ]] || fail "the token server did not start: $(cat "$E2E_TMP/token/log")"
+start_registry token $'auth:\n  token:\n    realm: http://127.0.0.1:'"$(cat "$E2E_TMP/token/port")"$'/token\n    service: kanon-test\n    issuer: kanon-test-issuer\n    rootcertbundle: '"$E2E_TMP/token/cert.pem"
+TOKEN="$REG"
+dtoken="$(push "$TOKEN" web/web-app3 4.0.0 --dest-creds 'robot:t0ken-pa55')"
+webcore_write "$BARE" main "app2 in a registry with token auth" \
+    deploy/env/release-dev/app2.yaml "$(release_yaml "$TOKEN/web/web-app3" 1.0.0)"$'\n' \
+    kanon.yaml $'registry:\n  hosts:\n    "'"$TOKEN"$'":\n      plain_http: true\nrelease_keys:\n  digest: image.digest\n'
+: >"$E2E_TMP/token/requests"
+expect_exit 1 "$KANON" release app2 --tag 4.0.0 --repo "$REPO"
+expect_contains "$ERR" "refused a token (http://127.0.0.1:$(cat "$E2E_TMP/token/port")/token) (401 Unauthorized), asked anonymously"
+expect_exit 0 env KANON_REGISTRY_USER=robot KANON_REGISTRY_PASSWORD='t0ken-pa55' "$KANON" release app2 --tag 4.0.0 --repo "$REPO"
+expect_contains "$OUT" "registry $TOKEN has web/web-app3:4.0.0 at $dtoken"
+expect_not_contains "$OUT$ERR" "t0ken-pa55"
+expect_contains "$(cat "$E2E_TMP/token/requests")" "/token service=kanon-test scope=repository:web/web-app3:pull credentials=yes"
+expect_exit 4 env KANON_REGISTRY_USER=robot KANON_REGISTRY_PASSWORD='t0ken-pa55' "$KANON" release app2 --tag 4.0.l --repo "$REPO"
+expect_contains "$ERR" "the nearest tags there: 4.0.0"
 
 step "a registry that is down: exit 1, its URL, nothing committed"
 port="$(free_port)"

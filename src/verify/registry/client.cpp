@@ -311,7 +311,7 @@ Result<std::string> Client::fetch_token(const Challenge& c)
     return token;
 }
 
-Result<kanon::http::Response> Client::send(kanon::http::Request req)
+Result<kanon::http::Response> Client::send(const kanon::http::Request& req)
 {
     for (int attempt = 0; attempt < 2; ++attempt) {
         kanon::http::Request r = req;
@@ -413,7 +413,7 @@ Result<std::vector<std::string>> Client::tags()
             break;
         }
         if (next[0] == '/') {
-            next = origin + next;
+            next.insert(0, origin);
         }
         if (origin_of(next) != origin) {
             return Error{fmt::format("registry {}: the tag list's next page is on another server ({}): refused",

@@ -100,7 +100,7 @@ private:
     // Sends the request with what authorizes it; on a 401, follows the
     // challenge once (a token for Bearer, the credentials for Basic) and
     // sends it again.
-    Result<kanon::http::Response> send(kanon::http::Request request);
+    Result<kanon::http::Response> send(const kanon::http::Request& request);
     Result<std::string> fetch_token(const Challenge& c);
     kanon::http::Request request(const std::string& method, const std::string& url) const;
     Error refusal(const kanon::http::Response& r, const std::string& what) const;
