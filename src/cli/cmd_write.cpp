@@ -243,11 +243,11 @@ void define_release(CLI::App& sub, Runner& run)
     add_write_flags(sub, o->first);
     auto after = std::make_shared<AfterWrite>();
     add_after_write_flags(sub, *after, false);
-    sub.callback([&run, o, after, latest] {
+    sub.callback([&run, o, after, latest, tag] {
         if (*latest && o->second.latest_policy.empty()) {
             o->second.latest_policy = "semver";
         }
-        if (!*latest && o->second.tag.empty()) {
+        if (!*latest && tag->count() == 0) {  // --tag '' is a bad tag, said as such
             throw CLI::ValidationError("--tag", "--tag T or --latest is required");
         }
         if (!*latest && !o->second.latest_policy.empty()) {

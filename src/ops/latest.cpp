@@ -20,17 +20,12 @@ Result<LatestPick> pick_latest(const canon::Config& c, const std::string& reposi
     if (!p) {
         return p.take_error();
     }
-    auto ref = reg::parse_repository(repository);
-    if (!ref) {
-        return ref.take_error();
+    auto made = registry_client(c, repository, access);
+    if (!made) {
+        return made.take_error();
     }
-    reg::Getenv getenv = access.getenv ? access.getenv : [](const char* name) { return env_or_empty(name); };
-    auto creds = reg::credentials_for(ref->host, getenv);
-    if (!creds) {
-        return creds.take_error();
-    }
-    canon::RegistryHost host = c.registry.host(ref->host);
-    reg::Client client(*ref, reg::HostSettings{host.plain_http, host.ca_file, false}, *creds, access.transport);
+    reg::Client& client = *made;
+    const reg::ImageRef* ref = &client.ref();
     auto tags = client.tags();
     if (!tags) {
         return tags.take_error();

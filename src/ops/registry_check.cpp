@@ -6,6 +6,23 @@
 
 namespace kanon::ops {
 
+Result<verify::registry::Client> registry_client(const canon::Config& c, const std::string& repository,
+                                                 const RegistryAccess& access)
+{
+    namespace reg = verify::registry;
+    auto ref = reg::parse_repository(repository);
+    if (!ref) {
+        return ref.take_error();
+    }
+    reg::Getenv getenv = access.getenv ? access.getenv : [](const char* name) { return env_or_empty(name); };
+    auto creds = reg::credentials_for(ref->host, getenv);
+    if (!creds) {
+        return creds.take_error();
+    }
+    canon::RegistryHost host = c.registry.host(ref->host);
+    return reg::Client(*ref, reg::HostSettings{host.plain_http, host.ca_file, false}, *creds, access.transport);
+}
+
 Result<ImageVerdict> check_image(const canon::Config& c, const std::string& repository, const std::string& tag,
                                  const RegistryAccess& access)
 {
@@ -20,17 +37,12 @@ Result<ImageVerdict> check_image(const canon::Config& c, const std::string& repo
         v.note = fmt::format("registry check SKIPPED (--no-registry-check): {}:{} was not looked for", repository, tag);
         return v;
     }
-    auto ref = reg::parse_repository(repository);
-    if (!ref) {
-        return ref.take_error();
+    auto made = registry_client(c, repository, access);
+    if (!made) {
+        return made.take_error();
     }
-    reg::Getenv getenv = access.getenv ? access.getenv : [](const char* name) { return env_or_empty(name); };
-    auto creds = reg::credentials_for(ref->host, getenv);
-    if (!creds) {
-        return creds.take_error();
-    }
-    canon::RegistryHost host = c.registry.host(ref->host);
-    reg::Client client(*ref, reg::HostSettings{host.plain_http, host.ca_file, false}, *creds, access.transport);
+    reg::Client& client = *made;
+    const reg::ImageRef* ref = &client.ref();
     auto m = client.manifest(tag);
     if (!m) {
         return m.take_error();

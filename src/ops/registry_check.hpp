@@ -25,6 +25,11 @@ struct ImageVerdict {
     std::string note;    // one line for people: what was checked, or why not
 };
 
+// A client for the registry of `repository`: kanon.yaml's settings for its
+// host, the credentials found for it (the environment, docker's config.json).
+Result<verify::registry::Client> registry_client(const canon::Config& c, const std::string& repository,
+                                                 const RegistryAccess& access);
+
 // repository:tag in its registry. Missing: exit 4 with the nearest tags the
 // repository has. Unreachable, refused, TLS: exit 1 (the URL without
 // credentials, which credential source was tried).
