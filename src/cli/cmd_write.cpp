@@ -248,7 +248,7 @@ void define_release(CLI::App& sub, Runner& run)
             o->second.latest_policy = "semver";
         }
         if (!*latest && tag->count() == 0) {  // --tag '' is a bad tag, said as such
-            throw CLI::ValidationError("--tag", "--tag T or --latest is required");
+            throw CLI::RequiredError("--tag T or --latest");
         }
         if (!*latest && !o->second.latest_policy.empty()) {
             throw CLI::ValidationError("--policy", "--policy needs --latest");
