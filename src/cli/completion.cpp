@@ -201,18 +201,25 @@ std::string bash_script(const CommandRef& root, const std::string& version)
 
 {}
 _kanon() {{
-  local words cword first=1 cur prev flag=''
-  words=("${{COMP_WORDS[@]}}")
-  cword=$COMP_CWORD
+  local words cword first=1 cur prev flag='' typed
+  # COMP_WORDS is split at COMP_WORDBREAKS too (':' and '='), so a URL after
+  # --repo would be four words: the line typed so far, split at blanks, is
+  # what kanon will see. (COMPREPLY is matched against the part after the
+  # last ':' or '=', which the values offered here never contain.)
+  typed=${{COMP_LINE:0:${{COMP_POINT:-${{#COMP_LINE}}}}}}
+  if [ -n "$typed" ]; then
+    IFS=$' \t\n' read -ra words <<<"$typed"
+    case "$typed" in *[[:space:]]) words+=('') ;; esac
+  else
+    words=("${{COMP_WORDS[@]}}")
+  fi
+  cword=$((${{#words[@]}} - 1))
   cur=${{words[$cword]}}
   prev=''
   [ "$cword" -gt 0 ] && prev=${{words[$((cword - 1))]}}
-  # bash splits --flag=value at '=': the value after it is the flag's.
-  if [ "$cur" = '=' ]; then
-    flag=$prev; cur=''
-  elif [ "$prev" = '=' ] && [ "$cword" -gt 1 ]; then
-    flag=${{words[$((cword - 2))]}}
-  fi
+  case "$cur" in
+    -*=*) flag=${{cur%%=*}}; cur=${{cur#*=}} ;;  # --flag=value: the value is the flag's
+  esac
 {}  local IFS=$'\n' line values=''
   if [ -z "$flag" ] && [ "${{cur#-}}" = "$cur" ]; then
     if [ -n "$prev" ] && [ "${{prev#-}}" != "$prev" ]; then

@@ -67,6 +67,9 @@ expect_exit 2 env PATH="$E2E_TMP/bin:$PATH" python3 "$check" run-action "$KANON_
 [[ ! -e "$E2E_TMP/action/pwned" && ! -e "$E2E_TMP/action/pwned2" ]] || fail "the action evaluated its args"
 expect_contains "$ERR" '$(touch'  # reached kanon as a word
 expect_exit 2 env PATH="$E2E_TMP/bin:$PATH" python3 "$check" run-action "$KANON_SOURCE_DIR/action.yml" \
+    "$E2E_TMP/action" '{"args": "release app --hotfix it'"'"'s broken"}'
+expect_contains "$ERR" "the args input has an unmatched quote"
+expect_exit 2 env PATH="$E2E_TMP/bin:$PATH" python3 "$check" run-action "$KANON_SOURCE_DIR/action.yml" \
     "$E2E_TMP/action" '{"args": "--version", "package": "http://example.com/kanon.deb"}'
 expect_contains "$ERR" "refusing a plain-HTTP package URL"
 

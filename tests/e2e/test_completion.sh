@@ -34,7 +34,12 @@ repo="file://$E2E_TMP/web-core.git"
 complete_bash() {
     bash -c '
         source "$1"; shift
-        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+        # What bash gives: the line and the cursor, and the words split at
+        # COMP_WORDBREAKS too (a URL in pieces), which the function must not trust.
+        COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        read -ra COMP_WORDS <<<"$(sed "s/\([:=]\)/ \1 /g" <<<"$COMP_LINE")"
+        [[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
+        COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
         _kanon
         printf "%s\n" "${COMPREPLY[@]}" | LC_ALL=C sort' _ "$build_share/completions/kanon.bash" "$@"
 }
@@ -50,7 +55,7 @@ check_bash "down env status up" "$KANON" sandbox ''
 check_bash "github gitlab" "$KANON" ci ''
 check_bash "auto manual" "$KANON" ci gitlab --gate ''
 check_bash "json text" "$KANON" -o ''
-check_bash "json" "$KANON" status --output = j
+check_bash "json" "$KANON" status --output=j
 check_bash "--stage" "$KANON" release --stag
 check_bash "--stage --steps" "$KANON" rollback --s
 check_bash "get set" "$KANON" yaml ''
@@ -58,6 +63,9 @@ check_bash "" "$KANON" release ''  # no repository named: no app names guessed
 check_bash "dev prod" "$KANON" release --stage ''
 # Names from the repository: --repo (before or after), --repo=, $KANON_REPO.
 check_bash "blog-synestra-io synestra-io" "$KANON" release --repo "$repo" ''
+# A URL (bash splits it at ':' in COMP_WORDS) is one word for kanon.
+http_repo="http://127.0.0.1:1/none.git"
+check_bash "--stage" "$KANON" release --repo "$http_repo" --sta
 check_bash "synestra-io" "$KANON" promote --repo="$repo" syn
 check_bash "dev prod staging" "$KANON" --no-color promote --repo "$repo" synestra-io --to ''
 got="$(KANON_REPO="$repo" complete_bash "$KANON" history --stage s | tr '\n' ' ')"

@@ -55,6 +55,37 @@ std::string next_link(const std::string& link)
     return {};
 }
 
+// algorithm:encoded as the OCI image spec defines a digest; sha256 and
+// sha512 with their exact lengths of lower-case hex.
+bool is_digest(const std::string& d)
+{
+    auto colon = d.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == d.size() || d.size() > 200) {
+        return false;
+    }
+    std::string_view alg = std::string_view(d).substr(0, colon);
+    std::string_view enc = std::string_view(d).substr(colon + 1);
+    for (char c : alg) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '_' || c == '-')) {
+            return false;
+        }
+    }
+    for (char c : enc) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '=' || c == '_' ||
+              c == '-')) {
+            return false;
+        }
+    }
+    bool lower_hex = enc.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+    if (alg == "sha256") {
+        return enc.size() == 64 && lower_hex;
+    }
+    if (alg == "sha512") {
+        return enc.size() == 128 && lower_hex;
+    }
+    return true;
+}
+
 // scheme://host[:port] of a URL.
 std::string origin_of(const std::string& url)
 {
@@ -90,6 +121,9 @@ Result<ImageRef> parse_repository(std::string_view repository)
     }
     if (r.host == "index.docker.io" || r.host == "registry-1.docker.io") {
         r.host = "docker.io";
+    }
+    if (r.host == "docker.io" && r.name.find('/') == std::string::npos) {
+        r.name = "library/" + r.name;  // docker.io/nginx is Docker Hub's library/nginx
     }
     return r;
 }
@@ -157,7 +191,29 @@ Result<Credentials> credentials_for(const std::string& host, const Getenv& geten
                 "set both, or neither to read docker's config.json");
         }
         register_secret(password);
-        return Credentials{user, password, "KANON_REGISTRY_USER/KANON_REGISTRY_PASSWORD"};
+        // They go to the hosts KANON_REGISTRY_HOST names, never to one a
+        // release file names: whoever can edit web-core must not be able to
+        // send CI's registry password to a server of theirs.
+        std::string hosts = getenv("KANON_REGISTRY_HOST");
+        if (hosts.empty()) {
+            return usage_error("KANON_REGISTRY_USER/KANON_REGISTRY_PASSWORD are set without KANON_REGISTRY_HOST",
+                               "name the registry they are for (HOST[:PORT], several separated by commas), e.g. "
+                               "KANON_REGISTRY_HOST=$CI_REGISTRY in GitLab CI");
+        }
+        std::size_t start = 0;
+        while (start <= hosts.size()) {
+            auto comma = hosts.find(',', start);
+            std::string one = hosts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            one.erase(0, one.find_first_not_of(' '));
+            one = trim_right(one);
+            if (one == host || (host == "docker.io" && (one == "index.docker.io" || one == "registry-1.docker.io"))) {
+                return Credentials{user, password, "KANON_REGISTRY_USER/KANON_REGISTRY_PASSWORD"};
+            }
+            if (comma == std::string::npos) {
+                break;
+            }
+            start = comma + 1;
+        }
     }
     std::string dir = getenv("DOCKER_CONFIG");
     if (dir.empty()) {
@@ -365,7 +421,13 @@ Result<Manifest> Client::manifest(const std::string& tag)
     if (r->status != 200) {
         return refusal(*r, fmt::format("the manifest of {}:{}", m_ref.name, tag));
     }
-    return Manifest{true, r->header("docker-content-digest"), r->header("content-type")};
+    // Only a digest in the OCI grammar (algorithm:encoded) is recorded: it
+    // goes into a commit trailer and a release file.
+    std::string digest = r->header("docker-content-digest");
+    if (!is_digest(digest)) {
+        digest.clear();
+    }
+    return Manifest{true, digest, printable(r->header("content-type"), 200)};
 }
 
 Result<std::vector<std::string>> Client::tags()

@@ -59,6 +59,14 @@ SemVer semver_bump(SemVer v, int part)  // the next major (0), minor (1) or patc
     return SemVer{v.major, v.minor, v.patch + 1, {}};
 }
 
+// An exclusive upper bound below every pre-release of `v` too (v-0), as
+// npm reads ranges: ^1.2.0-rc.1 never reaches 2.0.0-beta.
+SemVer below(SemVer v)
+{
+    v.pre = {"0"};
+    return v;
+}
+
 // One comparator token ("^1.2", ">=1.0.0-rc.1", "1.x", "*") as comparators.
 Result<std::vector<Comparator>> parse_comparator(std::string_view token, std::size_t column, bool& pre)
 {
@@ -113,21 +121,21 @@ Result<std::vector<Comparator>> parse_comparator(std::string_view token, std::si
     }
     if (op == "^") {
         int part = v.major != 0 || given == 1 ? 0 : (v.minor != 0 || given == 2 ? 1 : 2);
-        out = {{Op::ge, v}, {Op::lt, semver_bump(v, part)}};
+        out = {{Op::ge, v}, {Op::lt, below(semver_bump(v, part))}};
     } else if (op == "~") {
-        out = {{Op::ge, v}, {Op::lt, semver_bump(v, given == 1 ? 0 : 1)}};
+        out = {{Op::ge, v}, {Op::lt, below(semver_bump(v, given == 1 ? 0 : 1))}};
     } else if (given < 3) {  // a partial version is a range: 1.2 = [1.2.0, 1.3.0)
         SemVer next = semver_bump(v, given - 1);
         if (op.empty() || op == "=") {
-            out = {{Op::ge, v}, {Op::lt, next}};
+            out = {{Op::ge, v}, {Op::lt, below(next)}};
         } else if (op == ">") {
             out = {{Op::ge, next}};
         } else if (op == ">=") {
             out = {{Op::ge, v}};
         } else if (op == "<") {
-            out = {{Op::lt, v}};
+            out = {{Op::lt, below(v)}};
         } else {
-            out = {{Op::lt, next}};
+            out = {{Op::lt, below(next)}};
         }
     } else {
         Op o = op == ">=" ? Op::ge : op == "<=" ? Op::le : op == ">" ? Op::gt : op == "<" ? Op::lt : Op::eq;

@@ -67,6 +67,8 @@ TEST(RegistryRef, HostsAndDockerHub)
     r = parse_repository("bitnami/nginx");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->name, "bitnami/nginx");
+    EXPECT_EQ(parse_repository("docker.io/nginx")->name, "library/nginx");
+    EXPECT_EQ(parse_repository("index.docker.io/bitnami/nginx")->name, "bitnami/nginx");
     EXPECT_TRUE(parse_repository("localhost/app"));
     EXPECT_EQ(parse_repository("localhost/app")->host, "localhost");
     EXPECT_FALSE(parse_repository("Not A Repo"));
@@ -103,6 +105,13 @@ TEST(RegistryCredentials, EnvironmentThenDockerConfig)
     ASSERT_FALSE(half);
     EXPECT_EQ(half.error().code, ExitCode::usage);
     env["KANON_REGISTRY_PASSWORD"] = "s3cret-from-env";
+    auto unbound = credentials_for("r.example.com", getenv);  // for which host?
+    ASSERT_FALSE(unbound);
+    EXPECT_NE(unbound.error().message.find("without KANON_REGISTRY_HOST"), std::string::npos);
+    env["KANON_REGISTRY_HOST"] = "other.example.com, r.example.com";
+    auto elsewhere = credentials_for("evil.example.com", getenv);  // a host a release file names: anonymous
+    ASSERT_TRUE(elsewhere);
+    EXPECT_TRUE(elsewhere->anonymous());
     auto both = credentials_for("r.example.com", getenv);
     ASSERT_TRUE(both);
     EXPECT_EQ(both->user, "ci");
@@ -144,7 +153,7 @@ TEST(RegistryClient, BearerTokenFlowThenManifest)
                   R"(Bearer realm="https://auth.example.com/jwt",service="reg",scope="repository:web/app:pull")"}});
         }
         EXPECT_NE(header_of(r, "Accept").find("application/vnd.oci.image.index.v1+json"), std::string::npos);
-        return answer(200, {{"docker-content-digest", "sha256:abc"},
+        return answer(200, {{"docker-content-digest", "sha256:" + std::string(64, 'a')},
                             {"content-type", "application/vnd.oci.image.manifest.v1+json"}});
     };
     f.routes["GET https://auth.example.com/jwt?service=reg&scope=repository%3Aweb%2Fapp%3Apull"] =
@@ -156,7 +165,7 @@ TEST(RegistryClient, BearerTokenFlowThenManifest)
     auto m = c.manifest("1.2.3");
     ASSERT_TRUE(m) << m.error().message;
     EXPECT_TRUE(m->found);
-    EXPECT_EQ(m->digest, "sha256:abc");
+    EXPECT_EQ(m->digest, "sha256:" + std::string(64, 'a'));
     EXPECT_EQ(f.seen.size(), 3U);  // 401, token, retry
     // The token is kept: the next request sends it at once.
     auto again = c.manifest("1.2.3");
@@ -193,6 +202,14 @@ TEST(RegistryClient, MissingTagAndTransportFailures)
     auto m = c.manifest("nope");
     ASSERT_TRUE(m);
     EXPECT_FALSE(m->found);
+    // A digest outside the OCI grammar is not recorded (it would reach a trailer).
+    f.routes["HEAD https://r.example.com/v2/web/app/manifests/odd"] = [](const kanon::http::Request&) {
+        return answer(200, {{"docker-content-digest", "sha256:abc\x1b[31m, x"}});
+    };
+    auto odd = c.manifest("odd");
+    ASSERT_TRUE(odd);
+    EXPECT_TRUE(odd->found);
+    EXPECT_EQ(odd->digest, "");
     Client down(*parse_repository("r.example.com/web/app"), {}, {}, [](const kanon::http::Request&) {
         kanon::http::Response r;
         r.failure = kanon::http::Failure::connect;

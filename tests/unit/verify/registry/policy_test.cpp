@@ -51,6 +51,10 @@ TEST(Policy, SemverAndConstraints)
     // A pre-release only when the constraint names one.
     EXPECT_EQ(ranked("semver:>=2.1.0-rc.0", tags), (std::vector<std::string>{"2.1.0-rc.1"}));
     EXPECT_TRUE(ranked("semver:^3", tags).empty());
+    // Naming a pre-release lets pre-releases in, never the next major's.
+    EXPECT_EQ(ranked("semver:^1.2.0-rc.1", {"1.2.0", "1.5.0", "2.0.0-beta.1", "1.6.0-rc.2"}),
+              (std::vector<std::string>{"1.6.0-rc.2", "1.5.0", "1.2.0"}));
+    EXPECT_TRUE(ranked("semver:~1.2.3-rc.1", {"1.3.0-alpha"}).empty());
 }
 
 TEST(Policy, CalverRegexAndNatural)
