@@ -19,6 +19,9 @@ void define_status(CLI::App& sub, Runner& run)
                    "current directory)")
         ->envname("KANON_REPO");
     sub.add_option("--branch", opts->target.branch, "branch to read (default: the remote's default branch)");
+    sub.add_flag("--registry", opts->registry,
+                 "ask each tag's registry too: a tag no longer there, or overwritten since its release "
+                 "(kanon.yaml release_keys.digest recorded another digest)");
     sub.callback([&run, opts] {
         run = [opts](const Context& ctx) -> Result<ExitCode> {
             ops::StatusOptions o = *opts;

@@ -11,6 +11,66 @@
 
 namespace kanon::cli {
 
+namespace {
+
+// status --registry: the cell's mark and the note that says what it means.
+void registry_note(const std::string& app, const ops::StageRelease& s, std::string& cell,
+                   std::vector<std::string>& notes)
+{
+    using State = ops::StageRelease::Registry;
+    switch (s.registry) {
+        case State::unasked:
+        case State::same:
+            break;
+        case State::present:
+            if (s.digest.empty()) {
+                break;  // nothing recorded to compare with: the tag is there
+            }
+            cell += " (?)";
+            notes.push_back(fmt::format("{} {}: the registry gave no digest for {}", app, s.stage, s.tag));
+            break;
+        case State::overwritten:
+            cell += " (overwritten)";
+            notes.push_back(
+                fmt::format("{} {}: {}:{} is now {} in the registry, released as {}: the tag was "
+                            "overwritten, and the next pod start runs another image",
+                            app, s.stage, s.repository, s.tag, s.registry_digest, s.digest));
+            break;
+        case State::missing:
+            cell += " (missing)";
+            notes.push_back(fmt::format("{} {}: {}:{} is no longer in the registry: a new pod cannot start", app,
+                                        s.stage, s.repository, s.tag));
+            break;
+        case State::unreadable:
+            cell += " (?)";
+            notes.push_back(fmt::format("{} {}: the registry could not be asked: {}", app, s.stage,
+                                        terminal_safe(s.registry_error)));
+            break;
+    }
+}
+
+const char* registry_word(ops::StageRelease::Registry r)
+{
+    using State = ops::StageRelease::Registry;
+    switch (r) {
+        case State::unasked:
+            return "unasked";
+        case State::same:
+            return "same";
+        case State::present:
+            return "present";
+        case State::overwritten:
+            return "overwritten";
+        case State::missing:
+            return "missing";
+        case State::unreadable:
+            return "unreadable";
+    }
+    return "unasked";
+}
+
+}  // namespace
+
 std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
 {
     std::vector<std::vector<std::string>> rows;
@@ -28,10 +88,12 @@ std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
                 row.emplace_back("?");
                 notes.push_back(fmt::format("{} {}: {}", a.app, s.stage, s.problem));
             } else {
-                row.push_back(s.hotfix.empty() ? s.tag : s.tag + " (hotfix)");
+                std::string cell = s.hotfix.empty() ? s.tag : s.tag + " (hotfix)";
                 if (!s.hotfix.empty()) {
                     notes.push_back(fmt::format("{} {} runs a hotfix: {}", a.app, s.stage, terminal_safe(s.hotfix)));
                 }
+                registry_note(a.app, s, cell, notes);
+                row.push_back(cell);
             }
         }
         row.emplace_back(a.pending ? "yes" : "no");
@@ -64,6 +126,15 @@ nlohmann::ordered_json status_json(const ops::StatusReport& r)
                 st["problem"] = s.problem;
             }
             st["hotfix"] = s.hotfix;
+            if (!s.digest.empty()) {
+                st["digest"] = s.digest;
+            }
+            if (s.registry != ops::StageRelease::Registry::unasked) {
+                st["registry"] = {{"state", registry_word(s.registry)}, {"digest", s.registry_digest}};
+                if (!s.registry_error.empty()) {
+                    st["registry"]["error"] = s.registry_error;
+                }
+            }
             app["stages"][s.stage] = st;
         }
         app["pending"] = a.pending;

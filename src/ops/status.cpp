@@ -29,10 +29,48 @@ StageRelease read_release(const canon::ReleaseKeys& keys, const std::string& fil
     auto fields = canon::read_release(keys, file, *text);
     r.repository = std::move(fields.repository);
     r.tag = std::move(fields.tag);
+    r.digest = std::move(fields.digest);
     if (fields.problem) {
         r.problem = fields.problem->describe();
     }
     return r;
+}
+
+// --registry: each stage's repository:tag asked of its registry (one client,
+// and so one token, per repository), and compared with the digest the
+// release file recorded.
+void ask_registries(const canon::Config& config, const RegistryAccess& access, std::vector<AppStatus>& apps)
+{
+    using State = StageRelease::Registry;
+    std::map<std::string, Result<verify::registry::Client>> clients;
+    for (auto& a : apps) {
+        for (auto& s : a.stages) {
+            if (!s.present || !s.problem.empty() || s.tag.empty() || s.repository.empty()) {
+                continue;
+            }
+            auto it = clients.find(s.repository);
+            if (it == clients.end()) {
+                it = clients.emplace(s.repository, registry_client(config, s.repository, access)).first;
+            }
+            if (!it->second) {
+                s.registry = State::unreadable;
+                s.registry_error = it->second.error().describe();
+                continue;
+            }
+            auto m = it->second->manifest(s.tag);
+            if (!m) {
+                s.registry = State::unreadable;
+                s.registry_error = m.error().describe();
+            } else if (!m->found) {
+                s.registry = State::missing;
+            } else {
+                s.registry_digest = m->digest;
+                s.registry = s.digest.empty() || m->digest.empty() ? State::present
+                             : s.digest == m->digest               ? State::same
+                                                                   : State::overwritten;
+            }
+        }
+    }
 }
 
 }  // namespace
@@ -235,6 +273,9 @@ Result<StatusReport> status(const StatusOptions& opts)
     }
     if (auto st = mark_hotfixes(*snap, *config, rep.apps); !st) {
         return st.take_error();
+    }
+    if (opts.registry) {
+        ask_registries(*config, opts.access, rep.apps);
     }
     return rep;
 }

@@ -7,6 +7,7 @@
 
 #include "canon/config.hpp"
 #include "gitops/snapshot.hpp"
+#include "ops/registry_check.hpp"
 
 namespace kanon::ops {
 
@@ -21,6 +22,12 @@ struct StageRelease {
     // last change of its release file carries a Kanon-Hotfix trailer, and
     // its upstream runs another tag. Empty otherwise.
     std::string hotfix;
+    std::string digest;  // release_keys.digest's value, when kanon.yaml names one
+    // With --registry: what the registry says of repository:tag now.
+    enum class Registry { unasked, same, present, overwritten, missing, unreadable };
+    Registry registry = Registry::unasked;
+    std::string registry_digest;  // its digest there now
+    std::string registry_error;   // Registry::unreadable: why
 };
 
 struct AppStatus {
@@ -46,6 +53,8 @@ struct StatusOptions {
     gitops::Target target;
     std::vector<std::string> apps;  // empty: every app
     std::string config_path;        // empty: kanon.yaml at the tip, if any
+    bool registry = false;          // --registry: ask the registry about every tag
+    RegistryAccess access;
 };
 
 Result<StatusReport> status(const StatusOptions& opts);

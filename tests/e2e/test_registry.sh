@@ -133,6 +133,19 @@ expect_exit 2 "$KANON" release app1 --latest --tag 1.0.1 --repo "$REPO"
 expect_exit 2 "$KANON" release app1 --policy semver --tag 1.0.1 --repo "$REPO"
 expect_contains "$ERR" "--policy needs --latest"
 
+step "status --registry: the same digests; then 2.0.0 is pushed again (another image): overwritten"
+expect_exit 0 "$KANON" -o json status app1 --registry --repo "$REPO"
+expect_json "$OUT" "d['apps'][0]['stages']['prod']['registry']['state'] == 'same' and d['apps'][0]['stages']['dev']['registry']['state'] == 'same'"
+python3 "$layout" "$E2E_TMP/oci" 2.0.0 --created 2026-12-05T00:00:00Z >/dev/null
+skopeo --policy "$E2E_TMP/policy.json" copy -q --dest-tls-verify=false "oci:$E2E_TMP/oci:2.0.0" \
+    "docker://$OPEN/web/web-app1:2.0.0" >/dev/null || fail "skopeo could not push 2.0.0 again"
+expect_exit 0 "$KANON" status app1 --registry --repo "$REPO"
+expect_contains "$OUT" "2.0.0 (overwritten)"
+expect_contains "$OUT" "app1 prod: $OPEN/web/web-app1:2.0.0 is now sha256:"
+expect_contains "$OUT" "released as $d200: the tag was overwritten"
+expect_exit 0 "$KANON" status app1 --repo "$REPO"  # without --registry: nothing asked
+expect_not_contains "$OUT" "overwritten"
+
 step "Basic auth (htpasswd): anonymous is refused, naming what was tried; the environment and config.json work"
 htpasswd -Bbc "$E2E_TMP/htpasswd" robot 'pa55-in-htpasswd' >/dev/null 2>&1
 start_registry basic $'auth:\n  htpasswd:\n    realm: kanon-test\n    path: '"$E2E_TMP/htpasswd"
