@@ -199,6 +199,31 @@ expect_contains "$(cat "$E2E_TMP/token/requests")" "/token service=kanon-test sc
 expect_exit 4 env KANON_REGISTRY_HOST="$TOKEN" KANON_REGISTRY_USER=robot KANON_REGISTRY_PASSWORD='t0ken-pa55' "$KANON" release app2 --tag 4.0.l --repo "$REPO"
 expect_contains "$ERR" "the nearest tags there: 4.0.0"
 
+step "TLS: a registry with a private CA fails without registry.hosts.HOST.ca_file, and passes with it"
+if command -v openssl >/dev/null 2>&1; then
+    mkdir -p "$E2E_TMP/tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$E2E_TMP/tls/key.pem" -out "$E2E_TMP/tls/cert.pem" -days 2 \
+        -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 || fail "openssl could not make a certificate"
+    start_registry tls $'  tls:\n    certificate: '"$E2E_TMP/tls/cert.pem"$'\n    key: '"$E2E_TMP/tls/key.pem"
+    TLSREG="$REG"
+    for _ in $(seq 100); do curl -sk -o /dev/null "https://$TLSREG/v2/" && break; sleep 0.05; done
+    dtls="$(push "$TLSREG" web/web-app4 5.0.0)"
+    webcore_write "$BARE" main "app2 in a registry behind a private CA" \
+        deploy/env/release-dev/app2.yaml "$(release_yaml "$TLSREG/web/web-app4" 1.0.0)"$'\n' \
+        kanon.yaml $'registry:\n  hosts:\n    "'"$TOKEN"$'":\n      plain_http: true\n'
+    before="$(branch_tip "$BARE" main)"
+    expect_exit 1 "$KANON" release app2 --tag 5.0.0 --repo "$REPO"
+    expect_contains "$ERR" "registry $TLSREG"
+    expect_contains "$ERR" "registry.hosts.HOST.ca_file"
+    expect_eq "$(branch_tip "$BARE" main)" "$before" "web-core's tip after the TLS failure"
+    webcore_write "$BARE" main "trust the private CA" \
+        kanon.yaml $'registry:\n  hosts:\n    "'"$TLSREG"$'":\n      ca_file: '"$E2E_TMP/tls/cert.pem"$'\n'
+    expect_exit 0 "$KANON" release app2 --tag 5.0.0 --repo "$REPO"
+    expect_contains "$OUT" "registry $TLSREG has web/web-app4:5.0.0 at $dtls"
+else
+    echo "SKIP (part): openssl is not installed: the TLS case not run" >&2
+fi
+
 step "a registry that is down: exit 1, its URL, nothing committed"
 port="$(free_port)"
 webcore_write "$BARE" main "app2 moves to a registry that is down" \
