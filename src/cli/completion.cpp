@@ -319,6 +319,27 @@ std::string fish_condition(const CommandRef& c)
     return fmt::format("__kanon_at {}", squote(path_key(c)));
 }
 
+// What fish offers for a value: the choices, names from the repository,
+// files or directories; nothing for free text (-x: no file names either).
+std::string fish_values(const OptionRef& o)
+{
+    switch (o.kind) {
+        case ValueKind::choice:
+            return " -x -a " + squote(space_joined(o.choices));
+        case ValueKind::app:
+            return " -x -a '(__kanon_names apps)'";
+        case ValueKind::stage:
+            return " -x -a '(__kanon_names stages)'";
+        case ValueKind::file:
+            return " -r -F";
+        case ValueKind::dir:
+            return " -x -a '(__fish_complete_directories)'";
+        case ValueKind::none:
+            break;
+    }
+    return o.takes_value ? " -x" : "";
+}
+
 void fish_option(std::string& out, const std::string& condition, const OptionRef& o)
 {
     std::string line = "complete -c kanon";
@@ -328,26 +349,7 @@ void fish_option(std::string& out, const std::string& condition, const OptionRef
     for (const auto& n : o.names) {
         line += n.rfind("--", 0) == 0 ? " -l " + n.substr(2) : " -s " + n.substr(1);
     }
-    switch (o.kind) {
-        case ValueKind::choice:
-            line += " -x -a " + squote(space_joined(o.choices));
-            break;
-        case ValueKind::app:
-            line += " -x -a '(__kanon_names apps)'";
-            break;
-        case ValueKind::stage:
-            line += " -x -a '(__kanon_names stages)'";
-            break;
-        case ValueKind::file:
-            line += " -r -F";
-            break;
-        case ValueKind::dir:
-            line += " -x -a '(__fish_complete_directories)'";
-            break;
-        case ValueKind::none:
-            line += o.takes_value ? " -x" : "";
-            break;
-    }
+    line += fish_values(o);
     out += line + " -d " + squote(menu_text(o.description)) + "\n";
 }
 
@@ -420,22 +422,8 @@ complete -c kanon -s h -l help -d 'show the help'
             fish_option(out, c.path.empty() ? std::string() : cond, o);
         }
         for (const auto& p : c.positionals) {
-            switch (p.kind) {
-                case ValueKind::choice:
-                    out +=
-                        fmt::format("complete -c kanon -n {} -a {}\n", squote(cond), squote(space_joined(p.choices)));
-                    break;
-                case ValueKind::app:
-                case ValueKind::stage:
-                    out += fmt::format("complete -c kanon -n {} -a '(__kanon_names {}s)'\n", squote(cond),
-                                       p.kind == ValueKind::app ? "app" : "stage");
-                    break;
-                case ValueKind::file:
-                case ValueKind::dir:
-                    out += fmt::format("complete -c kanon -n {} -F\n", squote(cond));
-                    break;
-                case ValueKind::none:
-                    break;
+            if (p.kind != ValueKind::none) {
+                out += fmt::format("complete -c kanon -n {}{}\n", squote(cond), fish_values(p));
             }
         }
     });

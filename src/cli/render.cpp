@@ -24,7 +24,7 @@ void registry_note(const std::string& app, const ops::StageRelease& s, std::stri
             break;
         case State::present:
             if (s.digest.empty()) {
-                break;  // nothing recorded to compare with: the tag is there
+                break;  // nothing recorded to compare with: said once, below the table
             }
             cell += " (?)";
             notes.push_back(fmt::format("{} {}: the registry gave no digest for {}", app, s.stage, s.tag));
@@ -98,6 +98,19 @@ std::string render_status_text(const ops::StatusReport& r, const Paint& paint)
         }
         row.emplace_back(a.pending ? "yes" : "no");
         rows.push_back(std::move(row));
+    }
+    std::size_t uncompared = 0;
+    for (const auto& a : r.apps) {
+        for (const auto& st : a.stages) {
+            uncompared += st.registry == ops::StageRelease::Registry::present && st.digest.empty() ? 1 : 0;
+        }
+    }
+    if (uncompared > 0) {
+        // There, not the same: without a recorded digest an overwritten tag cannot be told.
+        notes.push_back(
+            fmt::format("{} in the registry, but with no digest recorded to compare "
+                        "(kanon.yaml release_keys.digest): whether they were overwritten is not known",
+                        counted(uncompared, "tag is", "tags are")));
     }
     std::string out = render_table(rows, paint);
     for (const auto& n : notes) {
@@ -226,12 +239,12 @@ std::string render_write_text(const ops::WriteReport& r, const Paint& paint)
         std::string latest = r.latest_note.empty() ? "" : "latest: " + r.latest_note + "\n";
         return fmt::format("{}{}: {} already runs {}; nothing to change\n", latest, what, r.stage, r.tag);
     }
-    // (The registry's verdict is said before the commit line: a skipped check in yellow.)
     std::string was = r.previous_tag.empty() ? "" : fmt::format(" (was {})", r.previous_tag);
     std::string tries = r.attempts > 1 ? fmt::format(", after {} attempts", r.attempts) : "";
-    std::string registry = r.registry_note.empty() || r.registry_note.rfind("registry check off", 0) == 0
-                               ? ""
-                               : (r.registry_checked ? r.registry_note : paint.yellow(r.registry_note)) + "\n";
+    using State = ops::ImageVerdict::State;
+    std::string registry = r.registry == State::off     ? ""
+                           : r.registry == State::found ? r.registry_note + "\n"
+                                                        : paint.yellow(r.registry_note) + "\n";
     if (!r.latest_note.empty()) {
         registry = "latest: " + r.latest_note + "\n" + registry;
     }
@@ -260,8 +273,8 @@ nlohmann::ordered_json write_json(const ops::WriteReport& r)
     if (!r.digest.empty()) {
         j["digest"] = r.digest;
     }
-    if (!r.registry_note.empty()) {
-        j["registry"] = {{"checked", r.registry_checked}, {"note", r.registry_note}};
+    if (r.registry != ops::ImageVerdict::State::off) {
+        j["registry"] = {{"checked", r.registry == ops::ImageVerdict::State::found}, {"note", r.registry_note}};
     }
     if (!r.latest_note.empty()) {
         j["latest"] = r.latest_note;

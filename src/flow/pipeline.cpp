@@ -375,9 +375,7 @@ bool PipelineRun::write(std::size_t i)
     s.changed = r->changed;
     s.attempts = r->attempts;
     // The registry's verdict on the tag, said in the step (a skipped check too).
-    std::string registry = r->registry_note.empty() || r->registry_note.rfind("registry check off", 0) == 0
-                               ? std::string()
-                               : "; " + r->registry_note;
+    std::string registry = r->registry == ops::ImageVerdict::State::off ? std::string() : "; " + r->registry_note;
     if (!r->changed) {
         s.outcome = "unchanged";
         pass(s, fmt::format("{} already runs {}: nothing to commit{}", stage, m_q.tag, registry));

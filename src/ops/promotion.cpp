@@ -173,7 +173,7 @@ Result<WriteReport> run_move(const WriteOptions& w, Setup& s, const Move& m, std
             const ImageVerdict& v = verdicts[key];
             target->digest = v.digest;
             rep.registry_note = v.note;
-            rep.registry_checked = v.state == ImageVerdict::State::found;
+            rep.registry = v.state;
         }
         auto text = write_release(s.config, file, it->second, *target);
         if (!text) {

@@ -44,10 +44,11 @@ struct WriteReport {
     int attempts = 0;
     std::string branch;
     std::string repo;
-    std::string digest;         // the digest recorded (release with the registry check; promote copies it)
-    std::string registry_note;  // release: the registry check's verdict, for people ("" for other writes)
-    std::string latest_note;    // release --latest: which tag won and among how many
-    bool registry_checked = false;
+    std::string digest;  // the digest recorded (release with the registry check; promote copies it)
+    // release: the registry check's verdict (off for other writes) and its line for people
+    ImageVerdict::State registry = ImageVerdict::State::off;
+    std::string registry_note;
+    std::string latest_note;  // release --latest: which tag won and among how many
 };
 
 struct ReleaseOptions {

@@ -28,7 +28,7 @@ if [[ ! -x "$gcl" || ! -x "$actionlint" ]]; then
         exit 77
     fi
 fi
-command -v rsync >/dev/null 2>&1 || fail "gitlab-ci-local needs rsync: run scripts/install-deps"
+command -v rsync >/dev/null 2>&1 || fail "gitlab-ci-local needs rsync: make test installs it (scripts/install-deps rsync)"
 mkdir -p "$E2E_TMP/bin"
 ln -s "$KANON" "$E2E_TMP/bin/kanon"
 

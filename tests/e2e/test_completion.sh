@@ -115,7 +115,7 @@ if command -v zsh >/dev/null 2>&1; then
     expect_eq "$(complete_zsh "$KANON" check --config '')" "FILES" "zsh: a file"
     expect_contains "$(complete_zsh "$KANON" release --)" "--tag"
 else
-    echo "SKIP (part): zsh is not installed (scripts/install-deps installs it): the zsh completion not run" >&2
+    echo "SKIP (part): zsh is not installed (make test installs it): the zsh completion not run" >&2
 fi
 
 # --- fish -------------------------------------------------------------------
@@ -132,7 +132,7 @@ if command -v fish >/dev/null 2>&1; then
     expect_eq "$(complete_fish "$KANON status --repo $repo ")" "blog-synestra-io synestra-io" \
         "fish: app names from the repository"
 else
-    echo "SKIP (part): fish is not installed (scripts/install-deps installs it): the fish completion not run" >&2
+    echo "SKIP (part): fish is not installed (make test installs it): the fish completion not run" >&2
 fi
 
 # --- man pages --------------------------------------------------------------
@@ -161,5 +161,5 @@ if command -v man >/dev/null 2>&1; then
     MANWIDTH=100 man -l "$build_share/man/kanon-sandbox.1" >"$E2E_TMP/page.txt"
     expect_contains "$(cat "$E2E_TMP/page.txt")" "kanon sandbox up" "man kanon-sandbox: its subcommands"
 else
-    echo "SKIP (part): man is not installed (scripts/install-deps installs man-db): the man pages not read" >&2
+    echo "SKIP (part): man is not installed (make test installs man-db): the man pages not read" >&2
 fi

@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 step() { echo "--- $*" >&2; }
 for tool in docker-registry skopeo htpasswd; do
     command -v "$tool" >/dev/null 2>&1 ||
-        { echo "SKIP: $tool is not installed (scripts/install-deps installs docker-registry, skopeo, apache2-utils)" >&2; exit 77; }
+        { echo "SKIP: $tool is not installed (make test installs docker-registry, skopeo, apache2-utils)" >&2; exit 77; }
 done
 layout="$KANON_SOURCE_DIR/tests/e2e/oci_layout.py"
 printf '{"default":[{"type":"insecureAcceptAnything"}]}' >"$E2E_TMP/policy.json"
@@ -143,6 +143,13 @@ expect_exit 0 "$KANON" status app1 --registry --repo "$REPO"
 expect_contains "$OUT" "2.0.0 (overwritten)"
 expect_contains "$OUT" "app1 prod: $OPEN/web/web-app1:2.0.0 is now sha256:"
 expect_contains "$OUT" "released as $d200: the tag was overwritten"
+make_webcore_apps "$E2E_TMP/nodigest.git" app1
+webcore_write "$E2E_TMP/nodigest.git" main "in the test registry, no digest key" \
+    deploy/env/release-dev/app1.yaml "$(release_yaml "$OPEN/web/web-app1" 1.0.1)"$'\n' \
+    deploy/env/release-prod/app1.yaml "$(release_yaml "$OPEN/web/web-app1" 1.0.1)"$'\n' \
+    kanon.yaml $'registry:\n  hosts:\n    "'"$OPEN"$'":\n      plain_http: true\n'
+expect_exit 0 "$KANON" status --registry --repo "file://$E2E_TMP/nodigest.git"
+expect_contains "$OUT" "2 tags are in the registry, but with no digest recorded to compare"
 expect_exit 0 "$KANON" status app1 --repo "$REPO"  # without --registry: nothing asked
 expect_not_contains "$OUT" "overwritten"
 
